@@ -1,0 +1,98 @@
+//! Command-line arguments (clap derive) and their validation into the
+//! library's [`Config`].
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use lineage::pipeline::Config;
+use lineage::score::Thresholds;
+use lineage::shingle::ShingleParams;
+
+/// Near-duplicate and derivative-text detection: is one text taken from
+/// another, how much of it, and which way?
+#[derive(Debug, Parser)]
+#[command(name = "lineage", version, about, long_about = None)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Score how much of DERIVED comes from SOURCE (one pair, or --pairs FILE).
+    ///
+    /// Exit status: 0 no pair at or above --threshold, 1 at least one, 2 error.
+    Score(ScoreArgs),
+}
+
+/// Output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Human-readable text.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+/// Options shared by every command that scores.
+#[derive(Debug, Args)]
+pub struct CommonArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Score at or above which a pair is a finding (exit status 1).
+    #[arg(long, default_value_t = Thresholds::default().derived)]
+    pub threshold: f64,
+    /// Worker threads (default: all cores, or RAYON_NUM_THREADS).
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// Words per raw (verbatim) shingle.
+    #[arg(long, default_value_t = ShingleParams::default().raw_size)]
+    pub shingle_size: usize,
+    /// Content words per content shingle.
+    #[arg(long, default_value_t = ShingleParams::default().content_size)]
+    pub content_size: usize,
+    /// MinHash slots per signature.
+    #[arg(long, default_value_t = 128)]
+    pub num_perm: usize,
+    /// Seed of every hash.
+    #[arg(long, default_value_t = ShingleParams::default().seed)]
+    pub seed: u64,
+}
+
+impl CommonArgs {
+    /// Validates the options into a library configuration.
+    pub fn config(&self) -> anyhow::Result<Config> {
+        let config = Config {
+            shingle: ShingleParams {
+                raw_size: self.shingle_size,
+                content_size: self.content_size,
+                seed: self.seed,
+            },
+            num_perm: self.num_perm,
+            threshold: self.threshold,
+            ..Config::default()
+        };
+        config.validate()?;
+        Ok(config)
+    }
+}
+
+/// `lineage score`.
+#[derive(Debug, Args)]
+pub struct ScoreArgs {
+    /// DERIVED then SOURCE: the suspect text and the text it may come from
+    /// (`-` reads standard input).
+    #[arg(value_name = "FILE", num_args = 0..)]
+    pub files: Vec<PathBuf>,
+    /// Score every pair listed in FILE, one `DERIVED<TAB>SOURCE` per line
+    /// (further columns ignored, `#` comments and blank lines skipped,
+    /// relative paths from the current directory).
+    #[arg(long, value_name = "FILE", conflicts_with = "files")]
+    pub pairs: Option<PathBuf>,
+    /// Shared options.
+    #[command(flatten)]
+    pub common: CommonArgs,
+}

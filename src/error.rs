@@ -1,0 +1,67 @@
+//! The library's error type.
+//!
+//! Every fallible function in the crate returns [`Result`]. Variants carry the
+//! context a user needs (the path, the line) and messages are lowercase without
+//! a trailing period; the binary adds the `lineage:` prefix and a suggested fix.
+
+use std::path::PathBuf;
+
+/// Errors raised by the lineage library.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A file could not be opened or read.
+    #[error("{path}: cannot read: {source}")]
+    Read {
+        /// The file that failed.
+        path: PathBuf,
+        /// The underlying I/O error.
+        source: std::io::Error,
+    },
+    /// A directory was given where a single document file was expected.
+    #[error("{path}: is a directory, expected a text file")]
+    IsDirectory {
+        /// The directory.
+        path: PathBuf,
+    },
+    /// The input contains NUL bytes and is treated as binary.
+    #[error("{path}: looks like a binary file (NUL byte at offset {offset})")]
+    Binary {
+        /// The file.
+        path: PathBuf,
+        /// Byte offset of the first NUL byte.
+        offset: usize,
+    },
+    /// A line of a list file (such as `--pairs`) is malformed.
+    #[error("{path}:{line}: {message}")]
+    Malformed {
+        /// The list file.
+        path: PathBuf,
+        /// 1-based line number.
+        line: usize,
+        /// What is wrong with the line.
+        message: String,
+    },
+    /// Two signatures or shingle sets built with different parameters were compared.
+    #[error("parameters differ: {left} vs {right}")]
+    ParamsMismatch {
+        /// Parameters of the left operand.
+        left: String,
+        /// Parameters of the right operand.
+        right: String,
+    },
+    /// A parameter is outside its valid range.
+    #[error("invalid parameter: {0}")]
+    InvalidParam(String),
+    /// A file could not be written.
+    #[error("{path}: cannot write: {source}")]
+    Write {
+        /// The file that failed.
+        path: PathBuf,
+        /// The underlying I/O error.
+        source: std::io::Error,
+    },
+}
+
+/// The library's result type.
+pub type Result<T> = std::result::Result<T, Error>;

@@ -1,0 +1,60 @@
+//! Stage 8: what a comparison reports, and how it is rendered.
+//!
+//! [`PairReport`] is the result of scoring one pair; [`human`] renders it as
+//! text for a person and [`json`] as one JSON object per line for programs.
+//! Renderers write into a `String`; the binary decides where it goes.
+
+pub mod human;
+pub mod json;
+
+use serde::Serialize;
+
+use crate::pipeline::Config;
+use crate::score::{Direction, Overlap, Verdict};
+
+/// The result of scoring DERIVED against SOURCE.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PairReport {
+    /// Id (path) of the document scored as derived.
+    pub derived: String,
+    /// Id (path) of the candidate source.
+    pub source: String,
+    /// How much of DERIVED is derived from SOURCE, in [0, 1].
+    pub score: f64,
+    /// The verdict for this direction.
+    pub verdict: Verdict,
+    /// Whether `score` reaches the finding threshold.
+    pub finding: bool,
+    /// Which way the copying runs.
+    pub direction: Direction,
+    /// SOURCE scored against DERIVED.
+    pub reverse_score: f64,
+    /// Exact Jaccard of the raw shingle sets.
+    pub jaccard: f64,
+    /// MinHash estimate of `jaccard`.
+    pub jaccard_estimate: f64,
+    /// Share of DERIVED's raw shingles found in SOURCE.
+    pub containment: f64,
+    /// Share of SOURCE's raw shingles found in DERIVED.
+    pub reverse_containment: f64,
+    /// Share of DERIVED's content shingles found in SOURCE.
+    pub content_containment: f64,
+    /// Share of SOURCE's content shingles found in DERIVED.
+    pub content_reverse_containment: f64,
+    /// Tokens (words) of DERIVED.
+    pub derived_tokens: usize,
+    /// Tokens (words) of SOURCE.
+    pub source_tokens: usize,
+    /// Bytes of DERIVED.
+    pub derived_bytes: usize,
+    /// Bytes of SOURCE.
+    pub source_bytes: usize,
+    /// Raw shingle counts.
+    pub raw: Overlap,
+    /// Content shingle counts.
+    pub content: Overlap,
+    /// Parameters used.
+    pub params: Config,
+    /// Warnings about either document.
+    pub warnings: Vec<String>,
+}

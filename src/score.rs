@@ -1,0 +1,255 @@
+//! Stage 7a: exact scores of a pair from full shingle sets.
+//!
+//! In: the sorted, distinct shingle hashes of DERIVED and SOURCE for each view
+//! (stage 3), and their MinHash signatures (stage 4). Out: [`PairScores`] (the
+//! figures) and a [`Verdict`].
+//!
+//! Scores are exact: a 400-word article has about 400 distinct shingles, so a
+//! sorted merge costs no more than sketching and gives containment, which
+//! MinHash estimates badly for sets of unequal size. The MinHash estimate is
+//! reported next to the exact Jaccard so users can see the two agree.
+//!
+//! * `jaccard`: |D ∩ S| / |D ∪ S| on raw 5-shingles, the classic
+//!   near-duplicate measure; symmetric.
+//! * `containment`: |D ∩ S| / |D|, how much of DERIVED occurs in SOURCE.
+//! * `reverse_containment`: |D ∩ S| / |S|.
+//! * `score`: how much of DERIVED is derived from SOURCE, in [0, 1]; see
+//!   [`derivation_score`].
+
+use serde::{Deserialize, Serialize};
+
+/// Size of the intersection of two sorted, distinct hash lists.
+pub fn intersection_size(a: &[u64], b: &[u64]) -> usize {
+    let (mut i, mut j, mut n) = (0, 0, 0);
+    while i < a.len() && j < b.len() {
+        match a[i].cmp(&b[j]) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                n += 1;
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    n
+}
+
+/// Set overlap figures of one view.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Overlap {
+    /// Distinct shingles of DERIVED.
+    pub derived_shingles: usize,
+    /// Distinct shingles of SOURCE.
+    pub source_shingles: usize,
+    /// Distinct shingles in both.
+    pub shared: usize,
+}
+
+impl Overlap {
+    /// Overlap of two sorted, distinct hash lists.
+    pub fn of(derived: &[u64], source: &[u64]) -> Overlap {
+        Overlap {
+            derived_shingles: derived.len(),
+            source_shingles: source.len(),
+            shared: intersection_size(derived, source),
+        }
+    }
+
+    /// |D ∩ S| / |D ∪ S|; 0 when both are empty.
+    pub fn jaccard(&self) -> f64 {
+        let union = self.derived_shingles + self.source_shingles - self.shared;
+        ratio(self.shared, union)
+    }
+
+    /// |D ∩ S| / |D|; 0 when DERIVED is empty.
+    pub fn containment(&self) -> f64 {
+        ratio(self.shared, self.derived_shingles)
+    }
+
+    /// |D ∩ S| / |S|; 0 when SOURCE is empty.
+    pub fn reverse_containment(&self) -> f64 {
+        ratio(self.shared, self.source_shingles)
+    }
+
+    /// The same overlap seen from the other side.
+    pub fn reversed(&self) -> Overlap {
+        Overlap {
+            derived_shingles: self.source_shingles,
+            source_shingles: self.derived_shingles,
+            shared: self.shared,
+        }
+    }
+}
+
+fn ratio(num: usize, den: usize) -> f64 {
+    if den == 0 {
+        0.0
+    } else {
+        num as f64 / den as f64
+    }
+}
+
+/// The one-way derivation score from the exact overlaps and, when available,
+/// the alignment coverage of DERIVED (share of its characters inside aligned
+/// passages).
+///
+/// Raw containment is verbatim evidence: a shared 5-gram is rarely a chance.
+/// Content containment sees through inflection and dropped function words but
+/// two texts on one topic share some content-word pairs by chance, so it is
+/// discounted by a floor. Coverage (issue 3) sees through summarising and
+/// reordering and is the strongest single signal when present. The score is
+/// the largest of the three views' evidence, each mapped onto the same scale.
+pub fn derivation_score(raw: &Overlap, content: &Overlap, coverage: Option<f64>) -> f64 {
+    let raw_c = raw.containment();
+    let content_c = content.containment();
+    // Content pairs shared by chance between same-topic texts rarely exceed
+    // 0.1 (Clough & Stevenson `non` answers); rescale the rest onto [0, 1].
+    let content_evidence = ((content_c - CONTENT_FLOOR) / (1.0 - CONTENT_FLOOR)).max(0.0);
+    let mut score = raw_c.max(content_evidence);
+    if let Some(coverage) = coverage {
+        score = score.max(coverage);
+    }
+    score.clamp(0.0, 1.0)
+}
+
+/// Content-pair containment reached by chance between unrelated texts on one
+/// topic; see [`derivation_score`].
+pub const CONTENT_FLOOR: f64 = 0.05;
+
+/// The relation a pair's scores indicate, strongest first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    /// The same text, give or take a few words.
+    Duplicate,
+    /// Mostly the same text both ways, with edits.
+    NearDuplicate,
+    /// Most of DERIVED comes from SOURCE (a rewrite, summary or excerpt).
+    Derived,
+    /// Some of DERIVED comes from SOURCE.
+    Partial,
+    /// No evidence of copying.
+    Unrelated,
+}
+
+impl Verdict {
+    /// The snake_case name used in output.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Verdict::Duplicate => "duplicate",
+            Verdict::NearDuplicate => "near_duplicate",
+            Verdict::Derived => "derived",
+            Verdict::Partial => "partial",
+            Verdict::Unrelated => "unrelated",
+        }
+    }
+}
+
+impl std::fmt::Display for Verdict {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Where the verdict lines fall. Defaults are calibrated on the labelled data
+/// in `../shared/data` (see README, "Calibration").
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Thresholds {
+    /// Raw Jaccard at or above which a pair is a duplicate.
+    pub duplicate: f64,
+    /// Score, in both directions, at or above which a pair is a near-duplicate.
+    pub near_duplicate: f64,
+    /// Score at or above which DERIVED is derived from SOURCE.
+    pub derived: f64,
+    /// Score at or above which DERIVED partly comes from SOURCE.
+    pub partial: f64,
+}
+
+impl Default for Thresholds {
+    fn default() -> Self {
+        Thresholds {
+            duplicate: 0.9,
+            near_duplicate: 0.8,
+            derived: 0.5,
+            partial: 0.2,
+        }
+    }
+}
+
+impl Thresholds {
+    /// The verdict for a pair's one-way `score`, its `reverse_score` (SOURCE
+    /// scored against DERIVED) and raw `jaccard`.
+    pub fn verdict(&self, score: f64, reverse_score: f64, jaccard: f64) -> Verdict {
+        if jaccard >= self.duplicate {
+            Verdict::Duplicate
+        } else if score >= self.near_duplicate && reverse_score >= self.near_duplicate {
+            Verdict::NearDuplicate
+        } else if score >= self.derived {
+            Verdict::Derived
+        } else if score >= self.partial {
+            Verdict::Partial
+        } else {
+            Verdict::Unrelated
+        }
+    }
+}
+
+/// Which way the copying runs, from the two one-way scores.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Direction {
+    /// DERIVED draws on SOURCE more than the other way round.
+    DerivedFromSource,
+    /// SOURCE draws on DERIVED more than the other way round: the arguments
+    /// are probably the wrong way round.
+    SourceFromDerived,
+    /// Both ways about equally (duplicates, or nothing shared).
+    Mutual,
+}
+
+impl Direction {
+    /// The direction the two one-way scores indicate; within `0.1` of each
+    /// other they are mutual.
+    pub fn of(score: f64, reverse_score: f64) -> Direction {
+        if score > reverse_score + 0.1 {
+            Direction::DerivedFromSource
+        } else if reverse_score > score + 0.1 {
+            Direction::SourceFromDerived
+        } else {
+            Direction::Mutual
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn overlap_figures() {
+        let o = Overlap::of(&[1, 2, 3, 4], &[3, 4, 5, 6, 7, 8]);
+        assert_eq!(o.shared, 2);
+        assert!((o.jaccard() - 0.25).abs() < 1e-12);
+        assert!((o.containment() - 0.5).abs() < 1e-12);
+        assert!((o.reverse_containment() - 2.0 / 6.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn empty_sets_score_zero() {
+        let o = Overlap::of(&[], &[1, 2]);
+        assert_eq!(o.jaccard(), 0.0);
+        assert_eq!(o.containment(), 0.0);
+        assert_eq!(derivation_score(&o, &o, None), 0.0);
+    }
+
+    #[test]
+    fn verdict_ladder() {
+        let t = Thresholds::default();
+        assert_eq!(t.verdict(1.0, 1.0, 0.95), Verdict::Duplicate);
+        assert_eq!(t.verdict(0.9, 0.85, 0.6), Verdict::NearDuplicate);
+        assert_eq!(t.verdict(0.9, 0.3, 0.1), Verdict::Derived);
+        assert_eq!(t.verdict(0.3, 0.1, 0.0), Verdict::Partial);
+        assert_eq!(t.verdict(0.05, 0.0, 0.0), Verdict::Unrelated);
+    }
+}

@@ -1,0 +1,285 @@
+//! Stage 3: shingles, hashed.
+//!
+//! In: a [`Tokenized`] document. Out: [`Shingles`], one 64-bit hash per
+//! position for each of two views of the text:
+//!
+//! * **raw** word k-grams (default k = 5): every token, as normalised. A shared
+//!   raw shingle is five words in a row in both texts, which is verbatim
+//!   evidence; 5 is the size used by classic near-duplicate detection
+//!   (Broder's shingling, datasketch and text-dedup defaults), so Jaccard on
+//!   this view is comparable with theirs.
+//! * **content** word k-grams (default k = 2): stop words (NLTK's English list)
+//!   dropped and the rest reduced to their Snowball stems, so "stepping down"
+//!   and "step down", "reports claimed" and "report claims" meet. Pairs of
+//!   content words survive rewording far better than 5-grams yet are rare
+//!   enough by chance that two texts on the same topic share few of them;
+//!   single words would not be (on Clough & Stevenson, unrelated answers on
+//!   the same topic share most of their content words).
+//!
+//! Each token is hashed once with xxh3 (seedless, so caches and stop-word
+//! tables are shared); a shingle hash mixes its k token hashes with the seed
+//! in O(k) = O(1) multiply-rotate steps, never re-hashing strings. A text with
+//! fewer than k units yields one shingle of all of them, so short texts still
+//! compare.
+
+use std::cell::RefCell;
+use std::collections::{HashMap, HashSet};
+use std::sync::OnceLock;
+
+use rust_stemmers::{Algorithm, Stemmer};
+use serde::{Deserialize, Serialize};
+use xxhash_rust::xxh3::xxh3_64;
+
+use crate::error::{Error, Result};
+use crate::tokenize::Tokenized;
+
+/// Which view of the text a shingle sequence was built from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum View {
+    /// Every token, as normalised.
+    Raw,
+    /// Stemmed content words (stop words dropped).
+    Content,
+}
+
+/// Shingling parameters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShingleParams {
+    /// Words per raw shingle.
+    pub raw_size: usize,
+    /// Content words per content shingle.
+    pub content_size: usize,
+    /// Seed mixed into every shingle hash.
+    pub seed: u64,
+}
+
+impl Default for ShingleParams {
+    fn default() -> Self {
+        ShingleParams {
+            raw_size: 5,
+            content_size: 2,
+            seed: 42,
+        }
+    }
+}
+
+impl ShingleParams {
+    /// Checks that both sizes are at least 1.
+    pub fn validate(&self) -> Result<()> {
+        if self.raw_size == 0 || self.content_size == 0 || self.raw_size > 32 {
+            return Err(Error::InvalidParam(format!(
+                "shingle sizes must be between 1 and 32 (raw {}, content {})",
+                self.raw_size, self.content_size
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// The shingles of one view of a document, in text order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Shingles {
+    /// The view they were built from.
+    pub view: View,
+    /// Units per shingle.
+    pub size: usize,
+    /// `units[i]` is the token index of the view's i-th unit (every token for
+    /// the raw view, content words only for the content view).
+    pub units: Vec<u32>,
+    /// `hashes[j]` covers units `j..j + size` (or all units when there are
+    /// fewer than `size`).
+    pub hashes: Vec<u64>,
+}
+
+impl Shingles {
+    /// Token range (first, last inclusive) covered by shingle `j`.
+    pub fn token_range(&self, j: usize) -> Option<(usize, usize)> {
+        let first = *self.units.get(j)?;
+        let last_unit = (j + self.size).min(self.units.len()).checked_sub(1)?;
+        Some((first as usize, self.units[last_unit] as usize))
+    }
+
+    /// The distinct hashes, sorted: the set that exact scores compare.
+    pub fn set(&self) -> Vec<u64> {
+        let mut set = self.hashes.clone();
+        set.sort_unstable();
+        set.dedup();
+        set
+    }
+}
+
+/// Hash of one normalised token (seedless).
+#[inline]
+pub fn token_hash(token: &str) -> u64 {
+    xxh3_64(token.as_bytes())
+}
+
+const MIX: u64 = 0x9E37_79B9_7F4A_7C15;
+
+/// Finaliser of MurmurHash3: spreads every input bit over the output.
+#[inline]
+pub fn fmix64(mut h: u64) -> u64 {
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+    h ^ (h >> 33)
+}
+
+/// Combines a window of token hashes and the seed into one shingle hash.
+/// Order matters: "a b" and "b a" differ.
+#[inline]
+pub fn combine(seed: u64, window: &[u64]) -> u64 {
+    let mut h = seed ^ (window.len() as u64).wrapping_mul(MIX);
+    for &t in window {
+        h = (h.rotate_left(27) ^ t).wrapping_mul(MIX);
+    }
+    fmix64(h)
+}
+
+fn windows_to_hashes(seed: u64, unit_hashes: &[u64], size: usize) -> Vec<u64> {
+    if unit_hashes.is_empty() {
+        return Vec::new();
+    }
+    if unit_hashes.len() < size {
+        return vec![combine(seed, unit_hashes)];
+    }
+    unit_hashes
+        .windows(size)
+        .map(|w| combine(seed, w))
+        .collect()
+}
+
+/// Raw shingles of a tokenised document.
+pub fn raw_shingles(doc: &Tokenized<'_>, params: &ShingleParams) -> Shingles {
+    let unit_hashes: Vec<u64> = (0..doc.tokens.len())
+        .map(|i| token_hash(doc.token_text(i)))
+        .collect();
+    Shingles {
+        view: View::Raw,
+        size: params.raw_size,
+        units: (0..doc.tokens.len() as u32).collect(),
+        hashes: windows_to_hashes(params.seed, &unit_hashes, params.raw_size),
+    }
+}
+
+/// Content-word shingles of a tokenised document.
+pub fn content_shingles(doc: &Tokenized<'_>, params: &ShingleParams) -> Shingles {
+    let mut units = Vec::with_capacity(doc.tokens.len() / 2);
+    let mut unit_hashes = Vec::with_capacity(doc.tokens.len() / 2);
+    for i in 0..doc.tokens.len() {
+        if let Some(stem) = content_term(doc.token_text(i)) {
+            units.push(i as u32);
+            unit_hashes.push(stem);
+        }
+    }
+    Shingles {
+        view: View::Content,
+        size: params.content_size,
+        hashes: windows_to_hashes(params.seed, &unit_hashes, params.content_size),
+        units,
+    }
+}
+
+fn stop_words() -> &'static HashSet<u64> {
+    static STOP: OnceLock<HashSet<u64>> = OnceLock::new();
+    STOP.get_or_init(|| {
+        stop_words::lookup("en")
+            .unwrap_or(&[])
+            .iter()
+            .map(|w| token_hash(w))
+            .collect()
+    })
+}
+
+thread_local! {
+    /// Per-thread Snowball stemmer and memo of token hash -> stem hash
+    /// (`None` for stop words): stemming dominates the content view, and
+    /// natural text repeats its words.
+    static STEMS: RefCell<(Stemmer, HashMap<u64, Option<u64>>)> =
+        RefCell::new((Stemmer::create(Algorithm::English), HashMap::new()));
+}
+
+const STEM_CACHE_LIMIT: usize = 1 << 20;
+
+/// The stem hash of a normalised token, or `None` for a stop word.
+pub fn content_term(token: &str) -> Option<u64> {
+    let hash = token_hash(token);
+    STEMS.with(|cell| {
+        let mut guard = cell.borrow_mut();
+        let (stemmer, cache) = &mut *guard;
+        if let Some(&hit) = cache.get(&hash) {
+            return hit;
+        }
+        let term = if stop_words().contains(&hash) {
+            None
+        } else {
+            Some(token_hash(&stemmer.stem(token)))
+        };
+        if cache.len() >= STEM_CACHE_LIMIT {
+            cache.clear();
+        }
+        cache.insert(hash, term);
+        term
+    })
+}
+
+/// The stem of a normalised token as text, or `None` for a stop word (for
+/// display and tests; scoring uses [`content_term`]).
+pub fn stem(token: &str) -> Option<String> {
+    if stop_words().contains(&token_hash(token)) {
+        return None;
+    }
+    Some(Stemmer::create(Algorithm::English).stem(token).into_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tokenize::tokenize;
+
+    #[test]
+    fn raw_shingles_count_and_ranges() {
+        let doc = tokenize("one two three four five six seven");
+        let s = raw_shingles(&doc, &ShingleParams::default());
+        assert_eq!(s.hashes.len(), 3);
+        assert_eq!(s.token_range(2), Some((2, 6)));
+    }
+
+    #[test]
+    fn short_text_yields_one_shingle() {
+        let doc = tokenize("two words");
+        assert_eq!(
+            raw_shingles(&doc, &ShingleParams::default()).hashes.len(),
+            1
+        );
+        assert!(raw_shingles(&tokenize(""), &ShingleParams::default())
+            .hashes
+            .is_empty());
+    }
+
+    #[test]
+    fn case_and_quotes_do_not_change_hashes() {
+        let p = ShingleParams::default();
+        let a = raw_shingles(&tokenize("Patel’s comments were in stark contrast"), &p);
+        let b = raw_shingles(&tokenize("patel's COMMENTS were in  stark contrast"), &p);
+        assert_eq!(a.hashes, b.hashes);
+    }
+
+    #[test]
+    fn content_view_survives_inflection_and_stopwords() {
+        let p = ShingleParams::default();
+        let a = content_shingles(&tokenize("in exchange for him stepping down"), &p);
+        let b = content_shingles(&tokenize("in exchange for stepping down"), &p);
+        assert_eq!(a.set(), b.set());
+        assert_eq!(stem("stepping").as_deref(), Some("step"));
+        assert_eq!(stem("the"), None);
+    }
+
+    #[test]
+    fn seed_and_order_matter() {
+        assert_ne!(combine(1, &[1, 2]), combine(2, &[1, 2]));
+        assert_ne!(combine(1, &[1, 2]), combine(1, &[2, 1]));
+    }
+}

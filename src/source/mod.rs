@@ -1,0 +1,137 @@
+//! Documents and where they come from.
+//!
+//! A [`Document`] is an id plus its text as UTF-8. [`read_document`] reads one
+//! from a file or from standard input (`-`, never guessed). Bad input is an
+//! [`Error`](crate::Error) naming the path; recoverable oddities (invalid UTF-8
+//! decoded lossily, an empty text) are [`Warning`]s carried on the document so
+//! the caller decides how to report them: the library never prints.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+pub mod list;
+
+use crate::error::{Error, Result};
+
+/// One text to compare.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Document {
+    /// Stable identifier: the path as given, `-` for stdin, or a record id.
+    pub id: String,
+    /// The text, exactly as read (after lossy UTF-8 decoding if needed).
+    pub text: String,
+    /// Non-fatal problems met while reading.
+    pub warnings: Vec<Warning>,
+}
+
+/// A non-fatal problem with a document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Warning {
+    /// The bytes were not valid UTF-8; invalid sequences became U+FFFD.
+    LossyUtf8 {
+        /// Byte offset of the first invalid sequence.
+        offset: usize,
+    },
+    /// The document has no words; it scores 0 against anything.
+    Empty,
+}
+
+impl std::fmt::Display for Warning {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Warning::LossyUtf8 { offset } => write!(
+                f,
+                "invalid UTF-8 at byte {offset}, decoded lossily (convert the file to UTF-8, e.g. with iconv, for exact offsets)"
+            ),
+            Warning::Empty => write!(f, "no words in document, it scores 0 against anything"),
+        }
+    }
+}
+
+impl Document {
+    /// A document from an id and text already in memory.
+    pub fn new(id: impl Into<String>, text: impl Into<String>) -> Document {
+        Document {
+            id: id.into(),
+            text: text.into(),
+            warnings: Vec::new(),
+        }
+    }
+
+    /// Decodes raw bytes: NUL bytes make it binary (an error), invalid UTF-8
+    /// is decoded lossily with a warning.
+    pub fn from_bytes(id: impl Into<String>, bytes: Vec<u8>) -> Result<Document> {
+        let id = id.into();
+        if let Some(offset) = memchr::memchr(0, &bytes) {
+            return Err(Error::Binary {
+                path: PathBuf::from(&id),
+                offset,
+            });
+        }
+        let mut warnings = Vec::new();
+        let text = match String::from_utf8(bytes) {
+            Ok(text) => text,
+            Err(err) => {
+                let offset = err.utf8_error().valid_up_to();
+                warnings.push(Warning::LossyUtf8 { offset });
+                String::from_utf8_lossy(err.as_bytes()).into_owned()
+            }
+        };
+        Ok(Document { id, text, warnings })
+    }
+}
+
+/// Reads one document from `path`, or from standard input when `path` is `-`.
+pub fn read_document(path: &Path) -> Result<Document> {
+    let id = path.to_string_lossy().into_owned();
+    let bytes = if path == Path::new("-") {
+        let mut buf = Vec::new();
+        std::io::stdin()
+            .lock()
+            .read_to_end(&mut buf)
+            .map_err(|source| Error::Read {
+                path: path.to_path_buf(),
+                source,
+            })?;
+        buf
+    } else {
+        if path.is_dir() {
+            return Err(Error::IsDirectory {
+                path: path.to_path_buf(),
+            });
+        }
+        std::fs::read(path).map_err(|source| Error::Read {
+            path: path.to_path_buf(),
+            source,
+        })?
+    };
+    Document::from_bytes(id, bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nul_byte_is_binary() {
+        let err = Document::from_bytes("x.bin", b"ab\0cd".to_vec()).unwrap_err();
+        assert!(matches!(err, Error::Binary { offset: 2, .. }));
+    }
+
+    #[test]
+    fn invalid_utf8_is_lossy_with_warning() {
+        let doc = Document::from_bytes("x.txt", b"caf\xe9 au lait".to_vec()).unwrap();
+        assert_eq!(doc.text, "caf\u{fffd} au lait");
+        assert_eq!(doc.warnings, vec![Warning::LossyUtf8 { offset: 3 }]);
+    }
+
+    #[test]
+    fn directory_is_an_error() {
+        let dir = std::env::temp_dir();
+        assert!(matches!(
+            read_document(&dir),
+            Err(Error::IsDirectory { .. })
+        ));
+    }
+}

@@ -1,0 +1,4 @@
+//! Integration tests: they run the real `lineage` binary.
+
+mod cli;
+mod util;
