@@ -4,7 +4,9 @@ use std::path::PathBuf;
 
 /// Path of a file under `samples/`.
 pub fn sample(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("samples").join(name)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("samples")
+        .join(name)
 }
 
 /// A command running the built `lineage` binary.

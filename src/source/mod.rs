@@ -6,10 +6,12 @@
 //! decoded lossily, an empty text) are [`Warning`]s carried on the document so
 //! the caller decides how to report them: the library never prints.
 
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
+pub mod input;
+pub mod jsonl;
 pub mod list;
+pub mod walk;
 
 use crate::error::{Error, Result};
 
@@ -22,6 +24,22 @@ pub struct Document {
     pub text: String,
     /// Non-fatal problems met while reading.
     pub warnings: Vec<Warning>,
+    /// Title, link and publish date, where the input has them.
+    pub meta: Metadata,
+}
+
+/// What an input may tell about a document besides its text.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Metadata {
+    /// Title (feed item title, JSONL title field, HTML `<title>`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    /// Link (feed item link, JSONL url field).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// Publish date as given by the input (RFC 3339 where the input allows).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub date: Option<String>,
 }
 
 /// A non-fatal problem with a document.
@@ -56,6 +74,7 @@ impl Document {
             id: id.into(),
             text: text.into(),
             warnings: Vec::new(),
+            meta: Metadata::default(),
         }
     }
 
@@ -78,35 +97,18 @@ impl Document {
                 String::from_utf8_lossy(err.as_bytes()).into_owned()
             }
         };
-        Ok(Document { id, text, warnings })
+        Ok(Document {
+            id,
+            text,
+            warnings,
+            meta: Metadata::default(),
+        })
     }
 }
 
 /// Reads one document from `path`, or from standard input when `path` is `-`.
 pub fn read_document(path: &Path) -> Result<Document> {
-    let id = path.to_string_lossy().into_owned();
-    let bytes = if path == Path::new("-") {
-        let mut buf = Vec::new();
-        std::io::stdin()
-            .lock()
-            .read_to_end(&mut buf)
-            .map_err(|source| Error::Read {
-                path: path.to_path_buf(),
-                source,
-            })?;
-        buf
-    } else {
-        if path.is_dir() {
-            return Err(Error::IsDirectory {
-                path: path.to_path_buf(),
-            });
-        }
-        std::fs::read(path).map_err(|source| Error::Read {
-            path: path.to_path_buf(),
-            source,
-        })?
-    };
-    Document::from_bytes(id, bytes)
+    Document::from_bytes(path.to_string_lossy(), walk::read_bytes(path)?)
 }
 
 #[cfg(test)]
