@@ -26,7 +26,9 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod align;
 pub mod error;
+pub mod eval;
 pub mod normalize;
 pub mod pipeline;
 pub mod report;

@@ -9,10 +9,11 @@
 use rayon::prelude::*;
 use serde::Serialize;
 
+use crate::align::{align, AlignParams, Passage};
 use crate::error::{Error, Result};
 use crate::report::PairReport;
-use crate::score::{derivation_score, Direction, Overlap, Thresholds};
-use crate::shingle::{content_shingles, raw_shingles, ShingleParams, Shingles};
+use crate::score::{derivation_score, Direction, Overlap, Thresholds, Verdict};
+use crate::shingle::{content_shingles, content_term, raw_shingles, ShingleParams, Shingles};
 use crate::sketch::{Signature, SketchParams, Sketcher};
 use crate::source::{Document, Warning};
 use crate::tokenize::{tokenize, Tokenized};
@@ -28,6 +29,8 @@ pub struct Config {
     pub thresholds: Thresholds,
     /// Score at or above which a pair is a finding (exit code 1).
     pub threshold: f64,
+    /// Passage alignment parameters.
+    pub align: AlignParams,
 }
 
 impl Default for Config {
@@ -38,6 +41,7 @@ impl Default for Config {
             num_perm: 128,
             threshold: thresholds.derived,
             thresholds,
+            align: AlignParams::default(),
         }
     }
 }
@@ -78,6 +82,9 @@ pub struct Fingerprint<'a> {
     pub raw: Shingles,
     /// Content shingles in text order.
     pub content: Shingles,
+    /// Stem hash of each content unit (`content_terms[i]` belongs to token
+    /// `content.units[i]`), for alignment.
+    pub content_terms: Vec<u64>,
     /// Distinct raw shingles, sorted.
     pub raw_set: Vec<u64>,
     /// Distinct content shingles, sorted.
@@ -95,6 +102,11 @@ impl<'a> Fingerprint<'a> {
         let tokens = tokenize(&doc.text);
         let raw = raw_shingles(&tokens, &config.shingle);
         let content = content_shingles(&tokens, &config.shingle);
+        let content_terms = content
+            .units
+            .iter()
+            .map(|&u| content_term(tokens.token_text(u as usize)).unwrap_or(0))
+            .collect();
         let signature = sketcher.sketch(raw.hashes.iter().copied());
         let mut warnings = doc.warnings.clone();
         if tokens.tokens.is_empty() {
@@ -107,6 +119,7 @@ impl<'a> Fingerprint<'a> {
             tokens,
             raw,
             content,
+            content_terms,
             signature,
             warnings,
         })
@@ -122,8 +135,21 @@ pub fn compare(
     let raw = Overlap::of(&derived.raw_set, &source.raw_set);
     let content = Overlap::of(&derived.content_set, &source.content_set);
     let jaccard_estimate = derived.signature.jaccard(&source.signature)?;
-    let score = derivation_score(&raw, &content, None);
-    let reverse_score = derivation_score(&raw.reversed(), &content.reversed(), None);
+    let alignment = align(derived, source, &config.align);
+    let reverse_alignment = align(source, derived, &config.align);
+    let score = derivation_score(
+        &raw,
+        &content,
+        Some((alignment.coverage, alignment.verbatim_coverage)),
+    );
+    let reverse_score = derivation_score(
+        &raw.reversed(),
+        &content.reversed(),
+        Some((
+            reverse_alignment.coverage,
+            reverse_alignment.verbatim_coverage,
+        )),
+    );
     let jaccard = raw.jaccard();
     let verdict = config.thresholds.verdict(score, reverse_score, jaccard);
     Ok(PairReport {
@@ -131,7 +157,9 @@ pub fn compare(
         source: source.doc.id.clone(),
         score,
         verdict,
-        finding: score >= config.threshold,
+        finding: config
+            .thresholds
+            .is_finding(config.threshold, score, reverse_score, jaccard),
         direction: Direction::of(score, reverse_score),
         reverse_score,
         jaccard,
@@ -146,6 +174,10 @@ pub fn compare(
         source_bytes: source.doc.text.len(),
         raw,
         content,
+        coverage: alignment.coverage,
+        verbatim_coverage: alignment.verbatim_coverage,
+        reverse_coverage: reverse_alignment.coverage,
+        passages: alignment.passages,
         params: *config,
         warnings: derived
             .warnings
@@ -176,4 +208,150 @@ pub fn score_pairs(pairs: &[(Document, Document)], config: &Config) -> Vec<Resul
         .par_iter()
         .map(|(d, s)| score_pair(d, s, config))
         .collect()
+}
+
+/// One source's share of a DERIVED text scored against several sources.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SourceShare {
+    /// The source's id.
+    pub source: String,
+    /// Share of DERIVED's characters attributed to this source (each
+    /// character to at most one source: the best passage covering it).
+    pub coverage: f64,
+    /// The pair's own score, as if scored alone.
+    pub score: f64,
+}
+
+/// DERIVED scored against several sources at once: each passage attributed
+/// to its best source.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Attribution {
+    /// DERIVED's id.
+    pub derived: String,
+    /// Combined score: the derivation score of all attributed passages.
+    pub score: f64,
+    /// Verdict of the combined score.
+    pub verdict: Verdict,
+    /// Whether the combined score is at or above the finding threshold.
+    pub finding: bool,
+    /// Share of DERIVED covered by any source.
+    pub coverage: f64,
+    /// Share of DERIVED found in none of the sources.
+    pub original: f64,
+    /// Per source, in the order given.
+    pub sources: Vec<SourceShare>,
+    /// Attributed passages in DERIVED order, each naming its source.
+    pub passages: Vec<Passage>,
+    /// The full pairwise report against each source, in the order given.
+    pub pairs: Vec<PairReport>,
+}
+
+/// Scores DERIVED against every source and attributes each passage to the
+/// source that explains it best (longest and closest first; a passage
+/// mostly covered by a better one is dropped). Sources are compared in
+/// parallel; the result does not depend on the number of threads.
+pub fn attribute(derived: &Document, sources: &[Document], config: &Config) -> Result<Attribution> {
+    config.validate()?;
+    let d = Fingerprint::new(derived, config)?;
+    let pairs: Vec<PairReport> = sources
+        .par_iter()
+        .map(|s| {
+            let s = Fingerprint::new(s, config)?;
+            compare(&d, &s, config)
+        })
+        .collect::<Result<_>>()?;
+    let text = derived.text.as_str();
+    let mut candidates: Vec<(usize, &Passage)> = pairs
+        .iter()
+        .enumerate()
+        .flat_map(|(i, p)| p.passages.iter().map(move |x| (i, x)))
+        .collect();
+    let strength =
+        |p: &Passage| (p.derived.end - p.derived.start) as f64 * (1.0 + p.verbatim + p.similarity);
+    candidates.sort_by(|(ia, a), (ib, b)| {
+        strength(b)
+            .total_cmp(&strength(a))
+            .then(ia.cmp(ib))
+            .then(a.derived.start.cmp(&b.derived.start))
+    });
+    let mut owner: Vec<Option<usize>> = vec![None; text.len()];
+    let mut kept: Vec<Passage> = Vec::new();
+    for (i, p) in candidates {
+        let range = p.derived.start.min(text.len())..p.derived.end.min(text.len());
+        let len = range.len();
+        let taken = owner[range.clone()].iter().filter(|o| o.is_some()).count();
+        if len == 0 || taken * 2 > len {
+            continue;
+        }
+        for o in &mut owner[range] {
+            if o.is_none() {
+                *o = Some(i);
+            }
+        }
+        kept.push(p.clone());
+    }
+    kept.sort_by(|a, b| {
+        (a.derived.start, a.derived.end, &a.source.path).cmp(&(
+            b.derived.start,
+            b.derived.end,
+            &b.source.path,
+        ))
+    });
+    let mut visible = vec![0usize; sources.len()];
+    let mut total = 0usize;
+    for (c, o) in text.char_indices().map(|(i, c)| (c, owner[i])) {
+        if c.is_whitespace() {
+            continue;
+        }
+        total += 1;
+        if let Some(i) = o {
+            visible[i] += 1;
+        }
+    }
+    let share = |n: usize| {
+        if total == 0 {
+            0.0
+        } else {
+            n as f64 / total as f64
+        }
+    };
+    let coverage = share(visible.iter().sum());
+    let verbatim_coverage: f64 = kept
+        .iter()
+        .map(|p| {
+            text.get(p.derived.clone())
+                .map_or(0, |t| t.chars().filter(|c| !c.is_whitespace()).count()) as f64
+                * p.verbatim
+        })
+        .sum::<f64>()
+        / total.max(1) as f64;
+    let empty = Overlap::of(&[], &[]);
+    let score = derivation_score(&empty, &empty, Some((coverage, verbatim_coverage)));
+    let best_pair = pairs.iter().map(|p| p.score).fold(0.0_f64, f64::max);
+    let score = score.max(best_pair);
+    let verdict = pairs
+        .iter()
+        .map(|p| p.verdict)
+        .min()
+        .unwrap_or(Verdict::Unrelated)
+        .min(config.thresholds.verdict(score, 0.0, 0.0));
+    Ok(Attribution {
+        derived: derived.id.clone(),
+        score,
+        verdict,
+        finding: score >= config.threshold,
+        coverage,
+        original: 1.0 - coverage,
+        sources: pairs
+            .iter()
+            .zip(&visible)
+            .map(|(p, &n)| SourceShare {
+                source: p.source.clone(),
+                coverage: share(n),
+                score: p.score,
+            })
+            .collect(),
+        passages: kept,
+        pairs,
+    })
 }

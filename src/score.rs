@@ -90,28 +90,38 @@ fn ratio(num: usize, den: usize) -> f64 {
     }
 }
 
-/// The one-way derivation score from the exact overlaps and, when available,
-/// the alignment coverage of DERIVED (share of its characters inside aligned
-/// passages).
+/// The one-way derivation score.
 ///
-/// Raw containment is verbatim evidence: a shared 5-gram is rarely a chance.
-/// Content containment sees through inflection and dropped function words but
-/// two texts on one topic share some content-word pairs by chance, so it is
-/// discounted by a floor. Coverage (issue 3) sees through summarising and
-/// reordering and is the strongest single signal when present. The score is
-/// the largest of the three views' evidence, each mapped onto the same scale.
-pub fn derivation_score(raw: &Overlap, content: &Overlap, coverage: Option<f64>) -> f64 {
-    let raw_c = raw.containment();
-    let content_c = content.containment();
-    // Content pairs shared by chance between same-topic texts rarely exceed
-    // 0.1 (Clough & Stevenson `non` answers); rescale the rest onto [0, 1].
-    let content_evidence = ((content_c - CONTENT_FLOOR) / (1.0 - CONTENT_FLOOR)).max(0.0);
-    let mut score = raw_c.max(content_evidence);
-    if let Some(coverage) = coverage {
-        score = score.max(coverage);
-    }
+/// Without an alignment it is the larger of raw containment (verbatim
+/// evidence: a shared 5-gram is rarely chance) and content containment above
+/// the floor two texts on one topic reach by chance, rescaled onto [0, 1].
+///
+/// With an alignment (`coverage` and `verbatim_coverage` of DERIVED, see
+/// [`crate::align::Alignment`]) it is the share of DERIVED inside aligned
+/// passages, counting text copied word for word in full and reworded text
+/// at [`REWORDED_WEIGHT`]: a fully paraphrased text scores that weight, a
+/// copy scores 1, a summary in between. Paraphrase seeds can fire on two
+/// texts about the same thing; verbatim runs almost never do, so verbatim
+/// text is stronger evidence and ranks higher (on Clough & Stevenson this
+/// orders cut > light > heavy > non, see README, "Calibration").
+pub fn derivation_score(raw: &Overlap, content: &Overlap, alignment: Option<(f64, f64)>) -> f64 {
+    let score = match alignment {
+        Some((coverage, verbatim_coverage)) => {
+            let verbatim = verbatim_coverage.clamp(0.0, coverage);
+            verbatim + REWORDED_WEIGHT * (coverage - verbatim)
+        }
+        None => {
+            let content_evidence =
+                ((content.containment() - CONTENT_FLOOR) / (1.0 - CONTENT_FLOOR)).max(0.0);
+            raw.containment().max(content_evidence)
+        }
+    };
     score.clamp(0.0, 1.0)
 }
+
+/// Weight of reworded (aligned but not verbatim) text in the score; see
+/// [`derivation_score`].
+pub const REWORDED_WEIGHT: f64 = 0.4;
 
 /// Content-pair containment reached by chance between unrelated texts on one
 /// topic; see [`derivation_score`].
@@ -171,8 +181,8 @@ impl Default for Thresholds {
         Thresholds {
             duplicate: 0.9,
             near_duplicate: 0.8,
-            derived: 0.5,
-            partial: 0.2,
+            derived: 0.35,
+            partial: 0.15,
         }
     }
 }
@@ -185,13 +195,25 @@ impl Thresholds {
             Verdict::Duplicate
         } else if score >= self.near_duplicate && reverse_score >= self.near_duplicate {
             Verdict::NearDuplicate
-        } else if score >= self.derived {
+        } else if score >= self.derived
+            && Direction::of(score, reverse_score) != Direction::SourceFromDerived
+        {
+            // A summary scored against its source the wrong way round has
+            // a high reverse score: the source is not derived from it.
             Verdict::Derived
         } else if score >= self.partial {
             Verdict::Partial
         } else {
             Verdict::Unrelated
         }
+    }
+
+    /// Whether a pair is a finding at `threshold`: its score reaches it and
+    /// the copying does not clearly run the other way.
+    pub fn is_finding(&self, threshold: f64, score: f64, reverse_score: f64, jaccard: f64) -> bool {
+        score >= threshold
+            && (Direction::of(score, reverse_score) != Direction::SourceFromDerived
+                || self.verdict(score, reverse_score, jaccard) <= Verdict::NearDuplicate)
     }
 }
 
@@ -250,6 +272,10 @@ mod tests {
         assert_eq!(t.verdict(0.9, 0.85, 0.6), Verdict::NearDuplicate);
         assert_eq!(t.verdict(0.9, 0.3, 0.1), Verdict::Derived);
         assert_eq!(t.verdict(0.3, 0.1, 0.0), Verdict::Partial);
+        // The wrong way round: the source is not derived from its summary.
+        assert_eq!(t.verdict(0.4, 0.6, 0.05), Verdict::Partial);
+        assert!(!t.is_finding(0.35, 0.4, 0.6, 0.05));
+        assert!(t.is_finding(0.35, 0.6, 0.4, 0.05));
         assert_eq!(t.verdict(0.05, 0.0, 0.0), Verdict::Unrelated);
     }
 }

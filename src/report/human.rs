@@ -14,7 +14,11 @@ fn pct(x: f64) -> String {
 
 /// One sentence saying what the verdict means for this pair.
 pub fn headline(r: &PairReport) -> String {
-    let how_much = pct(r.score);
+    let how_much = format!(
+        "{} (score {:.2})",
+        pct(r.coverage.max(r.containment)),
+        r.score
+    );
     match r.verdict {
         Verdict::Duplicate => format!(
             "duplicate: {} and {} are the same text",
@@ -35,7 +39,7 @@ pub fn headline(r: &PairReport) -> String {
             r.derived, r.source
         ),
         Verdict::Unrelated => format!(
-            "unrelated: no evidence that {} comes from {} ({how_much})",
+            "unrelated: no evidence that {} comes from {} (coverage {how_much})",
             r.derived, r.source
         ),
     }
@@ -59,18 +63,32 @@ pub fn render_pair(r: &PairReport) -> String {
             "finding: score {:.2} >= threshold {:.2}",
             r.score, r.params.threshold
         )
+    } else if r.score >= r.params.threshold {
+        format!(
+            "no finding: score {:.2} >= threshold {:.2} but the copying runs the other way",
+            r.score, r.params.threshold
+        )
     } else {
         format!(
             "no finding: score {:.2} < threshold {:.2}",
             r.score, r.params.threshold
         )
     };
-    let rows: [(&str, String, String); 7] = [
+    let rows: [(&str, String, String); 8] = [
         ("verdict", r.verdict.to_string(), finding),
         (
             "score",
             format!("{:.3}", r.score),
             "how much of DERIVED is derived from SOURCE".into(),
+        ),
+        (
+            "coverage",
+            format!("{:.3}", r.coverage),
+            format!(
+                "share of DERIVED inside {} aligned passages ({:.3} word for word)",
+                r.passages.len(),
+                r.verbatim_coverage
+            ),
         ),
         (
             "reverse",
@@ -112,6 +130,143 @@ pub fn render_pair(r: &PairReport) -> String {
     ];
     for (name, value, meaning) in rows {
         let _ = writeln!(out, "  {name:<12} {value:<15} {meaning}");
+    }
+    out
+}
+
+/// How to draw passages: colour (ANSI) or not, and the total line width.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Style {
+    /// Highlight shared words with ANSI colour.
+    pub color: bool,
+    /// Total width of a line, both columns included.
+    pub width: usize,
+}
+
+impl Default for Style {
+    fn default() -> Self {
+        Style {
+            color: false,
+            width: 100,
+        }
+    }
+}
+
+fn words_lower(text: &str) -> std::collections::HashSet<String> {
+    use unicode_segmentation::UnicodeSegmentation;
+    text.unicode_words().map(|w| w.to_lowercase()).collect()
+}
+
+/// Word-wraps `text` into lines of at most `width` columns; each line is
+/// (visible width, rendered text). Words also in `shared` are highlighted
+/// when `color` is on; without colour they are left as they are.
+fn wrap(
+    text: &str,
+    width: usize,
+    shared: &std::collections::HashSet<String>,
+    color: bool,
+) -> Vec<(usize, String)> {
+    use unicode_width::UnicodeWidthStr;
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    let mut line_w = 0;
+    for word in text.split_whitespace() {
+        let w = word.width();
+        if line_w > 0 && line_w + 1 + w > width {
+            lines.push((line_w, std::mem::take(&mut line)));
+            line_w = 0;
+        }
+        if line_w > 0 {
+            line.push(' ');
+            line_w += 1;
+        }
+        let key: String = word
+            .trim_matches(|c: char| !c.is_alphanumeric())
+            .to_lowercase();
+        if color && !key.is_empty() && shared.contains(&key) {
+            let _ = write!(line, "\x1b[1;32m{word}\x1b[0m");
+        } else {
+            line.push_str(word);
+        }
+        line_w += w;
+    }
+    if line_w > 0 {
+        lines.push((line_w, line));
+    }
+    lines
+}
+
+/// Renders passages side by side: DERIVED on the left, SOURCE on the right.
+/// `source_text` maps a source id to its text.
+pub fn render_passages<'t>(
+    passages: &[crate::align::Passage],
+    derived_text: &str,
+    source_text: impl Fn(&str) -> Option<&'t str>,
+    style: Style,
+) -> String {
+    let mut out = String::new();
+    let col = style.width.saturating_sub(3) / 2;
+    let col = col.max(20);
+    for (n, p) in passages.iter().enumerate() {
+        let left = derived_text.get(p.derived.clone()).unwrap_or("");
+        let right = source_text(&p.source.path)
+            .and_then(|t| t.get(p.source.range()))
+            .unwrap_or("");
+        let _ = writeln!(
+            out,
+            "\npassage {} ({}, similarity {:.2}, {} word for word): DERIVED bytes {}..{} | {} bytes {}..{}",
+            n + 1,
+            match p.kind {
+                crate::align::PassageKind::Verbatim => "verbatim",
+                crate::align::PassageKind::Paraphrase => "reworded",
+            },
+            p.similarity,
+            pct(p.verbatim),
+            p.derived.start,
+            p.derived.end,
+            p.source.path,
+            p.source.start,
+            p.source.end
+        );
+        let lw = wrap(left, col, &words_lower(right), style.color);
+        let rw = wrap(right, col, &words_lower(left), style.color);
+        for i in 0..lw.len().max(rw.len()) {
+            let (w, l) = lw.get(i).map_or((0, ""), |(w, s)| (*w, s.as_str()));
+            let r = rw.get(i).map_or("", |(_, s)| s.as_str());
+            let pad = " ".repeat(col.saturating_sub(w));
+            let _ = writeln!(out, "  {l}{pad} | {r}").map(|_| ());
+        }
+    }
+    out
+}
+
+/// Renders a multi-source attribution as text, ending with a newline.
+pub fn render_attribution(a: &crate::pipeline::Attribution) -> String {
+    let mut out = String::new();
+    let mut parts: Vec<String> = a
+        .sources
+        .iter()
+        .filter(|s| s.coverage > 0.0)
+        .map(|s| format!("{} from {}", pct(s.coverage), s.source))
+        .collect();
+    parts.push(format!("{} original", pct(a.original)));
+    let _ = writeln!(out, "{}: {}: {}", a.verdict, a.derived, parts.join(", "));
+    let finding = if a.finding { "finding" } else { "no finding" };
+    let _ = writeln!(
+        out,
+        "  {:<12} {:<15} {finding}: combined score of all attributed passages",
+        "score",
+        format!("{:.3}", a.score)
+    );
+    for s in &a.sources {
+        let _ = writeln!(
+            out,
+            "  {:<12} {:<15} {} (score alone {:.3})",
+            "source",
+            pct(s.coverage),
+            s.source,
+            s.score
+        );
     }
     out
 }

@@ -25,3 +25,25 @@ pub fn render_pair(r: &PairReport) -> String {
     line.push('\n');
     line
 }
+
+/// Renders a multi-source attribution as a single JSON line.
+pub fn render_attribution(a: &crate::pipeline::Attribution) -> String {
+    let mut line = serde_json::to_string(&Tagged {
+        kind: "attribution",
+        data: a,
+    })
+    .unwrap_or_else(|e| format!("{{\"type\":\"error\",\"message\":\"{e}\"}}"));
+    line.push('\n');
+    line
+}
+
+/// Renders an evaluation as a single JSON line.
+pub fn render_evaluation(e: &crate::eval::Evaluation) -> String {
+    let mut line = serde_json::to_string(&Tagged {
+        kind: "evaluation",
+        data: e,
+    })
+    .unwrap_or_else(|e| format!("{{\"type\":\"error\",\"message\":\"{e}\"}}"));
+    line.push('\n');
+    line
+}

@@ -9,6 +9,7 @@ pub mod json;
 
 use serde::Serialize;
 
+use crate::align::Passage;
 use crate::pipeline::Config;
 use crate::score::{Direction, Overlap, Verdict};
 
@@ -53,6 +54,14 @@ pub struct PairReport {
     pub raw: Overlap,
     /// Content shingle counts.
     pub content: Overlap,
+    /// Share of DERIVED's characters inside aligned passages.
+    pub coverage: f64,
+    /// Part of `coverage` copied word for word.
+    pub verbatim_coverage: f64,
+    /// Share of SOURCE's characters inside passages aligned the other way.
+    pub reverse_coverage: f64,
+    /// Aligned passages, in DERIVED order.
+    pub passages: Vec<Passage>,
     /// Parameters used.
     pub params: Config,
     /// Warnings about either document.

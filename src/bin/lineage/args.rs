@@ -25,6 +25,30 @@ pub enum Command {
     ///
     /// Exit status: 0 no pair at or above --threshold, 1 at least one, 2 error.
     Score(ScoreArgs),
+    /// Evaluate scores on labelled pairs: ROC-AUC, precision/recall/F1 per
+    /// threshold, the best-F1 threshold, a confusion table.
+    ///
+    /// LABELLED has one `DERIVED<TAB>SOURCE<TAB>LABEL` per line; LABEL is 1/0,
+    /// or a category with --positive naming the positive ones.
+    Eval(EvalArgs),
+}
+
+/// `lineage eval`.
+#[derive(Debug, Args)]
+pub struct EvalArgs {
+    /// The labelled pairs file.
+    #[arg(value_name = "LABELLED")]
+    pub labelled: PathBuf,
+    /// Comma-separated labels that count as positive (default: 1).
+    #[arg(long, value_delimiter = ',', value_name = "LABELS")]
+    pub positive: Vec<String>,
+    /// Comma-separated categories from most to least derived, for
+    /// Spearman's correlation (e.g. cut,light,heavy,non).
+    #[arg(long, value_delimiter = ',', value_name = "LABELS")]
+    pub order: Vec<String>,
+    /// Shared options.
+    #[command(flatten)]
+    pub common: CommonArgs,
 }
 
 /// Output formats.
@@ -60,6 +84,12 @@ pub struct CommonArgs {
     /// Seed of every hash.
     #[arg(long, default_value_t = ShingleParams::default().seed)]
     pub seed: u64,
+    /// Colour shared words in passages.
+    #[arg(long, value_enum, default_value_t = ColorWhen::Auto)]
+    pub color: ColorWhen,
+    /// Leave passages out of text output.
+    #[arg(long)]
+    pub no_passages: bool,
 }
 
 impl CommonArgs {
@@ -84,7 +114,8 @@ impl CommonArgs {
 #[derive(Debug, Args)]
 pub struct ScoreArgs {
     /// DERIVED then SOURCE: the suspect text and the text it may come from
-    /// (`-` reads standard input).
+    /// (`-` reads standard input). Give several SOURCEs to attribute each
+    /// passage of DERIVED to its best source.
     #[arg(value_name = "FILE", num_args = 0..)]
     pub files: Vec<PathBuf>,
     /// Score every pair listed in FILE, one `DERIVED<TAB>SOURCE` per line
@@ -95,4 +126,15 @@ pub struct ScoreArgs {
     /// Shared options.
     #[command(flatten)]
     pub common: CommonArgs,
+}
+
+/// When to colour output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorWhen {
+    /// On a terminal, unless NO_COLOR is set.
+    Auto,
+    /// Always (NO_COLOR still wins).
+    Always,
+    /// Never.
+    Never,
 }

@@ -2,6 +2,7 @@
 //! work happens in the library; this is glue.
 
 mod args;
+mod eval_cmd;
 mod exit;
 
 use std::io::Write;
@@ -10,12 +11,13 @@ use std::process;
 
 use anyhow::{bail, Context};
 use clap::Parser;
-use lineage::pipeline::{score_pair, Config};
+use lineage::pipeline::{attribute, score_pair, Config};
+use lineage::report::human::Style;
 use lineage::report::{human, json, PairReport};
-use lineage::source::{list::read_list, read_document};
+use lineage::source::{list::read_list, read_document, Document};
 use rayon::prelude::*;
 
-use crate::args::{Cli, Command, Format, ScoreArgs};
+use crate::args::{Cli, ColorWhen, Command, CommonArgs, Format, ScoreArgs};
 use crate::exit::ExitCode;
 
 fn main() {
@@ -40,6 +42,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             set_threads(args.common.threads)?;
             score(&args)
         }
+        Command::Eval(args) => {
+            set_threads(args.common.threads)?;
+            eval_cmd::eval(&args)
+        }
     }
 }
 
@@ -57,7 +63,7 @@ fn set_threads(threads: Option<usize>) -> anyhow::Result<()> {
 }
 
 /// The error chain on one line, plus a suggested fix for library errors.
-fn message(err: &anyhow::Error) -> String {
+pub(crate) fn message(err: &anyhow::Error) -> String {
     let mut text = format!("{err:#}");
     if let Some(lib) = err.chain().find_map(|e| e.downcast_ref::<lineage::Error>()) {
         if let Some(hint) = hint(lib) {
@@ -97,17 +103,59 @@ fn warn(text: &str) {
     eprintln!("lineage: warning: {text}");
 }
 
-fn render(report: &PairReport, format: Format) -> String {
-    match format {
-        Format::Text => human::render_pair(report),
-        Format::Json => json::render_pair(report),
+/// Colour and width for passages in text output.
+fn style(common: &CommonArgs) -> Style {
+    use std::io::IsTerminal;
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let color = match common.color {
+        ColorWhen::Never => false,
+        ColorWhen::Always => !no_color,
+        ColorWhen::Auto => !no_color && std::io::stdout().is_terminal(),
+    };
+    let width = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(120);
+    Style { color, width }
+}
+
+/// A scored pair with the texts its passages point into.
+struct Scored {
+    report: PairReport,
+    derived: Document,
+    source: Document,
+}
+
+fn render(scored: &Scored, common: &CommonArgs) -> String {
+    match common.format {
+        Format::Text => {
+            let mut out = human::render_pair(&scored.report);
+            if !common.no_passages {
+                out.push_str(&human::render_passages(
+                    &scored.report.passages,
+                    &scored.derived.text,
+                    |_| Some(scored.source.text.as_str()),
+                    style(common),
+                ));
+                if !scored.report.passages.is_empty() {
+                    out.push('\n');
+                }
+            }
+            out
+        }
+        Format::Json => json::render_pair(&scored.report),
     }
 }
 
-fn score_files(derived: &Path, source: &Path, config: &Config) -> anyhow::Result<PairReport> {
+fn score_files(derived: &Path, source: &Path, config: &Config) -> anyhow::Result<Scored> {
     let d = read_document(derived)?;
     let s = read_document(source)?;
-    Ok(score_pair(&d, &s, config)?)
+    let report = score_pair(&d, &s, config)?;
+    Ok(Scored {
+        report,
+        derived: d,
+        source: s,
+    })
 }
 
 fn score(args: &ScoreArgs) -> anyhow::Result<ExitCode> {
@@ -115,24 +163,70 @@ fn score(args: &ScoreArgs) -> anyhow::Result<ExitCode> {
     let format = args.common.format;
     let mut stdout = std::io::stdout().lock();
     if let Some(pairs) = &args.pairs {
-        return score_pair_list(pairs, &config, format, &mut stdout);
+        return score_pair_list(pairs, &config, &args.common, &mut stdout);
     }
-    let [derived, source] = args.files.as_slice() else {
+    if args.files.len() < 2 {
         bail!(
-            "score takes DERIVED and SOURCE (got {} files; for many pairs use --pairs FILE)",
+            "score takes DERIVED and at least one SOURCE (got {} files; for many pairs use --pairs FILE)",
             args.files.len()
         );
-    };
-    if derived.as_os_str() == "-" && source.as_os_str() == "-" {
+    }
+    if args.files.iter().filter(|f| f.as_os_str() == "-").count() > 1 {
         bail!("only one of DERIVED and SOURCE can be - (standard input)");
     }
-    let report = score_files(derived, source, &config)?;
+    if args.files.len() > 2 {
+        return score_many(&args.files, &config, &args.common, &mut stdout);
+    }
+    let scored = score_files(&args.files[0], &args.files[1], &config)?;
+    let _ = format;
+    let report = &scored.report;
     for w in &report.warnings {
         warn(w);
     }
-    stdout.write_all(render(&report, format).as_bytes())?;
+    stdout.write_all(render(&scored, &args.common).as_bytes())?;
     stdout.flush()?;
     Ok(if report.finding {
+        ExitCode::Findings
+    } else {
+        ExitCode::Clean
+    })
+}
+
+/// DERIVED against several sources: attribution.
+fn score_many(
+    files: &[std::path::PathBuf],
+    config: &Config,
+    common: &CommonArgs,
+    out: &mut impl Write,
+) -> anyhow::Result<ExitCode> {
+    let derived = read_document(&files[0])?;
+    let sources = files[1..]
+        .iter()
+        .map(|f| read_document(f))
+        .collect::<Result<Vec<_>, _>>()?;
+    let a = attribute(&derived, &sources, config)?;
+    for p in &a.pairs {
+        for w in &p.warnings {
+            warn(w);
+        }
+    }
+    match common.format {
+        Format::Json => out.write_all(json::render_attribution(&a).as_bytes())?,
+        Format::Text => {
+            out.write_all(human::render_attribution(&a).as_bytes())?;
+            if !common.no_passages {
+                let text = human::render_passages(
+                    &a.passages,
+                    &derived.text,
+                    |id| sources.iter().find(|s| s.id == id).map(|s| s.text.as_str()),
+                    style(common),
+                );
+                out.write_all(text.as_bytes())?;
+            }
+        }
+    }
+    out.flush()?;
+    Ok(if a.finding {
         ExitCode::Findings
     } else {
         ExitCode::Clean
@@ -142,11 +236,11 @@ fn score(args: &ScoreArgs) -> anyhow::Result<ExitCode> {
 fn score_pair_list(
     pairs: &Path,
     config: &Config,
-    format: Format,
+    common: &CommonArgs,
     out: &mut impl Write,
 ) -> anyhow::Result<ExitCode> {
     let entries = read_list(pairs, 2)?;
-    let results: Vec<anyhow::Result<PairReport>> = entries
+    let results: Vec<anyhow::Result<Scored>> = entries
         .into_par_iter()
         .map(|entry| {
             let entry = entry?;
@@ -157,12 +251,12 @@ fn score_pair_list(
     let mut code = ExitCode::Clean;
     for result in results {
         match result {
-            Ok(report) => {
-                for w in &report.warnings {
+            Ok(scored) => {
+                for w in &scored.report.warnings {
                     warn(w);
                 }
-                out.write_all(render(&report, format).as_bytes())?;
-                if report.finding {
+                out.write_all(render(&scored, common).as_bytes())?;
+                if scored.report.finding {
                     code = code.worst(ExitCode::Findings);
                 }
             }
