@@ -66,6 +66,15 @@ pub struct AlignParams {
     pub max_merged_sources: usize,
     /// Sentences of distance within which SOURCE sentences count as nearby.
     pub source_gap_sentences: usize,
+    /// Passage similarity at or above which a reworded passage stands on its
+    /// own; weaker ones need context (see `min_context_coverage`).
+    pub strong_similarity: f64,
+    /// Share of DERIVED that all passages together must cover before weak
+    /// reworded passages (not verbatim, similarity below
+    /// `strong_similarity`) are believed. Two long texts on one subject
+    /// share a few sentences' worth of words by chance, scattered; a rewrite
+    /// shares most of its sentences.
+    pub min_context_coverage: f64,
 }
 
 impl Default for AlignParams {
@@ -79,6 +88,8 @@ impl Default for AlignParams {
             min_shared_terms: 3,
             max_merged_sources: 3,
             source_gap_sentences: 3,
+            strong_similarity: 0.7,
+            min_context_coverage: 0.25,
         }
     }
 }
@@ -205,6 +216,15 @@ pub fn align(
     });
     let text = derived.doc.text.as_str();
     let total = count_visible(text).max(1) as f64;
+    let strong = |p: &Passage| {
+        p.kind == PassageKind::Verbatim
+            || p.verbatim >= 0.5
+            || p.similarity >= params.strong_similarity
+    };
+    let all_coverage = coverage(text, passages.iter().map(|p| p.derived.clone()));
+    if all_coverage < params.min_context_coverage {
+        passages.retain(|p| strong(p));
+    }
     let verbatim_coverage = passages
         .iter()
         .map(|p| text.get(p.derived.clone()).map_or(0, count_visible) as f64 * p.verbatim)
@@ -359,7 +379,11 @@ fn verbatim_spans(
         if let Some(last) = merged.last_mut() {
             let d_near = sp.d.0 <= last.d.1 + gap;
             let s_near = sp.s.0 + gap >= last.s.0 && sp.s.0 <= last.s.1 + gap;
-            if d_near && s_near {
+            // Same diagonal, give or take the gap: a copy with a few words
+            // changed, not a phrase that recurs elsewhere in SOURCE.
+            let diagonal = |x: &Span| x.s.1 as isize - x.d.1 as isize;
+            let on_diagonal = diagonal(&sp).abs_diff(diagonal(last)) <= gap;
+            if d_near && s_near && on_diagonal {
                 let fresh = sp.d.1.saturating_sub(sp.d.0.max(last.d.1));
                 last.matched += fresh;
                 last.d.1 = last.d.1.max(sp.d.1);
@@ -483,6 +507,51 @@ impl TermWeights {
         }
     }
 
+    /// The weighted terms of DERIVED tokens `toks`, leaving out tokens
+    /// flagged in `skip`.
+    fn terms_of(
+        &self,
+        fp: &Fingerprint<'_>,
+        toks: Range<usize>,
+        skip: Option<&[bool]>,
+    ) -> SentenceTerms {
+        let lo = fp
+            .content
+            .units
+            .partition_point(|&u| (u as usize) < toks.start);
+        let hi = fp
+            .content
+            .units
+            .partition_point(|&u| (u as usize) < toks.end);
+        let mut terms: Vec<(u64, u32)> = fp.content.units[lo..hi]
+            .iter()
+            .zip(&fp.content_terms[lo..hi])
+            .filter(|(&u, _)| !skip.is_some_and(|s| s.get(u as usize).copied().unwrap_or(false)))
+            .map(|(_, &t)| (t, 1))
+            .collect();
+        terms.sort_unstable();
+        terms.dedup_by(|b, a| {
+            if a.0 == b.0 {
+                a.1 += b.1;
+                true
+            } else {
+                false
+            }
+        });
+        let mut norm = 0.0;
+        let mut weight = 0.0;
+        for &(t, c) in &terms {
+            let w = self.w(t);
+            norm += (w * c as f64).powi(2);
+            weight += w;
+        }
+        SentenceTerms {
+            terms,
+            norm: norm.sqrt(),
+            weight,
+        }
+    }
+
     fn w(&self, t: u64) -> f64 {
         self.isf.get(&t).copied().unwrap_or(0.0)
     }
@@ -573,6 +642,19 @@ fn paraphrase_spans(
         // partly copied does, so that the passage extends over all of it.
         let verbatim = covered[toks.clone()].iter().filter(|&&c| c).count();
         if verbatim == toks.len() {
+            continue;
+        }
+        // Partly copied word for word: test only the rest of the sentence,
+        // so that a copy ending mid-sentence is not stretched over words
+        // that come from elsewhere.
+        let rest;
+        let dst = if verbatim > 0 {
+            rest = tw.terms_of(derived, toks.clone(), Some(covered));
+            &rest
+        } else {
+            dst
+        };
+        if dst.terms.len() < params.min_shared_terms {
             continue;
         }
         candidates.clear();
