@@ -17,7 +17,7 @@ The offsets in this copy of the corpus (PanPC) are a few characters off the
 texts it ships: e.g. a case labelled to start at "e don't typically" in the
 source and "People don't" in the suspicious document. Unless --raw-labels
 is given, each labelled case is therefore re-anchored on the texts first:
-the labelled ranges, widened by 60 characters each way, are aligned with
+the labelled ranges, widened by 250 characters each way, are aligned with
 difflib, and the case becomes the span from the first to the last matching
 block of at least 20 characters on each side. This uses only the two texts
 and the labels, never lineage's output. Both figures are printed.
@@ -105,7 +105,7 @@ def text_of(path):
         raw_text[path] = open(path, "rb").read().decode("utf-8", errors="replace")
     return raw_text[path]
 
-def reanchor(susp, src, so, sl, ro, rl, pad=60, min_block=20):
+def reanchor(susp, src, so, sl, ro, rl, pad=250, min_block=20):
     st, rt = text_of(susp), text_of(src)
     a0, b0 = max(0, so - pad), max(0, ro - pad)
     a, b = st[a0:so + sl + pad], rt[b0:ro + rl + pad]

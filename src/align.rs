@@ -154,6 +154,10 @@ pub struct Alignment {
     pub verbatim_coverage: f64,
 }
 
+/// Bytes a reworded passage needs to stand without context (about ten
+/// words): a heading or list item matches by chance.
+const MIN_STRONG_BYTES: usize = 60;
+
 /// A passage in token space, before conversion to bytes.
 #[derive(Debug, Clone, Copy)]
 struct Span {
@@ -216,10 +220,17 @@ pub fn align(
     });
     let text = derived.doc.text.as_str();
     let total = count_visible(text).max(1) as f64;
+    // A reworded passage stands on its own when it is close to its source,
+    // not a fragment, and not one short line matched against several source
+    // sentences (a condensation is only believable amid other passages).
     let strong = |p: &Passage| {
+        let d_len = p.derived.len();
+        let s_len = p.source.end.saturating_sub(p.source.start);
         p.kind == PassageKind::Verbatim
             || p.verbatim >= 0.5
-            || p.similarity >= params.strong_similarity
+            || (p.similarity >= params.strong_similarity
+                && d_len >= MIN_STRONG_BYTES
+                && s_len * 2 <= d_len * 5)
     };
     let all_coverage = coverage(text, passages.iter().map(|p| p.derived.clone()));
     if all_coverage < params.min_context_coverage {
