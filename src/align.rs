@@ -856,3 +856,164 @@ fn filter_overlaps(mut spans: Vec<Span>) -> Vec<Span> {
     }
     merged
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pipeline::{Config, Fingerprint};
+    use crate::source::Document;
+    use proptest::prelude::*;
+
+    const ORIGINAL: &str = include_str!("../samples/original.txt");
+    const REWRITE: &str = include_str!("../samples/rewrite.txt");
+
+    fn run(derived: &str, source: &str) -> Alignment {
+        let config = Config::default();
+        let d = Document::new("d", derived);
+        let s = Document::new("s", source);
+        let fd = Fingerprint::new(&d, &config).unwrap();
+        let fs = Fingerprint::new(&s, &config).unwrap();
+        align(&fd, &fs, &config.align)
+    }
+
+    fn words(text: &str) -> std::collections::HashSet<String> {
+        use unicode_segmentation::UnicodeSegmentation;
+        text.unicode_words()
+            .map(|w| w.to_lowercase())
+            .filter(|w| w.len() > 3)
+            .collect()
+    }
+
+    #[test]
+    fn seed_rewrite_is_covered_passage_by_passage() {
+        let a = run(REWRITE, ORIGINAL);
+        assert!(a.coverage >= 0.8, "coverage {}", a.coverage);
+        assert!(a.passages.len() >= 5, "{} passages", a.passages.len());
+        for p in &a.passages {
+            let left = REWRITE
+                .get(p.derived.clone())
+                .expect("derived range on char boundaries");
+            let right = ORIGINAL
+                .get(p.source.range())
+                .expect("source range on char boundaries");
+            // Each side starts and ends on a word or sentence boundary.
+            assert_eq!(left.trim(), left, "{left:?}");
+            assert_eq!(right.trim(), right, "{right:?}");
+            // And the two sides are about the same thing.
+            let shared = words(left).intersection(&words(right)).count();
+            assert!(shared >= 4, "{left:?} / {right:?}");
+        }
+        // The copying site's boilerplate is not from the original.
+        let tail = REWRITE.find("Share.").unwrap();
+        assert!(a.passages.iter().all(|p| p.derived.end <= tail));
+    }
+
+    #[test]
+    fn identical_texts_align_fully_both_ways() {
+        let a = run(ORIGINAL, ORIGINAL);
+        assert!(a.coverage > 0.99, "{}", a.coverage);
+        assert!(a.passages.iter().all(|p| p.verbatim > 0.99));
+    }
+
+    #[test]
+    fn verbatim_runs_are_symmetric() {
+        let s = "Alpha beta gamma delta epsilon zeta eta theta iota kappa. Other words here entirely unrelated to that. Lambda mu nu xi omicron pi rho sigma tau upsilon.";
+        let d = "Something new first. Alpha beta gamma delta epsilon zeta eta theta iota kappa. And then lambda mu nu xi omicron pi rho sigma tau upsilon.";
+        let ab = run(d, s);
+        let ba = run(s, d);
+        let fwd: Vec<_> = ab
+            .passages
+            .iter()
+            .filter(|p| p.kind == PassageKind::Verbatim)
+            .map(|p| {
+                (
+                    d[p.derived.clone()].to_string(),
+                    s[p.source.range()].to_string(),
+                )
+            })
+            .collect();
+        let back: Vec<_> = ba
+            .passages
+            .iter()
+            .filter(|p| p.kind == PassageKind::Verbatim)
+            .map(|p| {
+                (
+                    d[p.source.range()].to_string(),
+                    s[p.derived.clone()].to_string(),
+                )
+            })
+            .collect();
+        assert!(!fwd.is_empty());
+        assert_eq!(fwd, back);
+    }
+
+    #[test]
+    fn unrelated_texts_have_no_passages() {
+        let a = run(
+            "The central bank raised interest rates by half a point on Tuesday, citing inflation.",
+            "Wheat harvests in the northern plains were delayed by heavy rain this autumn.",
+        );
+        assert!(a.passages.is_empty());
+        assert_eq!(a.coverage, 0.0);
+    }
+
+    const VOCAB: &[&str] = &[
+        "café",
+        "naïve",
+        "日本語",
+        "テキスト",
+        "straße",
+        "ümlaut",
+        "data",
+        "river",
+        "€uro",
+        "ok",
+        "😀",
+        "señor",
+        "ñandú",
+        "Ελλάδα",
+        "мир",
+        "the",
+        "of",
+        "and",
+        "copy",
+        "text",
+    ];
+
+    fn sentence() -> impl Strategy<Value = String> {
+        prop::collection::vec(prop::sample::select(VOCAB), 3..14).prop_map(|w| {
+            let mut s = w.join(" ");
+            s.push('.');
+            s
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+        #[test]
+        fn passages_are_on_utf8_boundaries(
+            source in prop::collection::vec(sentence(), 1..12),
+            keep in prop::collection::vec(any::<bool>(), 12),
+            extra in prop::collection::vec(sentence(), 0..4),
+        ) {
+            let mut derived: Vec<String> = source
+                .iter()
+                .zip(&keep)
+                .filter(|(_, k)| **k)
+                .map(|(s, _)| s.clone())
+                .collect();
+            derived.extend(extra);
+            let d = derived.join(" ");
+            let s = source.join("  ");
+            let a = run(&d, &s);
+            prop_assert!((0.0..=1.0).contains(&a.coverage));
+            for p in &a.passages {
+                prop_assert!(d.get(p.derived.clone()).is_some(), "{:?}", p.derived);
+                prop_assert!(s.get(p.source.range()).is_some(), "{:?}", p.source);
+                prop_assert!(p.derived.start < p.derived.end);
+                prop_assert!((0.0..=1.0).contains(&p.similarity));
+                prop_assert!((0.0..=1.0).contains(&p.verbatim));
+            }
+        }
+    }
+}
