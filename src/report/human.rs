@@ -14,32 +14,30 @@ fn pct(x: f64) -> String {
 
 /// One sentence saying what the verdict means for this pair.
 pub fn headline(r: &PairReport) -> String {
-    let how_much = format!(
-        "{} (score {:.2})",
-        pct(r.coverage.max(r.containment)),
-        r.score
-    );
+    let how_much = pct(r.coverage.max(r.containment));
+    let reverse = pct(r.reverse_coverage.max(r.reverse_containment));
+    let score = format!("score {:.2}", r.score);
     match r.verdict {
         Verdict::Duplicate => format!(
-            "duplicate: {} and {} are the same text",
+            "duplicate: {} and {} are the same text ({score})",
             r.derived, r.source
         ),
         Verdict::NearDuplicate => format!(
-            "near_duplicate: {} and {} are mostly the same text ({how_much} one way, {} the other)",
-            r.derived,
-            r.source,
-            pct(r.reverse_score)
-        ),
-        Verdict::Derived => format!(
-            "derived: {how_much} of {} comes from {}",
+            "near_duplicate: {} and {} are mostly the same text ({how_much} one way, {reverse} the other; {score})",
             r.derived, r.source
         ),
+        Verdict::Derived => format!(
+            "derived: {how_much} of {} comes from {} ({score}, {} word for word)",
+            r.derived,
+            r.source,
+            pct(r.verbatim_coverage)
+        ),
         Verdict::Partial => format!(
-            "partial: {how_much} of {} comes from {}",
+            "partial: {how_much} of {} comes from {} ({score})",
             r.derived, r.source
         ),
         Verdict::Unrelated => format!(
-            "unrelated: no evidence that {} comes from {} (coverage {how_much})",
+            "unrelated: no evidence that {} comes from {} ({how_much} covered, {score})",
             r.derived, r.source
         ),
     }
