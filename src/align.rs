@@ -49,7 +49,8 @@ use crate::shingle::View;
 /// and PAN-13 (see README, "Calibration").
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct AlignParams {
-    /// Matched words a verbatim passage needs to be kept.
+    /// Matched words a verbatim passage needs to be kept, and words a
+    /// reworded passage needs.
     pub min_verbatim_tokens: usize,
     /// Words of gap allowed between verbatim runs of one passage.
     pub merge_gap_tokens: usize,
@@ -227,10 +228,9 @@ pub fn align(
         let d_len = p.derived.len();
         let s_len = p.source.end.saturating_sub(p.source.start);
         p.kind == PassageKind::Verbatim
-            || p.verbatim >= 0.5
-            || (p.similarity >= params.strong_similarity
-                && d_len >= MIN_STRONG_BYTES
-                && s_len * 2 <= d_len * 5)
+            || (d_len >= MIN_STRONG_BYTES
+                && (p.verbatim >= 0.5
+                    || (p.similarity >= params.strong_similarity && s_len * 2 <= d_len * 5)))
     };
     let all_coverage = coverage(text, passages.iter().map(|p| p.derived.clone()));
     if all_coverage < params.min_context_coverage {
@@ -809,6 +809,9 @@ fn paraphrase_spans(
     if let Some((sp, _, _)) = open {
         spans.push(sp);
     }
+    // A line of a few words (a heading, "Qtrly div 11 cts vs 11 cts") shares
+    // its words with too many texts to count as a passage.
+    spans.retain(|sp| sp.d.1 - sp.d.0 >= params.min_verbatim_tokens);
     spans
 }
 
