@@ -160,7 +160,6 @@ fn score_files(derived: &Path, source: &Path, config: &Config) -> anyhow::Result
 
 fn score(args: &ScoreArgs) -> anyhow::Result<ExitCode> {
     let config = args.common.config()?;
-    let format = args.common.format;
     let mut stdout = std::io::stdout().lock();
     if let Some(pairs) = &args.pairs {
         return score_pair_list(pairs, &config, &args.common, &mut stdout);
@@ -178,7 +177,6 @@ fn score(args: &ScoreArgs) -> anyhow::Result<ExitCode> {
         return score_many(&args.files, &config, &args.common, &mut stdout);
     }
     let scored = score_files(&args.files[0], &args.files[1], &config)?;
-    let _ = format;
     let report = &scored.report;
     for w in &report.warnings {
         warn(w);
