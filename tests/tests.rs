@@ -1,4 +1,5 @@
-//! Integration tests: they run the real `lineage` binary.
+//! Integration tests: they run the real `lineage` binary, plus property tests
+//! of the library (one test binary, see Cargo.toml).
 
 mod cli;
 mod util;
