@@ -2,4 +2,5 @@
 //! of the library (one test binary, see Cargo.toml).
 
 mod cli;
+mod json;
 mod util;
