@@ -3,4 +3,5 @@
 
 mod cli;
 mod json;
+mod pairs;
 mod util;
