@@ -5,4 +5,5 @@ mod cli;
 mod errors;
 mod json;
 mod pairs;
+mod props;
 mod util;
