@@ -11,7 +11,7 @@ use std::path::PathBuf;
 #[non_exhaustive]
 pub enum Error {
     /// A file could not be opened or read.
-    #[error("{path}: cannot read: {source}")]
+    #[error("{path}: cannot read")]
     Read {
         /// The file that failed.
         path: PathBuf,
@@ -54,7 +54,7 @@ pub enum Error {
     #[error("invalid parameter: {0}")]
     InvalidParam(String),
     /// A file could not be written.
-    #[error("{path}: cannot write: {source}")]
+    #[error("{path}: cannot write")]
     Write {
         /// The file that failed.
         path: PathBuf,

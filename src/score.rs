@@ -108,7 +108,9 @@ pub fn derivation_score(raw: &Overlap, content: &Overlap, alignment: Option<(f64
     let score = match alignment {
         Some((coverage, verbatim_coverage)) => {
             let verbatim = verbatim_coverage.clamp(0.0, coverage);
-            verbatim + REWORDED_WEIGHT * (coverage - verbatim)
+            // Raw containment is verbatim evidence too; it is what remains
+            // for texts too short to hold a passage.
+            (verbatim + REWORDED_WEIGHT * (coverage - verbatim)).max(raw.containment())
         }
         None => {
             let content_evidence =

@@ -1,5 +1,10 @@
-//! Integration tests: they run the real `lineage` binary.
+//! Integration tests: they run the real `lineage` binary, plus property tests
+//! of the library (one test binary, see Cargo.toml).
 
 mod cli;
+mod errors;
+mod json;
+mod pairs;
 mod passages;
+mod props;
 mod util;

@@ -57,6 +57,13 @@ pub fn parse_list(path: &Path, text: &str, min_columns: usize) -> Vec<Result<Lis
             out.push(Err(malformed(format!("column {} is empty", empty + 1))));
             continue;
         }
+        if columns[..2].iter().any(|c| c.trim() == "-") {
+            // Many lines scored in parallel cannot share standard input.
+            out.push(Err(malformed(
+                "- (standard input) cannot be used in a list file, give a path".into(),
+            )));
+            continue;
+        }
         out.push(Ok(ListEntry {
             line: line_no,
             derived: PathBuf::from(columns[0].trim()),
@@ -69,6 +76,11 @@ pub fn parse_list(path: &Path, text: &str, min_columns: usize) -> Vec<Result<Lis
 
 /// Reads and parses a list file.
 pub fn read_list(path: &Path, min_columns: usize) -> Result<Vec<Result<ListEntry>>> {
+    if path.is_dir() {
+        return Err(Error::IsDirectory {
+            path: path.to_path_buf(),
+        });
+    }
     let bytes = std::fs::read(path).map_err(|source| Error::Read {
         path: path.to_path_buf(),
         source,
