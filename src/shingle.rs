@@ -21,6 +21,12 @@
 //! in O(k) = O(1) multiply-rotate steps, never re-hashing strings. A text with
 //! fewer than k units yields one shingle of all of them, so short texts still
 //! compare.
+//!
+//! Corpus sketching needs only the raw hashes, not offsets or sentences:
+//! [`RawShingler`] computes exactly the hashes of [`raw_shingles`] into buffers
+//! it reuses, and on ASCII text goes straight from the bytes to the hashes
+//! (lower-case, [`ascii_words`], xxh3) without building the normalised text,
+//! its offset map or the token list.
 
 use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
@@ -31,7 +37,7 @@ use serde::{Deserialize, Serialize};
 use xxhash_rust::xxh3::xxh3_64;
 
 use crate::error::{Error, Result};
-use crate::tokenize::Tokenized;
+use crate::tokenize::{ascii_words, tokenize, Tokenized};
 
 /// Which view of the text a shingle sequence was built from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -164,6 +170,76 @@ pub fn raw_shingles(doc: &Tokenized<'_>, params: &ShingleParams) -> Shingles {
     }
 }
 
+/// Raw shingle hashes of one text after another, with buffers reused across
+/// texts: the hashes equal `raw_shingles(&tokenize(text), params).hashes`.
+#[derive(Debug, Clone)]
+pub struct RawShingler {
+    params: ShingleParams,
+    lower: Vec<u8>,
+    units: Vec<u64>,
+    hashes: Vec<u64>,
+}
+
+impl RawShingler {
+    /// A shingler for `params` (checked).
+    pub fn new(params: ShingleParams) -> Result<RawShingler> {
+        params.validate()?;
+        Ok(RawShingler {
+            params,
+            lower: Vec::new(),
+            units: Vec::new(),
+            hashes: Vec::new(),
+        })
+    }
+
+    /// The parameters.
+    pub fn params(&self) -> &ShingleParams {
+        &self.params
+    }
+
+    /// The raw shingle hashes of `text`, in text order (valid until the next
+    /// call).
+    pub fn shingle(&mut self, text: &str) -> &[u64] {
+        self.units.clear();
+        if text.is_ascii() {
+            // ASCII normalisation only lower-cases and folds white space, and
+            // white space never sits inside a word, so the words of the
+            // lower-cased bytes are the normalised tokens.
+            self.lower.clear();
+            self.lower
+                .extend(text.as_bytes().iter().map(u8::to_ascii_lowercase));
+            let lower = &self.lower;
+            self.units
+                .extend(ascii_words(lower).map(|word| xxh3_64(&lower[word])));
+        } else {
+            let doc = tokenize(text);
+            self.units
+                .extend((0..doc.tokens.len()).map(|i| token_hash(doc.token_text(i))));
+        }
+        let (seed, size) = (self.params.seed, self.params.raw_size);
+        self.hashes.clear();
+        if self.units.len() < size {
+            if !self.units.is_empty() {
+                self.hashes.push(combine(seed, &self.units));
+            }
+        } else {
+            self.hashes
+                .extend(self.units.windows(size).map(|w| combine(seed, w)));
+        }
+        &self.hashes
+    }
+
+    /// Number of tokens of the last text shingled.
+    pub fn token_count(&self) -> usize {
+        self.units.len()
+    }
+
+    /// The hashes of the last text shingled.
+    pub fn hashes(&self) -> &[u64] {
+        &self.hashes
+    }
+}
+
 /// Content-word shingles of a tokenised document.
 pub fn content_shingles(doc: &Tokenized<'_>, params: &ShingleParams) -> Shingles {
     let mut units = Vec::with_capacity(doc.tokens.len() / 2);
@@ -275,6 +351,49 @@ mod tests {
         assert_eq!(a.set(), b.set());
         assert_eq!(stem("stepping").as_deref(), Some("step"));
         assert_eq!(stem("the"), None);
+    }
+
+    fn reference(text: &str, params: &ShingleParams) -> (Vec<u64>, usize) {
+        let doc = tokenize(text);
+        (raw_shingles(&doc, params).hashes, doc.tokens.len())
+    }
+
+    #[test]
+    fn shingler_matches_raw_shingles() {
+        let texts = [
+            "",
+            "one",
+            "The  State\t\tDept.\r\nSaid it's 3.14 U.S. dlrs",
+            include_str!("../samples/original.txt"),
+            include_str!("../samples/rewrite.txt"),
+            "東京都に住む Café ﬁne",
+        ];
+        for size in [1, 2, 5] {
+            let params = ShingleParams {
+                raw_size: size,
+                ..ShingleParams::default()
+            };
+            let mut shingler = RawShingler::new(params).unwrap();
+            for text in texts {
+                let got = shingler.shingle(text).to_vec();
+                assert_eq!((got, shingler.token_count()), reference(text, &params));
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn shingler_matches_raw_shingles_on_random_text(
+            ascii in proptest::string::string_regex("[ -~\t\n]{0,120}").unwrap(),
+            any in "\\PC{0,60}",
+        ) {
+            let params = ShingleParams::default();
+            let mut shingler = RawShingler::new(params).unwrap();
+            for text in [&ascii, &any] {
+                let got = shingler.shingle(text).to_vec();
+                proptest::prop_assert_eq!((got, shingler.token_count()), reference(text, &params));
+            }
+        }
     }
 
     #[test]

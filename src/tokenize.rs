@@ -11,6 +11,11 @@
 //!
 //! Every token carries its range in the normalised text (what is hashed) and
 //! in the original text (what is reported).
+//!
+//! Fast path: on ASCII text, words come from [`ascii_words`], a byte scanner
+//! that implements the ASCII subset of the UAX #29 word rules and yields the
+//! same words at the same offsets as the Unicode segmenter (the tests compare
+//! the two on samples and on random ASCII strings).
 
 use std::ops::Range;
 
@@ -110,6 +115,17 @@ pub fn is_unspaced_script(c: char) -> bool {
 pub fn tokenize(text: &str) -> Tokenized<'_> {
     let normalized = normalize(text);
     let mut tokens = Vec::with_capacity(text.len() / 5);
+    if normalized.text.is_ascii() {
+        for word in ascii_words(normalized.text.as_bytes()) {
+            push_token(&normalized, word, &mut tokens);
+        }
+        let sentences = assign_sentences(text, &mut tokens);
+        return Tokenized {
+            normalized,
+            tokens,
+            sentences,
+        };
+    }
     let mut run: Vec<(usize, usize)> = Vec::new();
     for (start, word) in normalized.text.unicode_word_indices() {
         let end = start + word.len();
@@ -133,6 +149,106 @@ pub fn tokenize(text: &str) -> Tokenized<'_> {
         normalized,
         tokens,
         sentences,
+    }
+}
+
+const OTHER: u8 = 0;
+const LETTER: u8 = 1;
+const DIGIT: u8 = 2;
+const UNDERSCORE: u8 = 4;
+
+/// Word-break class of every byte: letters (ALetter), digits (Numeric) and
+/// `_` (ExtendNumLet) join into words; everything else (white space,
+/// punctuation, controls, non-ASCII bytes) separates them.
+static CLASS: [u8; 256] = {
+    let mut table = [OTHER; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        table[b] = if c.is_ascii_alphabetic() {
+            LETTER
+        } else if c.is_ascii_digit() {
+            DIGIT
+        } else if c == b'_' {
+            UNDERSCORE
+        } else {
+            OTHER
+        };
+        b += 1;
+    }
+    table
+};
+
+/// Whether `mid` joins `prev` and `next` into one word: `.` `'` `:` between
+/// letters (UAX #29 WB6/WB7: MidLetter and MidNumLetQ), `.` `'` `,` `;`
+/// between digits (WB11/WB12: MidNum and MidNumLetQ).
+#[inline]
+fn joins(mid: u8, prev: u8, next: u8) -> bool {
+    match mid {
+        b'.' | b'\'' => {
+            let (p, n) = (CLASS[prev as usize], CLASS[next as usize]);
+            p == n && (p == LETTER || p == DIGIT)
+        }
+        b':' => CLASS[prev as usize] == LETTER && CLASS[next as usize] == LETTER,
+        b',' | b';' => CLASS[prev as usize] == DIGIT && CLASS[next as usize] == DIGIT,
+        _ => false,
+    }
+}
+
+/// The words of an ASCII text as byte ranges: the segments of UAX #29 word
+/// segmentation that contain a letter or digit, exactly as
+/// `unicode_word_indices` yields them for ASCII input. Bytes outside ASCII
+/// separate words; callers use this on ASCII text only.
+pub fn ascii_words(bytes: &[u8]) -> AsciiWords<'_> {
+    AsciiWords { bytes, pos: 0 }
+}
+
+/// Iterator returned by [`ascii_words`].
+#[derive(Debug, Clone)]
+pub struct AsciiWords<'a> {
+    bytes: &'a [u8],
+    pos: usize,
+}
+
+impl Iterator for AsciiWords<'_> {
+    type Item = Range<usize>;
+
+    #[inline]
+    fn next(&mut self) -> Option<Range<usize>> {
+        let bytes = self.bytes;
+        let n = bytes.len();
+        let mut i = self.pos;
+        loop {
+            while i < n && CLASS[bytes[i] as usize] == OTHER {
+                i += 1;
+            }
+            if i >= n {
+                self.pos = n;
+                return None;
+            }
+            let start = i;
+            // A run of underscores alone is a segment without a letter or
+            // digit, which is not a word.
+            let mut alnum = CLASS[bytes[i] as usize] != UNDERSCORE;
+            i += 1;
+            while i < n {
+                let class = CLASS[bytes[i] as usize];
+                if class != OTHER {
+                    alnum |= class != UNDERSCORE;
+                    i += 1;
+                } else if i + 1 < n && joins(bytes[i], bytes[i - 1], bytes[i + 1]) {
+                    // The byte after the joiner is a letter or digit.
+                    alnum = true;
+                    i += 2;
+                } else {
+                    break;
+                }
+            }
+            if alnum {
+                self.pos = i;
+                return Some(start..i);
+            }
+        }
     }
 }
 
@@ -256,6 +372,92 @@ mod tests {
             ]
         );
         assert_eq!(t.tokens[8].sentence, 1);
+    }
+
+    /// The words of the general (table-driven) UAX #29 segmenter, which
+    /// `split_word_bound_indices` always uses, even on ASCII input.
+    fn uax29_words(text: &str) -> Vec<Range<usize>> {
+        text.split_word_bound_indices()
+            .filter(|(_, w)| w.chars().any(char::is_alphanumeric))
+            .map(|(i, w)| i..i + w.len())
+            .collect()
+    }
+
+    fn fast_words(text: &str) -> Vec<Range<usize>> {
+        ascii_words(text.as_bytes()).collect()
+    }
+
+    fn crate_words(text: &str) -> Vec<Range<usize>> {
+        text.unicode_word_indices()
+            .map(|(i, w)| i..i + w.len())
+            .collect()
+    }
+
+    const ASCII_SAMPLES: &[&str] = &[
+        "",
+        "a",
+        "_",
+        "__a__ b_1 _ __",
+        "Patel's comments, 3.14 U.S. officials can't",
+        "e.g. http://x.org/a_b?c=1,000;2 1,000,000.50 a.1 1.a a..b a:b 1:2 1;2 a;b",
+        "it's 'quoted' '' a'b' 1'2 x.'y '.' 12.5% $1,750 -- dlrs/tonne",
+        "line one\r\nline two\n\ttabbed\x0b\x0cform \"dq\" (paren) [b] {c}",
+        "Reuter\n&#3; 2.27 times New York May, June/July at 4,400 and 4,415",
+        "end.",
+        ".start",
+        "a.",
+        "1,",
+        "..1..a..",
+    ];
+
+    #[test]
+    fn ascii_words_match_uax29_on_samples() {
+        for text in ASCII_SAMPLES {
+            assert_eq!(fast_words(text), uax29_words(text), "{text:?}");
+            assert_eq!(fast_words(text), crate_words(text), "{text:?}");
+        }
+        let original = include_str!("../samples/original.txt");
+        let rewrite = include_str!("../samples/rewrite.txt");
+        for text in [original, rewrite] {
+            // The samples hold curly quotes and dashes: blank them out.
+            let ascii: String = text
+                .chars()
+                .map(|c| if c.is_ascii() { c } else { ' ' })
+                .collect();
+            assert_eq!(fast_words(&ascii), uax29_words(&ascii));
+            assert!(fast_words(&ascii).len() > 100);
+        }
+    }
+
+    #[test]
+    fn ascii_fast_path_gives_the_unicode_paths_tokens() {
+        for text in ASCII_SAMPLES {
+            let fast = tokenize(text);
+            // Same normalisation, words from the general segmenter.
+            let normalized = normalize(text);
+            let mut slow = Vec::new();
+            for word in uax29_words(&normalized.text) {
+                push_token(&normalized, word, &mut slow);
+            }
+            assign_sentences(text, &mut slow);
+            assert_eq!(fast.tokens, slow, "{text:?}");
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn ascii_words_match_uax29_on_random_ascii(
+            text in proptest::string::string_regex("[ -~\t\r\n\x0b\x0c\x01]{0,80}").unwrap()
+        ) {
+            proptest::prop_assert_eq!(fast_words(&text), uax29_words(&text));
+        }
+
+        #[test]
+        fn ascii_words_match_uax29_on_wordy_ascii(
+            text in proptest::string::string_regex("[aZ9_.,;:' \n\r-]{0,60}").unwrap()
+        ) {
+            proptest::prop_assert_eq!(fast_words(&text), uax29_words(&text));
+        }
     }
 
     #[test]
