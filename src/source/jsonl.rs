@@ -63,56 +63,75 @@ impl<R: BufRead> JsonlReader<R> {
         }
     }
 
-    fn malformed(&self, message: impl Into<String>) -> Error {
-        Error::Malformed {
-            path: self.path.clone(),
-            line: self.line,
-            message: message.into(),
+    fn parse(&self, bytes: &[u8]) -> Result<Document> {
+        parse_record(&self.path, self.line, bytes, &self.fields)
+    }
+}
+
+/// Parses one JSON Lines record: `bytes` is line `line` of `path` (which
+/// name the document in its default id and in errors). Callers that read
+/// lines themselves (to parse a batch in parallel) use this; it is what
+/// [`JsonlReader`] does with each line.
+pub fn parse_record(
+    path: &Path,
+    line: usize,
+    bytes: &[u8],
+    fields: &JsonlFields,
+) -> Result<Document> {
+    let malformed = |message: String| Error::Malformed {
+        path: path.to_path_buf(),
+        line,
+        message,
+    };
+    let value: Value =
+        serde_json::from_slice(bytes).map_err(|e| malformed(format!("not valid JSON: {e}")))?;
+    let Value::Object(mut map) = value else {
+        return Err(malformed("expected a JSON object".into()));
+    };
+    match map.get(&fields.text) {
+        Some(Value::String(_)) => {}
+        Some(_) => {
+            return Err(malformed(format!(
+                "field '{}' is not a string",
+                fields.text
+            )))
+        }
+        None => {
+            return Err(malformed(format!(
+                "no '{}' field (choose one with --text-field)",
+                fields.text
+            )))
         }
     }
-
-    fn parse(&self, bytes: &[u8]) -> Result<Document> {
-        let value: Value = serde_json::from_slice(bytes)
-            .map_err(|e| self.malformed(format!("not valid JSON: {e}")))?;
-        let Value::Object(map) = value else {
-            return Err(self.malformed("expected a JSON object"));
-        };
-        let text = match map.get(&self.fields.text) {
-            Some(Value::String(s)) => s.clone(),
-            Some(_) => {
-                return Err(self.malformed(format!("field '{}' is not a string", self.fields.text)))
-            }
-            None => {
-                return Err(self.malformed(format!(
-                    "no '{}' field (choose one with --text-field)",
-                    self.fields.text
-                )))
-            }
-        };
-        let id = match map.get(&self.fields.id) {
-            Some(Value::String(s)) => s.clone(),
-            Some(Value::Number(n)) => n.to_string(),
-            Some(_) => {
-                return Err(self.malformed(format!(
-                    "field '{}' is not a string or number",
-                    self.fields.id
-                )))
-            }
-            None => format!("{}:{}", self.path.display(), self.line),
-        };
-        let field = |name: &str| match map.get(name) {
-            Some(Value::String(s)) => Some(s.clone()),
-            Some(Value::Number(n)) => Some(n.to_string()),
-            _ => None,
-        };
-        let mut doc = Document::new(id, text);
-        doc.meta = Metadata {
-            title: field(&self.fields.title),
-            url: field(&self.fields.url),
-            date: field(&self.fields.date),
-        };
-        Ok(doc)
-    }
+    let id = match map.get(&fields.id) {
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Number(n)) => n.to_string(),
+        Some(_) => {
+            return Err(malformed(format!(
+                "field '{}' is not a string or number",
+                fields.id
+            )))
+        }
+        None => format!("{}:{}", path.display(), line),
+    };
+    let field = |name: &str| match map.get(name) {
+        Some(Value::String(s)) => Some(s.clone()),
+        Some(Value::Number(n)) => Some(n.to_string()),
+        _ => None,
+    };
+    let meta = Metadata {
+        title: field(&fields.title),
+        url: field(&fields.url),
+        date: field(&fields.date),
+    };
+    // Checked above to be a string; moved out rather than copied.
+    let text = match map.remove(&fields.text) {
+        Some(Value::String(s)) => s,
+        _ => String::new(),
+    };
+    let mut doc = Document::new(id, text);
+    doc.meta = meta;
+    Ok(doc)
 }
 
 impl<R: BufRead> Iterator for JsonlReader<R> {

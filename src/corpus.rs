@@ -1,0 +1,392 @@
+//! Corpus fingerprinting: many documents in, one [`DocFingerprint`] each out,
+//! in input order, computed in parallel over bounded batches.
+//!
+//! In: [`Inputs`] (files, directories, standard input, JSON Lines). Out:
+//! [`CorpusEvent`]s handed to a sink in input order: a fingerprint per
+//! document, a note per skipped entry, an error per document or file that
+//! could not be read (the others go on).
+//!
+//! Documents are gathered into batches of at most [`CorpusOptions::batch_docs`]
+//! files or records and [`CorpusOptions::batch_bytes`] bytes of JSON Lines;
+//! each batch is read and fingerprinted by the rayon pool, then emitted in
+//! order before the next is read, so memory is bounded by a batch, not the
+//! corpus. JSON Lines files stream line by line; their lines are parsed in
+//! parallel too. With `parallel: false` the same steps run serially, and
+//! the events are the same for any number of threads.
+//!
+//! Per document: [`RawShingler`] (raw word shingles, the fast path on ASCII
+//! text) then [`Sketcher::sketch`]; both buffers are reused across the
+//! documents a worker handles.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+
+use crate::error::{Error, Result};
+use crate::fingerprints::DocFingerprint;
+use crate::shingle::{RawShingler, ShingleParams};
+use crate::sketch::{SketchParams, Sketcher};
+use crate::source::input::{
+    format_from_extension, read_file, InputFormat, InputOptions, Inputs, Item,
+};
+use crate::source::jsonl::parse_record;
+use crate::source::walk::{InputPath, Skipped};
+use crate::source::{Document, Warning};
+
+/// How to fingerprint a corpus.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CorpusOptions {
+    /// Shingle size, seed, slots and scheme.
+    pub params: SketchParams,
+    /// Keep each document's sorted distinct shingle hashes (needed to
+    /// verify candidate pairs exactly).
+    pub shingle_sets: bool,
+    /// Most files or records per batch.
+    pub batch_docs: usize,
+    /// Most bytes of JSON Lines per batch.
+    pub batch_bytes: usize,
+    /// Use the rayon pool (false: the same steps on the calling thread).
+    pub parallel: bool,
+}
+
+impl Default for CorpusOptions {
+    fn default() -> Self {
+        CorpusOptions {
+            params: SketchParams::default(),
+            shingle_sets: false,
+            batch_docs: 4096,
+            batch_bytes: 32 << 20,
+            parallel: true,
+        }
+    }
+}
+
+/// One outcome, in input order.
+#[derive(Debug)]
+pub enum CorpusEvent {
+    /// A document's fingerprint.
+    Fingerprint(DocFingerprint),
+    /// A non-fatal problem with a document that was still fingerprinted.
+    Warning {
+        /// The document.
+        id: String,
+        /// The problem.
+        warning: Warning,
+    },
+    /// An entry skipped with a note (hidden or binary file in a directory).
+    Skipped(Skipped),
+    /// A document or file that could not be read.
+    Failed(Error),
+}
+
+/// Fingerprints one document with a worker's reusable shingler.
+pub fn fingerprint_document(
+    doc: &Document,
+    sketcher: &Sketcher,
+    shingler: &mut RawShingler,
+    keep_set: bool,
+) -> DocFingerprint {
+    let hashes = shingler.shingle(&doc.text);
+    let signature = sketcher.sketch(hashes.iter().copied());
+    let shingle_set = keep_set.then(|| {
+        let mut set = hashes.to_vec();
+        set.sort_unstable();
+        set.dedup();
+        set
+    });
+    DocFingerprint {
+        id: doc.id.clone(),
+        date: doc.meta.date.clone(),
+        bytes: doc.text.len() as u64,
+        tokens: shingler.token_count() as u64,
+        shingles: shingler.hashes().len() as u64,
+        slots: signature.slots,
+        shingle_set,
+    }
+}
+
+/// The shingling parameters that a set of sketch parameters implies.
+pub fn shingle_params(params: &SketchParams) -> ShingleParams {
+    ShingleParams {
+        raw_size: params.shingle_size,
+        seed: params.seed,
+        ..ShingleParams::default()
+    }
+}
+
+/// A unit of work in a batch.
+enum Unit {
+    /// A whole file (text, or JSON Lines recognised by its content).
+    File(InputPath),
+    /// One line of a JSON Lines file.
+    Line {
+        path: PathBuf,
+        line: usize,
+        bytes: Vec<u8>,
+    },
+}
+
+/// What every worker needs: shared, read-only.
+struct Worker<'a> {
+    options: CorpusOptions,
+    input: &'a InputOptions,
+    sketcher: Sketcher,
+}
+
+struct Batcher<'a, F> {
+    worker: Worker<'a>,
+    units: Vec<Unit>,
+    bytes: usize,
+    sink: F,
+}
+
+impl<F: FnMut(CorpusEvent) -> Result<()>> Batcher<'_, F> {
+    fn push(&mut self, unit: Unit) -> Result<()> {
+        if let Unit::Line { bytes, .. } = &unit {
+            self.bytes += bytes.len();
+        }
+        self.units.push(unit);
+        let options = &self.worker.options;
+        if self.units.len() >= options.batch_docs || self.bytes >= options.batch_bytes {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    fn flush(&mut self) -> Result<()> {
+        let units = std::mem::take(&mut self.units);
+        self.bytes = 0;
+        for event in self.worker.run(&units)?.into_iter().flatten() {
+            (self.sink)(event)?;
+        }
+        Ok(())
+    }
+}
+
+impl Worker<'_> {
+    fn process(&self, shingler: &mut RawShingler, unit: &Unit) -> Vec<CorpusEvent> {
+        let items = match unit {
+            Unit::File(file) => read_file(file, self.input),
+            Unit::Line { path, line, bytes } => {
+                vec![match parse_record(path, *line, bytes, &self.input.fields) {
+                    Ok(doc) => Item::Document(doc),
+                    Err(err) => Item::Failed(err),
+                }]
+            }
+        };
+        let mut events = Vec::with_capacity(items.len());
+        for item in items {
+            match item {
+                Item::Document(doc) => {
+                    for warning in &doc.warnings {
+                        events.push(CorpusEvent::Warning {
+                            id: doc.id.clone(),
+                            warning: warning.clone(),
+                        });
+                    }
+                    events.push(CorpusEvent::Fingerprint(fingerprint_document(
+                        &doc,
+                        &self.sketcher,
+                        shingler,
+                        self.options.shingle_sets,
+                    )));
+                }
+                Item::Skipped(s) => events.push(CorpusEvent::Skipped(s)),
+                Item::Failed(e) => events.push(CorpusEvent::Failed(e)),
+            }
+        }
+        events
+    }
+
+    fn run(&self, units: &[Unit]) -> Result<Vec<Vec<CorpusEvent>>> {
+        let shingle = shingle_params(&self.options.params);
+        let results: Vec<Vec<CorpusEvent>> = if self.options.parallel {
+            units
+                .par_iter()
+                .map_init(
+                    || RawShingler::new(shingle),
+                    |shingler, unit| match shingler {
+                        Ok(shingler) => self.process(shingler, unit),
+                        Err(e) => vec![CorpusEvent::Failed(Error::InvalidParam(e.to_string()))],
+                    },
+                )
+                .collect()
+        } else {
+            let mut shingler = RawShingler::new(shingle)?;
+            units
+                .iter()
+                .map(|unit| self.process(&mut shingler, unit))
+                .collect()
+        };
+        Ok(results)
+    }
+}
+
+fn is_jsonl(path: &Path, format: InputFormat) -> bool {
+    path.as_os_str() != "-"
+        && (format == InputFormat::Jsonl
+            || (format == InputFormat::Auto
+                && format_from_extension(path) == Some(InputFormat::Jsonl)))
+}
+
+/// Fingerprints every document of `inputs`, handing events to `sink` in
+/// input order. An error from the sink stops the run and is returned;
+/// errors of single documents or files are events, not failures.
+pub fn fingerprint_corpus<F>(inputs: &Inputs, options: CorpusOptions, mut sink: F) -> Result<()>
+where
+    F: FnMut(CorpusEvent) -> Result<()>,
+{
+    let sketcher = Sketcher::new(options.params)?;
+    RawShingler::new(shingle_params(&options.params))?;
+    for err in &inputs.walk.errors {
+        // Errors are not Clone; re-create the read error with its message.
+        sink(CorpusEvent::Failed(copy_error(err)))?;
+    }
+    for skipped in &inputs.walk.skipped {
+        sink(CorpusEvent::Skipped(skipped.clone()))?;
+    }
+    let mut batcher = Batcher {
+        worker: Worker {
+            options: CorpusOptions {
+                batch_docs: options.batch_docs.max(1),
+                batch_bytes: options.batch_bytes.max(1),
+                ..options
+            },
+            input: &inputs.options,
+            sketcher,
+        },
+        units: Vec::new(),
+        bytes: 0,
+        sink,
+    };
+    for file in &inputs.walk.files {
+        if is_jsonl(&file.path, inputs.options.format) {
+            let f = match std::fs::File::open(&file.path) {
+                Ok(f) => f,
+                Err(source) => {
+                    batcher.flush()?;
+                    (batcher.sink)(CorpusEvent::Failed(Error::Read {
+                        path: file.path.clone(),
+                        source,
+                    }))?;
+                    continue;
+                }
+            };
+            let mut reader = BufReader::with_capacity(1 << 20, f);
+            let mut line = 0usize;
+            loop {
+                let mut bytes = Vec::new();
+                line += 1;
+                match reader.read_until(b'\n', &mut bytes) {
+                    Ok(0) => break,
+                    Ok(_) => {}
+                    Err(source) => {
+                        batcher.flush()?;
+                        (batcher.sink)(CorpusEvent::Failed(Error::Read {
+                            path: file.path.clone(),
+                            source,
+                        }))?;
+                        break;
+                    }
+                }
+                if bytes.trim_ascii().is_empty() {
+                    continue;
+                }
+                batcher.push(Unit::Line {
+                    path: file.path.clone(),
+                    line,
+                    bytes,
+                })?;
+            }
+        } else {
+            batcher.push(Unit::File(file.clone()))?;
+        }
+    }
+    batcher.flush()
+}
+
+fn copy_error(err: &Error) -> Error {
+    match err {
+        Error::Read { path, source } => Error::Read {
+            path: path.clone(),
+            source: std::io::Error::new(source.kind(), source.to_string()),
+        },
+        other => Error::InvalidParam(other.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn corpus(dir: &Path) {
+        std::fs::write(
+            dir.join("a.txt"),
+            "the quick brown fox jumps over the lazy dog",
+        )
+        .unwrap();
+        std::fs::write(dir.join("b.bin"), b"\x00\x01").unwrap();
+        let mut lines = String::new();
+        for i in 0..10 {
+            lines.push_str(&format!(
+                "{{\"id\":\"r{i}\",\"text\":\"record number {i} of the set\",\"date\":\"2020-01-0{i}\"}}\n"
+            ));
+        }
+        lines.push_str("not json\n");
+        std::fs::write(dir.join("c.jsonl"), lines).unwrap();
+    }
+
+    fn run(dir: &Path, parallel: bool, batch_docs: usize) -> Vec<String> {
+        let inputs = Inputs::open(&[dir.to_path_buf()], InputOptions::default());
+        let mut out = Vec::new();
+        let options = CorpusOptions {
+            parallel,
+            batch_docs,
+            shingle_sets: true,
+            ..CorpusOptions::default()
+        };
+        fingerprint_corpus(&inputs, options, |e| {
+            out.push(match e {
+                CorpusEvent::Fingerprint(f) => format!("{} {:?} {:?}", f.id, f.date, f.slots),
+                CorpusEvent::Failed(e) => format!("failed {e}"),
+                CorpusEvent::Skipped(s) => format!("skipped {s}"),
+                CorpusEvent::Warning { id, warning } => format!("warning {id} {warning}"),
+            });
+            Ok(())
+        })
+        .unwrap();
+        out
+    }
+
+    #[test]
+    fn same_events_for_any_batching_and_threads() {
+        let dir = tempfile::tempdir().unwrap();
+        corpus(dir.path());
+        let serial = run(dir.path(), false, 4096);
+        assert_eq!(serial.len(), 13, "{serial:#?}");
+        assert!(serial[0].starts_with(&dir.path().join("a.txt").display().to_string()));
+        assert!(serial[1].starts_with("skipped"));
+        assert!(serial[2].starts_with("r0 Some(\"2020-01-00\")"));
+        assert!(serial[12].starts_with("failed") && serial[12].contains(":11:"));
+        assert_eq!(run(dir.path(), true, 3), serial);
+        assert_eq!(run(dir.path(), true, 1), serial);
+    }
+
+    #[test]
+    fn fingerprint_matches_the_pipeline_signature() {
+        let doc = Document::new(
+            "x",
+            "The quick brown fox jumps over the lazy dog again and again",
+        );
+        let params = SketchParams::default();
+        let sketcher = Sketcher::new(params).unwrap();
+        let mut shingler = RawShingler::new(shingle_params(&params)).unwrap();
+        let fp = fingerprint_document(&doc, &sketcher, &mut shingler, true);
+        let config = crate::pipeline::Config::default();
+        let reference = crate::pipeline::Fingerprint::new(&doc, &config).unwrap();
+        assert_eq!(fp.slots, reference.signature.slots);
+        assert_eq!(fp.shingle_set.as_ref(), Some(&reference.raw_set));
+        assert_eq!(fp.tokens, 12);
+    }
+}
