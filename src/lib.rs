@@ -26,7 +26,12 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod candidates;
+pub mod corpus;
+pub mod dedup;
 pub mod error;
+pub mod fingerprints;
+pub mod lsh;
 pub mod normalize;
 pub mod pipeline;
 pub mod report;
