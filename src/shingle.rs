@@ -25,7 +25,7 @@
 //! Corpus sketching needs only the raw hashes, not offsets or sentences:
 //! [`RawShingler`] computes exactly the hashes of [`raw_shingles`] into buffers
 //! it reuses, and on ASCII text goes straight from the bytes to the hashes
-//! (lower-case, [`ascii_words`], xxh3) without building the normalised text,
+//! (lower-case, [`for_each_ascii_word`], xxh3) without building the normalised text,
 //! its offset map or the token list.
 
 use std::cell::RefCell;
@@ -37,7 +37,7 @@ use serde::{Deserialize, Serialize};
 use xxhash_rust::xxh3::xxh3_64;
 
 use crate::error::{Error, Result};
-use crate::tokenize::{ascii_words, tokenize, Tokenized};
+use crate::tokenize::{for_each_ascii_word, tokenize, Tokenized, WordScratch};
 
 /// Which view of the text a shingle sequence was built from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -176,6 +176,7 @@ pub fn raw_shingles(doc: &Tokenized<'_>, params: &ShingleParams) -> Shingles {
 pub struct RawShingler {
     params: ShingleParams,
     lower: Vec<u8>,
+    words: WordScratch,
     units: Vec<u64>,
     hashes: Vec<u64>,
 }
@@ -187,6 +188,7 @@ impl RawShingler {
         Ok(RawShingler {
             params,
             lower: Vec::new(),
+            words: WordScratch::default(),
             units: Vec::new(),
             hashes: Vec::new(),
         })
@@ -206,11 +208,12 @@ impl RawShingler {
             // white space never sits inside a word, so the words of the
             // lower-cased bytes are the normalised tokens.
             self.lower.clear();
-            self.lower
-                .extend(text.as_bytes().iter().map(u8::to_ascii_lowercase));
-            let lower = &self.lower;
-            self.units
-                .extend(ascii_words(lower).map(|word| xxh3_64(&lower[word])));
+            self.lower.extend_from_slice(text.as_bytes());
+            self.lower.make_ascii_lowercase();
+            let (lower, units) = (&self.lower, &mut self.units);
+            for_each_ascii_word(lower, &mut self.words, |word| {
+                units.push(xxh3_64(&lower[word]));
+            });
         } else {
             let doc = tokenize(text);
             self.units

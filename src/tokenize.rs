@@ -252,6 +252,163 @@ impl Iterator for AsciiWords<'_> {
     }
 }
 
+/// Bit masks of one 64-byte block: word bytes (letters, digits, `_`) and
+/// bytes that may join two words (`.` `'` `:` `,` `;`). The portable
+/// version; [`block_masks`] uses SSE2 where available and the tests compare
+/// the two.
+#[cfg(any(test, not(target_arch = "x86_64")))]
+#[inline]
+fn block_masks_scalar(block: &[u8; 64]) -> (u64, u64) {
+    let mut word = 0u64;
+    let mut joiner = 0u64;
+    for (i, &b) in block.iter().enumerate() {
+        let lower = b | 0x20;
+        let is_word = lower.wrapping_sub(b'a') < 26 || b.wrapping_sub(b'0') < 10 || b == b'_';
+        let is_joiner = b == b'.' || b == b'\'' || b == b':' || b == b',' || b == b';';
+        word |= u64::from(is_word) << i;
+        joiner |= u64::from(is_joiner) << i;
+    }
+    (word, joiner)
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+#[inline]
+fn block_masks(block: &[u8; 64]) -> (u64, u64) {
+    block_masks_scalar(block)
+}
+
+/// SSE2 (part of every x86-64 CPU) version of [`block_masks_scalar`]: 16
+/// bytes per step, about 1.5 instructions a byte instead of 30.
+#[cfg(target_arch = "x86_64")]
+#[inline]
+fn block_masks(block: &[u8; 64]) -> (u64, u64) {
+    use std::arch::x86_64::*;
+    let mut word = 0u64;
+    let mut joiner = 0u64;
+    for (k, lane) in block.chunks_exact(16).enumerate() {
+        // SAFETY: `lane` is 16 readable bytes (a chunk of the 64-byte
+        // block); `_mm_loadu_si128` has no alignment requirement; SSE2 is
+        // always enabled on x86_64.
+        let (w, j) = unsafe {
+            let v = _mm_loadu_si128(lane.as_ptr().cast::<__m128i>());
+            let in_range = |x: __m128i, lo: i8, len: i8| {
+                // (x - lo) as unsigned <= len - 1, via min.
+                let d = _mm_sub_epi8(x, _mm_set1_epi8(lo));
+                _mm_cmpeq_epi8(_mm_min_epu8(d, _mm_set1_epi8(len - 1)), d)
+            };
+            let letter = in_range(_mm_or_si128(v, _mm_set1_epi8(0x20)), b'a' as i8, 26);
+            let digit = in_range(v, b'0' as i8, 10);
+            let under = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'_' as i8));
+            let w = _mm_or_si128(_mm_or_si128(letter, digit), under);
+            let eq = |c: u8| _mm_cmpeq_epi8(v, _mm_set1_epi8(c as i8));
+            let j = _mm_or_si128(
+                _mm_or_si128(
+                    _mm_or_si128(eq(b'.'), eq(b'\'')),
+                    _mm_or_si128(eq(b':'), eq(b',')),
+                ),
+                eq(b';'),
+            );
+            (_mm_movemask_epi8(w) as u16, _mm_movemask_epi8(j) as u16)
+        };
+        word |= u64::from(w) << (16 * k);
+        joiner |= u64::from(j) << (16 * k);
+    }
+    (word, joiner)
+}
+
+/// Buffers reused by [`for_each_ascii_word`].
+#[derive(Debug, Clone, Default)]
+pub struct WordScratch {
+    words: Vec<u64>,
+    joiners: Vec<u64>,
+}
+
+/// Calls `f` with every word of an ASCII text, in order: the same ranges
+/// as [`ascii_words`], found 64 bytes at a time with bit masks (words are
+/// the runs of word bytes plus the joiners that sit between two matching
+/// letters or digits). This is the hot loop of corpus sketching.
+pub fn for_each_ascii_word(
+    bytes: &[u8],
+    scratch: &mut WordScratch,
+    mut f: impl FnMut(Range<usize>),
+) {
+    let n = bytes.len();
+    let blocks = n.div_ceil(64);
+    scratch.words.clear();
+    scratch.joiners.clear();
+    let mut chunks = bytes.chunks_exact(64);
+    for chunk in chunks.by_ref() {
+        let block: &[u8; 64] = chunk.try_into().unwrap_or(&[0; 64]);
+        let (w, j) = block_masks(block);
+        scratch.words.push(w);
+        scratch.joiners.push(j);
+    }
+    let tail = chunks.remainder();
+    if !tail.is_empty() {
+        let mut block = [0u8; 64];
+        block[..tail.len()].copy_from_slice(tail);
+        let (w, j) = block_masks(&block);
+        scratch.words.push(w);
+        scratch.joiners.push(j);
+    }
+    // Joiners with a word byte on both sides: check the exact rule and
+    // make the ones that join part of the word run.
+    for k in 0..blocks {
+        let w = scratch.words[k];
+        let before = (w << 1) | scratch.words.get(k.wrapping_sub(1)).map_or(0, |p| p >> 63);
+        let after = (w >> 1) | scratch.words.get(k + 1).map_or(0, |q| q << 63);
+        let mut candidates = scratch.joiners[k] & before & after;
+        while candidates != 0 {
+            let bit = candidates.trailing_zeros() as usize;
+            candidates &= candidates - 1;
+            let i = k * 64 + bit;
+            // Both neighbours are word bytes, so 1 <= i < n - 1.
+            if joins(bytes[i], bytes[i - 1], bytes[i + 1]) {
+                scratch.words[k] |= 1 << bit;
+            }
+        }
+    }
+    // Runs of ones are the segments; a run of underscores alone is not a
+    // word.
+    let mut emit = |start: usize, end: usize| {
+        if bytes[start] != b'_' || bytes[start..end].iter().any(|&b| b != b'_') {
+            f(start..end);
+        }
+    };
+    let mut run_start: Option<usize> = None;
+    for (k, &w) in scratch.words.iter().enumerate() {
+        let base = k * 64;
+        let mut pos = 0u32;
+        while pos < 64 {
+            let rest = u64::MAX << pos;
+            match run_start {
+                Some(start) => {
+                    let zeros = !w & rest;
+                    if zeros == 0 {
+                        break;
+                    }
+                    let end = zeros.trailing_zeros();
+                    emit(start, base + end as usize);
+                    run_start = None;
+                    pos = end;
+                }
+                None => {
+                    let ones = w & rest;
+                    if ones == 0 {
+                        break;
+                    }
+                    let start = ones.trailing_zeros();
+                    run_start = Some(base + start as usize);
+                    pos = start;
+                }
+            }
+        }
+    }
+    if let Some(start) = run_start {
+        emit(start, n);
+    }
+}
+
 fn push_token(normalized: &Normalized<'_>, norm: Range<usize>, tokens: &mut Vec<Token>) {
     let orig = normalized.original_range(norm.clone());
     tokens.push(Token {
@@ -387,6 +544,14 @@ mod tests {
         ascii_words(text.as_bytes()).collect()
     }
 
+    fn mask_words(text: &str) -> Vec<Range<usize>> {
+        let mut out = Vec::new();
+        for_each_ascii_word(text.as_bytes(), &mut WordScratch::default(), |r| {
+            out.push(r)
+        });
+        out
+    }
+
     fn crate_words(text: &str) -> Vec<Range<usize>> {
         text.unicode_word_indices()
             .map(|(i, w)| i..i + w.len())
@@ -411,10 +576,25 @@ mod tests {
     ];
 
     #[test]
+    fn block_masks_match_the_scalar_twin() {
+        let mut block = [0u8; 64];
+        for start in (0..=255u8).step_by(64) {
+            for (i, b) in block.iter_mut().enumerate() {
+                *b = start.wrapping_add(i as u8);
+            }
+            assert_eq!(block_masks(&block), block_masks_scalar(&block));
+        }
+        let text = b"Reuter's 1,750.5 dlrs; e.g. A:B __x__ [Z] `a` {z} @0 /9 ~ end.......";
+        block.copy_from_slice(&text[..64]);
+        assert_eq!(block_masks(&block), block_masks_scalar(&block));
+    }
+
+    #[test]
     fn ascii_words_match_uax29_on_samples() {
         for text in ASCII_SAMPLES {
             assert_eq!(fast_words(text), uax29_words(text), "{text:?}");
             assert_eq!(fast_words(text), crate_words(text), "{text:?}");
+            assert_eq!(mask_words(text), uax29_words(text), "{text:?}");
         }
         let original = include_str!("../samples/original.txt");
         let rewrite = include_str!("../samples/rewrite.txt");
@@ -425,6 +605,7 @@ mod tests {
                 .map(|c| if c.is_ascii() { c } else { ' ' })
                 .collect();
             assert_eq!(fast_words(&ascii), uax29_words(&ascii));
+            assert_eq!(mask_words(&ascii), uax29_words(&ascii));
             assert!(fast_words(&ascii).len() > 100);
         }
     }
@@ -450,13 +631,15 @@ mod tests {
             text in proptest::string::string_regex("[ -~\t\r\n\x0b\x0c\x01]{0,80}").unwrap()
         ) {
             proptest::prop_assert_eq!(fast_words(&text), uax29_words(&text));
+            proptest::prop_assert_eq!(mask_words(&text), uax29_words(&text));
         }
 
         #[test]
         fn ascii_words_match_uax29_on_wordy_ascii(
-            text in proptest::string::string_regex("[aZ9_.,;:' \n\r-]{0,60}").unwrap()
+            text in proptest::string::string_regex("[aZ9_.,;:' \n\r-]{0,200}").unwrap()
         ) {
             proptest::prop_assert_eq!(fast_words(&text), uax29_words(&text));
+            proptest::prop_assert_eq!(mask_words(&text), uax29_words(&text));
         }
     }
 
