@@ -68,8 +68,10 @@ pub struct DedupArgs {
 }
 
 /// Every candidate is verified exactly, so a missed pair costs more than
-/// an extra candidate: weigh false negatives 0.9 (datasketch: 0.5).
-pub const DEFAULT_FN_WEIGHT: f64 = 0.9;
+/// an extra candidate: weigh false negatives 0.95 (datasketch: 0.5). On the
+/// Reuters bodies at 0.8 this picks 16 bands x 8 rows: 615 candidates, no
+/// exact pair missed (datasketch's 9 x 13 misses 5%).
+pub const DEFAULT_FN_WEIGHT: f64 = 0.95;
 
 /// Runs `lineage dedup`.
 pub fn run(args: &DedupArgs) -> anyhow::Result<ExitCode> {
