@@ -275,10 +275,12 @@ where
             };
             let mut reader = BufReader::with_capacity(1 << 20, f);
             let mut line = 0usize;
+            // One growing buffer for reading, an exact-size copy per line.
+            let mut buf = Vec::new();
             loop {
-                let mut bytes = Vec::new();
+                buf.clear();
                 line += 1;
-                match reader.read_until(b'\n', &mut bytes) {
+                match reader.read_until(b'\n', &mut buf) {
                     Ok(0) => break,
                     Ok(_) => {}
                     Err(source) => {
@@ -290,13 +292,14 @@ where
                         break;
                     }
                 }
-                if bytes.trim_ascii().is_empty() {
+                let trimmed = buf.trim_ascii();
+                if trimmed.is_empty() {
                     continue;
                 }
                 batcher.push(Unit::Line {
                     path: file.path.clone(),
                     line,
-                    bytes,
+                    bytes: trimmed.to_vec(),
                 })?;
             }
         } else {

@@ -172,21 +172,18 @@ impl<W: Write> FingerprintEncoder<W> {
                 ),
             ));
         }
-        let mut bytes = Vec::with_capacity(64 + doc.id.len() + 4 * doc.slots.len());
+        let set_len = doc.shingle_set.as_ref().map_or(0, |s| 4 + 8 * s.len());
+        let mut bytes = Vec::with_capacity(64 + doc.id.len() + 4 * doc.slots.len() + set_len);
         bytes.push(TAG_RECORD);
         put_str(&mut bytes, Some(&doc.id));
         put_str(&mut bytes, doc.date.as_deref());
         bytes.extend_from_slice(&doc.bytes.to_le_bytes());
         bytes.extend_from_slice(&doc.tokens.to_le_bytes());
         bytes.extend_from_slice(&doc.shingles.to_le_bytes());
-        for slot in &doc.slots {
-            bytes.extend_from_slice(&slot.to_le_bytes());
-        }
+        bytes.extend(doc.slots.iter().flat_map(|slot| slot.to_le_bytes()));
         if let Some(set) = &doc.shingle_set {
             bytes.extend_from_slice(&(set.len() as u32).to_le_bytes());
-            for h in set {
-                bytes.extend_from_slice(&h.to_le_bytes());
-            }
+            bytes.extend(set.iter().flat_map(|h| h.to_le_bytes()));
         }
         self.put(&bytes)?;
         self.records += 1;

@@ -16,6 +16,8 @@
 //! A signature carries its [`SketchParams`]; comparing two signatures built
 //! with different parameters is an error, never a silent 0.
 
+use std::sync::OnceLock;
+
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -122,6 +124,8 @@ impl Signature {
 pub struct Sketcher {
     params: SketchParams,
     key: u64,
+    /// First probes of every bin for densification, built on first use.
+    probes: OnceLock<Vec<u16>>,
 }
 
 impl Sketcher {
@@ -131,6 +135,7 @@ impl Sketcher {
         Ok(Sketcher {
             key: fmix64(params.seed ^ 0x6C69_6E65_6167_6521),
             params,
+            probes: OnceLock::new(),
         })
     }
 
@@ -170,34 +175,98 @@ impl Sketcher {
             .collect()
     }
 
+    /// Bin probed by attempt `attempt` (1, 2, ...) of empty bin `bin`.
+    #[inline]
+    fn probe(&self, bin: usize, attempt: u64) -> usize {
+        let k = self.params.num_perm as u64;
+        let probe = fmix64(self.key ^ ((bin as u64) << 32) ^ attempt);
+        (((probe >> 32) * k) >> 32) as usize
+    }
+
+    /// The first [`PROBE_DEPTH`] probes of every bin, computed once: the
+    /// probe sequence depends on the seed only, not on the document.
+    fn probe_table(&self) -> &[u16] {
+        self.probes.get_or_init(|| {
+            let k = self.params.num_perm;
+            let mut table = Vec::with_capacity(k * PROBE_DEPTH);
+            for bin in 0..k {
+                for attempt in 1..=PROBE_DEPTH as u64 {
+                    // num_perm <= 65536, so every bin index fits in u16.
+                    table.push(self.probe(bin, attempt) as u16);
+                }
+            }
+            table
+        })
+    }
+
     /// Optimal densification: an empty bin `i` takes the value of the first
     /// non-empty bin in its seeded probe sequence `h(i, 1), h(i, 2), ...`.
     fn densify(&self, mins: &mut [u32]) {
         let k = mins.len();
-        let filled = mins.iter().filter(|&&m| m != EMPTY_SLOT).count();
+        // Which bins were filled before densification: only those are ever
+        // copied from, and their values do not change.
+        let words = k.div_ceil(64);
+        let mut stack = [0u64; 16];
+        let mut heap = Vec::new();
+        let full: &mut [u64] = if words <= stack.len() {
+            &mut stack[..words]
+        } else {
+            heap.resize(words, 0);
+            &mut heap
+        };
+        let mut filled = 0;
+        for (w, chunk) in mins.chunks(64).enumerate() {
+            let mut bits = 0u64;
+            for (b, &m) in chunk.iter().enumerate() {
+                bits |= u64::from(m != EMPTY_SLOT) << b;
+            }
+            filled += bits.count_ones() as usize;
+            full[w] = bits;
+        }
         if filled == 0 || filled == k {
             return;
         }
-        let original = mins.to_vec();
-        for (i, slot) in mins.iter_mut().enumerate() {
-            if *slot != EMPTY_SLOT {
-                continue;
-            }
-            let mut attempt = 1u64;
-            loop {
-                let probe = fmix64(self.key ^ ((i as u64) << 32) ^ attempt);
-                let j = (((probe >> 32) * k as u64) >> 32) as usize;
-                if let Some(&v) = original.get(j) {
-                    if v != EMPTY_SLOT {
-                        *slot = v;
+        let full: &[u64] = full;
+        let is_full = |j: usize| (full[j / 64] >> (j % 64)) & 1 == 1;
+        let table = self.probe_table();
+        for (w, &bits) in full.iter().enumerate() {
+            let valid = if (w + 1) * 64 <= k {
+                u64::MAX
+            } else {
+                (1u64 << (k % 64)) - 1
+            };
+            let mut empty = !bits & valid;
+            while empty != 0 {
+                let i = w * 64 + empty.trailing_zeros() as usize;
+                empty &= empty - 1;
+                let mut source = None;
+                for &j in &table[i * PROBE_DEPTH..(i + 1) * PROBE_DEPTH] {
+                    if is_full(j as usize) {
+                        source = Some(j as usize);
                         break;
                     }
                 }
-                attempt += 1;
+                let j = match source {
+                    Some(j) => j,
+                    None => {
+                        let mut attempt = PROBE_DEPTH as u64 + 1;
+                        loop {
+                            let j = self.probe(i, attempt);
+                            if is_full(j) {
+                                break j;
+                            }
+                            attempt += 1;
+                        }
+                    }
+                };
+                mins[i] = mins[j];
             }
         }
     }
 }
+
+/// Probes per bin kept in [`Sketcher`]'s table.
+const PROBE_DEPTH: usize = 16;
 
 #[cfg(test)]
 mod tests {
@@ -230,6 +299,54 @@ mod tests {
         let a = s.sketch(set(0..3));
         assert!(a.slots.iter().all(|&v| v != EMPTY_SLOT));
         assert!(s.sketch(std::iter::empty()).is_empty());
+    }
+
+    /// The densification as first written (probe hashes computed every
+    /// time): the table-driven one must give the same slots.
+    fn densify_reference(s: &Sketcher, mins: &mut [u32]) {
+        let k = mins.len();
+        let filled = mins.iter().filter(|&&m| m != EMPTY_SLOT).count();
+        if filled == 0 || filled == k {
+            return;
+        }
+        let original = mins.to_vec();
+        for (i, slot) in mins.iter_mut().enumerate() {
+            if *slot != EMPTY_SLOT {
+                continue;
+            }
+            let mut attempt = 1u64;
+            loop {
+                let j = s.probe(i, attempt);
+                if original[j] != EMPTY_SLOT {
+                    *slot = original[j];
+                    break;
+                }
+                attempt += 1;
+            }
+        }
+    }
+
+    #[test]
+    fn table_densification_matches_the_reference() {
+        for num_perm in [1, 7, 128, 1000] {
+            let s = Sketcher::new(SketchParams {
+                num_perm,
+                ..SketchParams::default()
+            })
+            .unwrap();
+            for n in [1u64, 2, 3, 10, 50, 400] {
+                let sig = s.sketch(set(n * 1000..n * 1001));
+                let mut raw = vec![EMPTY_SLOT; num_perm];
+                for h in set(n * 1000..n * 1001) {
+                    let x = (h ^ s.key).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+                    let x = x ^ (x >> 31);
+                    let bin = (((x >> 32) * num_perm as u64) >> 32) as usize;
+                    raw[bin] = raw[bin].min(x as u32);
+                }
+                densify_reference(&s, &mut raw);
+                assert_eq!(sig.slots, raw, "num_perm {num_perm}, {n} shingles");
+            }
+        }
     }
 
     #[test]

@@ -10,6 +10,10 @@
 use std::io::BufRead;
 use std::path::{Path, PathBuf};
 
+use serde::de::{
+    DeserializeSeed, Deserializer, Error as _, IgnoredAny, MapAccess, SeqAccess, Visitor,
+};
+use serde_json::value::RawValue;
 use serde_json::Value;
 
 use crate::error::{Error, Result};
@@ -83,13 +87,17 @@ pub fn parse_record(
         line,
         message,
     };
-    let value: Value =
-        serde_json::from_slice(bytes).map_err(|e| malformed(format!("not valid JSON: {e}")))?;
-    let Value::Object(mut map) = value else {
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let record = RecordSeed { fields }
+        .deserialize(&mut de)
+        .and_then(|r| de.end().map(|()| r))
+        .map_err(|e| malformed(format!("not valid JSON: {e}")))?;
+    let Some(mut record) = record else {
         return Err(malformed("expected a JSON object".into()));
     };
-    match map.get(&fields.text) {
-        Some(Value::String(_)) => {}
+    let text = match record.text {
+        Some(raw) if raw.get().starts_with('"') => unescape(raw.get())
+            .ok_or_else(|| malformed(format!("not valid JSON: bad escape in '{}'", fields.text)))?,
         Some(_) => {
             return Err(malformed(format!(
                 "field '{}' is not a string",
@@ -102,9 +110,9 @@ pub fn parse_record(
                 fields.text
             )))
         }
-    }
-    let id = match map.get(&fields.id) {
-        Some(Value::String(s)) => s.clone(),
+    };
+    let id = match record.id.take() {
+        Some(Value::String(s)) => s,
         Some(Value::Number(n)) => n.to_string(),
         Some(_) => {
             return Err(malformed(format!(
@@ -114,24 +122,216 @@ pub fn parse_record(
         }
         None => format!("{}:{}", path.display(), line),
     };
-    let field = |name: &str| match map.get(name) {
-        Some(Value::String(s)) => Some(s.clone()),
+    let field = |v: Option<Value>| match v {
+        Some(Value::String(s)) => Some(s),
         Some(Value::Number(n)) => Some(n.to_string()),
         _ => None,
     };
     let meta = Metadata {
-        title: field(&fields.title),
-        url: field(&fields.url),
-        date: field(&fields.date),
-    };
-    // Checked above to be a string; moved out rather than copied.
-    let text = match map.remove(&fields.text) {
-        Some(Value::String(s)) => s,
-        _ => String::new(),
+        title: field(record.title),
+        url: field(record.url),
+        date: field(record.date),
     };
     let mut doc = Document::new(id, text);
     doc.meta = meta;
     Ok(doc)
+}
+
+/// Decodes a JSON string literal (quotes included) that the parser has
+/// already validated; `None` for a lone surrogate, which serde_json rejects
+/// too. The text is copied once, in runs between escapes.
+fn unescape(raw: &str) -> Option<String> {
+    let body = raw.get(1..raw.len().checked_sub(1)?)?;
+    let bytes = body.as_bytes();
+    let mut out = String::with_capacity(body.len());
+    let mut pos = 0;
+    while let Some(found) = memchr::memchr(b'\\', &bytes[pos..]) {
+        let at = pos + found;
+        out.push_str(body.get(pos..at)?);
+        let hex = |from: usize| {
+            body.get(from..from + 4)
+                .and_then(|h| u32::from_str_radix(h, 16).ok())
+        };
+        let (c, len) = match *bytes.get(at + 1)? {
+            b'"' => ('"', 2),
+            b'\\' => ('\\', 2),
+            b'/' => ('/', 2),
+            b'b' => ('\u{8}', 2),
+            b'f' => ('\u{c}', 2),
+            b'n' => ('\n', 2),
+            b'r' => ('\r', 2),
+            b't' => ('\t', 2),
+            b'u' => {
+                let first = hex(at + 2)?;
+                match first {
+                    0xD800..=0xDBFF => {
+                        if bytes.get(at + 6..at + 8)? != b"\\u" {
+                            return None;
+                        }
+                        let second = hex(at + 8)?;
+                        if !(0xDC00..=0xDFFF).contains(&second) {
+                            return None;
+                        }
+                        let c = 0x10000 + ((first - 0xD800) << 10) + (second - 0xDC00);
+                        (char::from_u32(c)?, 12)
+                    }
+                    0xDC00..=0xDFFF => return None,
+                    _ => (char::from_u32(first)?, 6),
+                }
+            }
+            _ => return None,
+        };
+        out.push(c);
+        pos = at + len;
+    }
+    out.push_str(body.get(pos..)?);
+    Some(out)
+}
+
+/// The fields of one record that lineage reads; other fields are skipped
+/// without being built (parsing a whole `Value` map per line cost a third
+/// of corpus sketching), and the text is kept as its raw JSON literal and
+/// decoded in one pass. A repeated key keeps its last value, as a map
+/// would.
+#[derive(Default)]
+struct Record<'de> {
+    text: Option<&'de RawValue>,
+    id: Option<Value>,
+    title: Option<Value>,
+    url: Option<Value>,
+    date: Option<Value>,
+}
+
+/// Deserialises a [`Record`]; `None` when the line is JSON but not an
+/// object.
+struct RecordSeed<'a> {
+    fields: &'a JsonlFields,
+}
+
+impl<'de> DeserializeSeed<'de> for RecordSeed<'_> {
+    type Value = Option<Record<'de>>;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> std::result::Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+/// Which of the wanted fields a key names (one key can name several).
+struct KeySeed<'a> {
+    fields: &'a JsonlFields,
+}
+
+const TEXT: u8 = 1;
+const ID: u8 = 2;
+const TITLE: u8 = 4;
+const URL: u8 = 8;
+const DATE: u8 = 16;
+
+impl<'de> DeserializeSeed<'de> for KeySeed<'_> {
+    type Value = u8;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> std::result::Result<u8, D::Error> {
+        d.deserialize_str(self)
+    }
+}
+
+impl Visitor<'_> for KeySeed<'_> {
+    type Value = u8;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a field name")
+    }
+
+    fn visit_str<E: serde::de::Error>(self, key: &str) -> std::result::Result<u8, E> {
+        let f = self.fields;
+        let mut which = 0;
+        for (name, bit) in [
+            (&f.text, TEXT),
+            (&f.id, ID),
+            (&f.title, TITLE),
+            (&f.url, URL),
+            (&f.date, DATE),
+        ] {
+            if key == name.as_str() {
+                which |= bit;
+            }
+        }
+        Ok(which)
+    }
+}
+
+impl<'de> Visitor<'de> for RecordSeed<'_> {
+    type Value = Option<Record<'de>>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(
+        self,
+        mut map: A,
+    ) -> std::result::Result<Self::Value, A::Error> {
+        let mut record = Record::default();
+        while let Some(which) = map.next_key_seed(KeySeed {
+            fields: self.fields,
+        })? {
+            if which == 0 {
+                map.next_value::<IgnoredAny>()?;
+                continue;
+            }
+            let raw: &'de RawValue = map.next_value()?;
+            if which & TEXT != 0 {
+                record.text = Some(raw);
+                if which == TEXT {
+                    continue;
+                }
+            }
+            let value: Value = serde_json::from_str(raw.get()).map_err(A::Error::custom)?;
+            for (bit, slot) in [
+                (ID, &mut record.id),
+                (TITLE, &mut record.title),
+                (URL, &mut record.url),
+                (DATE, &mut record.date),
+            ] {
+                if which & bit != 0 {
+                    *slot = Some(value.clone());
+                }
+            }
+        }
+        Ok(Some(record))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(
+        self,
+        mut seq: A,
+    ) -> std::result::Result<Self::Value, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(None)
+    }
+
+    fn visit_bool<E>(self, _: bool) -> std::result::Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_i64<E>(self, _: i64) -> std::result::Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_u64<E>(self, _: u64) -> std::result::Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_f64<E>(self, _: f64) -> std::result::Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_str<E>(self, _: &str) -> std::result::Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_unit<E>(self) -> std::result::Result<Self::Value, E> {
+        Ok(None)
+    }
 }
 
 impl<R: BufRead> Iterator for JsonlReader<R> {
@@ -180,5 +380,54 @@ mod tests {
         assert!(matches!(docs[1], Err(Error::Malformed { line: 3, .. })));
         assert_eq!(docs[2].as_ref().unwrap().id, "in.jsonl:4");
         assert!(matches!(docs[3], Err(Error::Malformed { line: 5, .. })));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn unescape_matches_serde_json(text in "\\PC{0,40}", ascii in "[ -~\t\n]{0,40}") {
+            for s in [&text, &ascii] {
+                let literal = serde_json::to_string(s).unwrap();
+                proptest::prop_assert_eq!(unescape(&literal), Some(s.clone()));
+                // Escape everything as \uXXXX as well.
+                let mut escaped = String::from("\"");
+                for unit in s.encode_utf16() {
+                    escaped.push_str(&format!("\\u{unit:04x}"));
+                }
+                escaped.push('"');
+                let serde: String = serde_json::from_str(&escaped).unwrap();
+                proptest::prop_assert_eq!(unescape(&escaped), Some(serde));
+            }
+        }
+    }
+
+    #[test]
+    fn record_parsing_edge_cases() {
+        let fields = JsonlFields::default();
+        let parse = |s: &str| parse_record(Path::new("f.jsonl"), 9, s.as_bytes(), &fields);
+        let err = |s: &str| parse(s).unwrap_err().to_string();
+        assert!(err("[1, 2]").contains("expected a JSON object"));
+        assert!(err("\"text\"").contains("expected a JSON object"));
+        assert!(err("{\"text\": 1}").contains("field 'text' is not a string"));
+        assert!(err("{\"text\": \"a\"} x").contains("not valid JSON"));
+        assert!(err("{\"text\": \"a\", \"id\": [1]}").contains("not a string or number"));
+        let doc = parse(
+            "{\"text\": \"first\", \"x\": {\"deep\": [1, {\"text\": 2}]}, \"text\": \"a\\nb\\u00e9\", \"id\": 3.5, \"date\": 2020}",
+        )
+        .unwrap();
+        assert_eq!(doc.text, "a\nbé");
+        assert_eq!(doc.id, "3.5");
+        assert_eq!(doc.meta.date.as_deref(), Some("2020"));
+        assert!(err("{\"text\": \"\\ud800 lone\"}").contains("not valid JSON"));
+        let doc = parse("{\"text\": \"\\ud83d\\ude00 \\\" \\\\ \\/ \\t\\b\\f\\r\"}").unwrap();
+        assert_eq!(doc.text, "😀 \" \\ / \t\u{8}\u{c}\r");
+        let same_field = JsonlFields {
+            title: "text".into(),
+            ..JsonlFields::default()
+        };
+        let doc = parse_record(Path::new("f"), 1, b"{\"text\": \"t\"}", &same_field).unwrap();
+        assert_eq!(
+            (doc.text.as_str(), doc.meta.title.as_deref()),
+            ("t", Some("t"))
+        );
     }
 }
