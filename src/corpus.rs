@@ -55,7 +55,7 @@ impl Default for CorpusOptions {
         CorpusOptions {
             params: SketchParams::default(),
             shingle_sets: false,
-            batch_docs: 4096,
+            batch_docs: 1024,
             batch_bytes: 32 << 20,
             parallel: true,
         }
@@ -125,6 +125,8 @@ enum Unit {
         line: usize,
         bytes: Vec<u8>,
     },
+    /// A file that could not be opened or read, in its place in the order.
+    Failed(Error),
 }
 
 /// What every worker needs: shared, read-only.
@@ -134,34 +136,79 @@ struct Worker<'a> {
     sketcher: Sketcher,
 }
 
-struct Batcher<'a, F> {
-    worker: Worker<'a>,
-    units: Vec<Unit>,
-    bytes: usize,
-    sink: F,
+/// Hands out the inputs as batches of units, streaming JSON Lines files.
+struct Units<'a> {
+    files: std::slice::Iter<'a, InputPath>,
+    format: InputFormat,
+    /// The JSON Lines file being read: its path, reader and last line.
+    jsonl: Option<(PathBuf, BufReader<std::fs::File>, usize)>,
+    buf: Vec<u8>,
 }
 
-impl<F: FnMut(CorpusEvent) -> Result<()>> Batcher<'_, F> {
-    fn push(&mut self, unit: Unit) -> Result<()> {
-        if let Unit::Line { bytes, .. } = &unit {
-            self.bytes += bytes.len();
+impl Units<'_> {
+    /// The next batch: at most `docs` units and about `bytes` bytes of
+    /// lines; empty at the end.
+    fn batch(&mut self, docs: usize, bytes: usize) -> Vec<Unit> {
+        let mut out = Vec::new();
+        let mut size = 0;
+        while out.len() < docs && size < bytes {
+            if let Some((path, reader, line)) = &mut self.jsonl {
+                self.buf.clear();
+                *line += 1;
+                match reader.read_until(b'\n', &mut self.buf) {
+                    Ok(0) => self.jsonl = None,
+                    Ok(_) => {
+                        // One growing buffer for reading, an exact-size
+                        // copy per line.
+                        let trimmed = self.buf.trim_ascii();
+                        if !trimmed.is_empty() {
+                            size += trimmed.len();
+                            out.push(Unit::Line {
+                                path: path.clone(),
+                                line: *line,
+                                bytes: trimmed.to_vec(),
+                            });
+                        }
+                    }
+                    Err(source) => {
+                        out.push(Unit::Failed(Error::Read {
+                            path: path.clone(),
+                            source,
+                        }));
+                        self.jsonl = None;
+                    }
+                }
+                continue;
+            }
+            let Some(file) = self.files.next() else {
+                break;
+            };
+            if !is_jsonl(&file.path, self.format) {
+                out.push(Unit::File(file.clone()));
+                continue;
+            }
+            match std::fs::File::open(&file.path) {
+                Ok(f) => {
+                    self.jsonl = Some((file.path.clone(), BufReader::with_capacity(1 << 20, f), 0));
+                }
+                Err(source) => out.push(Unit::Failed(Error::Read {
+                    path: file.path.clone(),
+                    source,
+                })),
+            }
         }
-        self.units.push(unit);
-        let options = &self.worker.options;
-        if self.units.len() >= options.batch_docs || self.bytes >= options.batch_bytes {
-            self.flush()?;
-        }
-        Ok(())
+        out
     }
+}
 
-    fn flush(&mut self) -> Result<()> {
-        let units = std::mem::take(&mut self.units);
-        self.bytes = 0;
-        for event in self.worker.run(&units)?.into_iter().flatten() {
-            (self.sink)(event)?;
-        }
-        Ok(())
+fn emit<F: FnMut(CorpusEvent) -> Result<()>>(
+    sink: &mut F,
+    events: Vec<Vec<CorpusEvent>>,
+) -> Result<()> {
+    for event in events.into_iter().flatten() {
+        sink(event)?;
     }
+    Ok(())
 }
 
 impl Worker<'_> {
@@ -174,6 +221,7 @@ impl Worker<'_> {
                     Err(err) => Item::Failed(err),
                 }]
             }
+            Unit::Failed(err) => return vec![CorpusEvent::Failed(copy_error(err))],
         };
         let mut events = Vec::with_capacity(items.len());
         for item in items {
@@ -233,9 +281,13 @@ fn is_jsonl(path: &Path, format: InputFormat) -> bool {
 /// Fingerprints every document of `inputs`, handing events to `sink` in
 /// input order. An error from the sink stops the run and is returned;
 /// errors of single documents or files are events, not failures.
+///
+/// In parallel mode three things overlap: the pool fingerprints batch `n`
+/// while one of its threads hands batch `n - 1` to the sink and reads
+/// batch `n + 1`.
 pub fn fingerprint_corpus<F>(inputs: &Inputs, options: CorpusOptions, mut sink: F) -> Result<()>
 where
-    F: FnMut(CorpusEvent) -> Result<()>,
+    F: FnMut(CorpusEvent) -> Result<()> + Send,
 {
     let sketcher = Sketcher::new(options.params)?;
     RawShingler::new(shingle_params(&options.params))?;
@@ -246,67 +298,41 @@ where
     for skipped in &inputs.walk.skipped {
         sink(CorpusEvent::Skipped(skipped.clone()))?;
     }
-    let mut batcher = Batcher {
-        worker: Worker {
-            options: CorpusOptions {
-                batch_docs: options.batch_docs.max(1),
-                batch_bytes: options.batch_bytes.max(1),
-                ..options
-            },
-            input: &inputs.options,
-            sketcher,
-        },
-        units: Vec::new(),
-        bytes: 0,
-        sink,
+    let (docs, bytes) = (options.batch_docs.max(1), options.batch_bytes.max(1));
+    let worker = Worker {
+        options,
+        input: &inputs.options,
+        sketcher,
     };
-    for file in &inputs.walk.files {
-        if is_jsonl(&file.path, inputs.options.format) {
-            let f = match std::fs::File::open(&file.path) {
-                Ok(f) => f,
-                Err(source) => {
-                    batcher.flush()?;
-                    (batcher.sink)(CorpusEvent::Failed(Error::Read {
-                        path: file.path.clone(),
-                        source,
-                    }))?;
-                    continue;
-                }
-            };
-            let mut reader = BufReader::with_capacity(1 << 20, f);
-            let mut line = 0usize;
-            // One growing buffer for reading, an exact-size copy per line.
-            let mut buf = Vec::new();
-            loop {
-                buf.clear();
-                line += 1;
-                match reader.read_until(b'\n', &mut buf) {
-                    Ok(0) => break,
-                    Ok(_) => {}
-                    Err(source) => {
-                        batcher.flush()?;
-                        (batcher.sink)(CorpusEvent::Failed(Error::Read {
-                            path: file.path.clone(),
-                            source,
-                        }))?;
-                        break;
-                    }
-                }
-                let trimmed = buf.trim_ascii();
-                if trimmed.is_empty() {
-                    continue;
-                }
-                batcher.push(Unit::Line {
-                    path: file.path.clone(),
-                    line,
-                    bytes: trimmed.to_vec(),
-                })?;
-            }
+    let mut units = Units {
+        files: inputs.walk.files.iter(),
+        format: inputs.options.format,
+        jsonl: None,
+        buf: Vec::new(),
+    };
+    let mut batch = units.batch(docs, bytes);
+    let mut pending: Vec<Vec<CorpusEvent>> = Vec::new();
+    while !batch.is_empty() {
+        let (results, next) = if options.parallel {
+            let (results, (emitted, next)) = rayon::join(
+                || worker.run(&batch),
+                || {
+                    (
+                        emit(&mut sink, std::mem::take(&mut pending)),
+                        units.batch(docs, bytes),
+                    )
+                },
+            );
+            emitted?;
+            (results?, next)
         } else {
-            batcher.push(Unit::File(file.clone()))?;
-        }
+            emit(&mut sink, std::mem::take(&mut pending))?;
+            (worker.run(&batch)?, units.batch(docs, bytes))
+        };
+        pending = results;
+        batch = next;
     }
-    batcher.flush()
+    emit(&mut sink, pending)
 }
 
 fn copy_error(err: &Error) -> Error {
