@@ -1,4 +1,5 @@
 //! Integration tests: they run the real `lineage` binary.
 
 mod cli;
+mod dedup;
 mod util;
