@@ -242,7 +242,15 @@ pub struct FingerprintWriter {
     encoder: Option<FingerprintEncoder<BufWriter<File>>>,
     path: PathBuf,
     temp: PathBuf,
+    /// Bytes handed to the file since the last background sync started.
+    unsynced: usize,
+    /// The background sync of what was written so far, if one runs.
+    syncing: Option<std::thread::JoinHandle<std::io::Result<()>>>,
 }
+
+/// Every this many bytes the file is synced in the background, so that the
+/// final fsync has little left to write and does not stall the end.
+const SYNC_EVERY: usize = 4 << 20;
 
 impl FingerprintWriter {
     /// Starts a file at `path`.
@@ -263,6 +271,8 @@ impl FingerprintWriter {
             encoder: Some(encoder),
             path: path.to_path_buf(),
             temp,
+            unsynced: 0,
+            syncing: None,
         })
     }
 
@@ -275,10 +285,23 @@ impl FingerprintWriter {
 
     /// Appends one record.
     pub fn write(&mut self, doc: &DocFingerprint) -> Result<()> {
-        match self.encoder.as_mut() {
-            Some(enc) => enc.write(doc).map_err(|e| self.write_err(e)),
-            None => Ok(()),
-        }
+        let Some(enc) = self.encoder.as_mut() else {
+            return Ok(());
+        };
+        let result = enc.write(doc).and_then(|()| {
+            self.unsynced += 4 * doc.slots.len() + doc.id.len() + 64;
+            if self.unsynced < SYNC_EVERY {
+                return Ok(());
+            }
+            self.unsynced = 0;
+            enc.out.flush()?;
+            let file = enc.out.get_ref().try_clone()?;
+            let previous = self
+                .syncing
+                .replace(std::thread::spawn(move || file.sync_data()));
+            join_sync(previous)
+        });
+        result.map_err(|e| self.write_err(e))
     }
 
     /// Ends the file, syncs it to disk and renames it into place; returns
@@ -288,6 +311,7 @@ impl FingerprintWriter {
             return Ok(0);
         };
         let (out, records) = encoder.finish().map_err(|e| self.write_err(e))?;
+        join_sync(self.syncing.take()).map_err(|e| self.write_err(e))?;
         let file = out
             .into_inner()
             .map_err(|e| self.write_err(e.into_error()))?;
@@ -307,6 +331,15 @@ impl FingerprintWriter {
             }
         }
         Ok(records)
+    }
+}
+
+/// Waits for a background sync and returns its outcome.
+fn join_sync(handle: Option<std::thread::JoinHandle<std::io::Result<()>>>) -> std::io::Result<()> {
+    match handle.map(std::thread::JoinHandle::join) {
+        None | Some(Ok(Ok(()))) => Ok(()),
+        Some(Ok(Err(e))) => Err(e),
+        Some(Err(_)) => Err(std::io::Error::other("background sync failed")),
     }
 }
 

@@ -144,6 +144,19 @@ pub fn combine(seed: u64, window: &[u64]) -> u64 {
     fmix64(h)
 }
 
+/// [`combine`] for windows of a size known at compile time (so the loop
+/// unrolls); `window` holds at least `N` hashes, of which the first `N`
+/// count.
+#[inline]
+fn combine_n<const N: usize>(seed: u64, window: &[u64]) -> u64 {
+    let window = &window[..N.min(window.len())];
+    let mut h = seed ^ (window.len() as u64).wrapping_mul(MIX);
+    for &t in window {
+        h = (h.rotate_left(27) ^ t).wrapping_mul(MIX);
+    }
+    fmix64(h)
+}
+
 fn windows_to_hashes(seed: u64, unit_hashes: &[u64], size: usize) -> Vec<u64> {
     if unit_hashes.is_empty() {
         return Vec::new();
@@ -236,6 +249,10 @@ impl RawShingler {
             if !self.units.is_empty() {
                 self.hashes.push(combine(seed, &self.units));
             }
+        } else if size == 5 {
+            // The default size, unrolled: same hashes as `combine`.
+            self.hashes
+                .extend(self.units.windows(5).map(|w| combine_n::<5>(seed, w)));
         } else {
             self.hashes
                 .extend(self.units.windows(size).map(|w| combine(seed, w)));
