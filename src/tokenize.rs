@@ -375,32 +375,21 @@ pub fn for_each_ascii_word(
             f(start..end);
         }
     };
+    // A run starts where a word bit follows a non-word bit and ends (one
+    // past its last byte) where a non-word bit follows a word bit; the two
+    // kinds of events alternate.
     let mut run_start: Option<usize> = None;
+    let mut carry = 0u64;
     for (k, &w) in scratch.words.iter().enumerate() {
-        let base = k * 64;
-        let mut pos = 0u32;
-        while pos < 64 {
-            let rest = u64::MAX << pos;
-            match run_start {
-                Some(start) => {
-                    let zeros = !w & rest;
-                    if zeros == 0 {
-                        break;
-                    }
-                    let end = zeros.trailing_zeros();
-                    emit(start, base + end as usize);
-                    run_start = None;
-                    pos = end;
-                }
-                None => {
-                    let ones = w & rest;
-                    if ones == 0 {
-                        break;
-                    }
-                    let start = ones.trailing_zeros();
-                    run_start = Some(base + start as usize);
-                    pos = start;
-                }
+        let prev = (w << 1) | carry;
+        carry = w >> 63;
+        let mut events = (w & !prev) | (!w & prev);
+        while events != 0 {
+            let at = k * 64 + events.trailing_zeros() as usize;
+            events &= events - 1;
+            match run_start.take() {
+                None => run_start = Some(at),
+                Some(start) => emit(start, at),
             }
         }
     }

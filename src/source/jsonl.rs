@@ -19,6 +19,8 @@ use serde_json::Value;
 use crate::error::{Error, Result};
 use crate::source::{Document, Metadata};
 
+mod fast;
+
 /// Which JSON fields hold what.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct JsonlFields {
@@ -77,6 +79,44 @@ impl<R: BufRead> JsonlReader<R> {
 /// lines themselves (to parse a batch in parallel) use this; it is what
 /// [`JsonlReader`] does with each line.
 pub fn parse_record(
+    path: &Path,
+    line: usize,
+    bytes: &[u8],
+    fields: &JsonlFields,
+) -> Result<Document> {
+    if let Some(doc) = fast::parse(bytes, fields).and_then(|f| from_fast(path, line, f)) {
+        return Ok(doc);
+    }
+    parse_record_serde(path, line, bytes, fields)
+}
+
+/// The document of a record read by the fast path, or `None` when the
+/// record is an error (which the serde_json path then reports).
+fn from_fast(path: &Path, line: usize, fast: fast::Fast) -> Option<Document> {
+    use fast::Scalar;
+    let Some(Scalar::Str(text)) = fast.text else {
+        return None;
+    };
+    let id = match fast.id {
+        Some(Scalar::Str(s) | Scalar::Int(s)) => s,
+        Some(Scalar::Other) => return None,
+        None => format!("{}:{}", path.display(), line),
+    };
+    let field = |v: Option<Scalar>| match v {
+        Some(Scalar::Str(s) | Scalar::Int(s)) => Some(s),
+        _ => None,
+    };
+    let mut doc = Document::new(id, text);
+    doc.meta = Metadata {
+        title: field(fast.title),
+        url: field(fast.url),
+        date: field(fast.date),
+    };
+    Some(doc)
+}
+
+/// [`parse_record`] by serde_json: any valid JSON, and the error messages.
+fn parse_record_serde(
     path: &Path,
     line: usize,
     bytes: &[u8],
@@ -398,6 +438,89 @@ mod tests {
                 proptest::prop_assert_eq!(unescape(&escaped), Some(serde));
             }
         }
+    }
+
+    /// A random JSON value of the kinds records hold (rendered by hand, so
+    /// that odd spacing and escapes appear), with occasional damage.
+    fn json_value() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        prop_oneof![
+            "\\PC{0,12}".prop_map(|s| serde_json::to_string(&s).unwrap()),
+            "[a-z \\\\\"\n\t\u{1}é😀]{0,12}".prop_map(|s| serde_json::to_string(&s).unwrap()),
+            "\"(\\\\u[0-9a-fA-F]{4}|[a-z\\\\/\"]){0,4}\"",
+            any::<i64>().prop_map(|n| n.to_string()),
+            any::<f64>().prop_map(|f| serde_json::to_string(&f).unwrap()),
+            "-?(0|[1-9][0-9]{0,22})(\\.[0-9]{1,3})?([eE][-+]?[0-9]{1,2})?",
+            Just("true".to_string()),
+            Just("null".to_string()),
+            Just("[1, {\"text\": \"x\"}]".to_string()),
+            Just("-0".to_string()),
+            Just("01".to_string()),
+        ]
+    }
+
+    fn json_record() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        let key = prop_oneof![
+            Just("text"),
+            Just("id"),
+            Just("title"),
+            Just("url"),
+            Just("date"),
+            Just("other"),
+            Just("t\\u0065xt"),
+        ];
+        let space = prop_oneof![Just(""), Just(" "), Just("\t "), Just("\r\n")];
+        proptest::collection::vec((key, json_value(), space), 0..5).prop_map(|fields| {
+            let body: Vec<String> = fields
+                .into_iter()
+                .map(|(k, v, sp)| format!("{sp}\"{k}\"{sp}:{sp}{v}{sp}"))
+                .collect();
+            format!("{{{}}}", body.join(","))
+        })
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn fast_path_agrees_with_serde(
+            record in json_record(),
+            cut in 0usize..200,
+            flip in proptest::option::of((0usize..200, 0u8..128)),
+        ) {
+            let fields = JsonlFields::default();
+            let path = Path::new("r.jsonl");
+            let mut bytes = record.into_bytes();
+            if let Some((at, byte)) = flip {
+                if at < bytes.len() {
+                    bytes[at] = byte;
+                }
+            }
+            for bytes in [&bytes[..], &bytes[..cut.min(bytes.len())]] {
+                let serde = parse_record_serde(path, 3, bytes, &fields);
+                let fast = fast::parse(bytes, &fields).and_then(|f| from_fast(path, 3, f));
+                if let Some(doc) = fast {
+                    proptest::prop_assert_eq!(Some(&doc), serde.as_ref().ok(), "{:?}", String::from_utf8_lossy(bytes));
+                }
+                let got = parse_record(path, 3, bytes, &fields).map_err(|e| e.to_string());
+                proptest::prop_assert_eq!(got, serde.map_err(|e| e.to_string()));
+            }
+        }
+    }
+
+    #[test]
+    fn fast_path_takes_flat_records() {
+        let fields = JsonlFields::default();
+        let line =
+            br#"{"id": 12, "text": "a\nb \u00e9\ud83d\ude00", "date": "2020-01-01", "n": [1]}"#;
+        assert!(
+            fast::parse(line, &fields).is_none(),
+            "nested values go to serde"
+        );
+        let line = br#" {"id": 12, "text": "a\nb \u00e9\ud83d\ude00", "date": "2020-01-01", "x": 1.5e3, "y": null} "#;
+        let doc = from_fast(Path::new("f"), 1, fast::parse(line, &fields).unwrap()).unwrap();
+        assert_eq!(doc.text, "a\nb é😀");
+        assert_eq!(doc.id, "12");
+        assert_eq!(doc.meta.date.as_deref(), Some("2020-01-01"));
     }
 
     #[test]
