@@ -19,7 +19,8 @@
 //! documents a worker handles.
 
 use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
+use std::path::Path;
+use std::sync::Arc;
 
 use rayon::prelude::*;
 
@@ -87,7 +88,20 @@ pub fn fingerprint_document(
     shingler: &mut RawShingler,
     keep_set: bool,
 ) -> DocFingerprint {
-    let hashes = shingler.shingle(&doc.text);
+    let mut fp = fingerprint_text(&doc.text, sketcher, shingler, keep_set);
+    fp.id = doc.id.clone();
+    fp.date = doc.meta.date.clone();
+    fp
+}
+
+/// The fingerprint of a text, without id or date.
+fn fingerprint_text(
+    text: &str,
+    sketcher: &Sketcher,
+    shingler: &mut RawShingler,
+    keep_set: bool,
+) -> DocFingerprint {
+    let hashes = shingler.shingle(text);
     let signature = sketcher.sketch(hashes.iter().copied());
     let shingle_set = keep_set.then(|| {
         let mut set = hashes.to_vec();
@@ -96,9 +110,9 @@ pub fn fingerprint_document(
         set
     });
     DocFingerprint {
-        id: doc.id.clone(),
-        date: doc.meta.date.clone(),
-        bytes: doc.text.len() as u64,
+        id: String::new(),
+        date: None,
+        bytes: text.len() as u64,
         tokens: shingler.token_count() as u64,
         shingles: shingler.hashes().len() as u64,
         slots: signature.slots,
@@ -121,7 +135,7 @@ enum Unit {
     File(InputPath),
     /// One line of a JSON Lines file.
     Line {
-        path: PathBuf,
+        path: Arc<Path>,
         line: usize,
         bytes: Vec<u8>,
     },
@@ -141,7 +155,7 @@ struct Units<'a> {
     files: std::slice::Iter<'a, InputPath>,
     format: InputFormat,
     /// The JSON Lines file being read: its path, reader and last line.
-    jsonl: Option<(PathBuf, BufReader<std::fs::File>, usize)>,
+    jsonl: Option<(Arc<Path>, BufReader<std::fs::File>, usize)>,
     buf: Vec<u8>,
 }
 
@@ -155,7 +169,7 @@ impl Units<'_> {
             if let Some((path, reader, line)) = &mut self.jsonl {
                 self.buf.clear();
                 *line += 1;
-                match reader.read_until(b'\n', &mut self.buf) {
+                match read_line(reader, &mut self.buf) {
                     Ok(0) => self.jsonl = None,
                     Ok(_) => {
                         // One growing buffer for reading, an exact-size
@@ -164,7 +178,7 @@ impl Units<'_> {
                         if !trimmed.is_empty() {
                             size += trimmed.len();
                             out.push(Unit::Line {
-                                path: path.clone(),
+                                path: Arc::clone(path),
                                 line: *line,
                                 bytes: trimmed.to_vec(),
                             });
@@ -172,7 +186,7 @@ impl Units<'_> {
                     }
                     Err(source) => {
                         out.push(Unit::Failed(Error::Read {
-                            path: path.clone(),
+                            path: path.to_path_buf(),
                             source,
                         }));
                         self.jsonl = None;
@@ -189,7 +203,8 @@ impl Units<'_> {
             }
             match std::fs::File::open(&file.path) {
                 Ok(f) => {
-                    self.jsonl = Some((file.path.clone(), BufReader::with_capacity(1 << 20, f), 0));
+                    let path: Arc<Path> = Arc::from(file.path.as_path());
+                    self.jsonl = Some((path, BufReader::with_capacity(1 << 20, f), 0));
                 }
                 Err(source) => out.push(Unit::Failed(Error::Read {
                     path: file.path.clone(),
@@ -198,6 +213,32 @@ impl Units<'_> {
             }
         }
         out
+    }
+}
+
+/// Reads one line (with its `\n`) into `buf`, like `BufRead::read_until`
+/// but with memchr's SIMD search; returns the bytes read, 0 at the end.
+fn read_line<R: BufRead>(reader: &mut R, buf: &mut Vec<u8>) -> std::io::Result<usize> {
+    let mut read = 0;
+    loop {
+        let available = match reader.fill_buf() {
+            Ok(available) => available,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if available.is_empty() {
+            return Ok(read);
+        }
+        let (done, used) = match memchr::memchr(b'\n', available) {
+            Some(i) => (true, i + 1),
+            None => (false, available.len()),
+        };
+        buf.extend_from_slice(&available[..used]);
+        reader.consume(used);
+        read += used;
+        if done {
+            return Ok(read);
+        }
     }
 }
 
@@ -233,12 +274,16 @@ impl Worker<'_> {
                             warning: warning.clone(),
                         });
                     }
-                    events.push(CorpusEvent::Fingerprint(fingerprint_document(
-                        &doc,
+                    let mut fp = fingerprint_text(
+                        &doc.text,
                         &self.sketcher,
                         shingler,
                         self.options.shingle_sets,
-                    )));
+                    );
+                    // The document is done with: move, do not copy.
+                    fp.id = doc.id;
+                    fp.date = doc.meta.date;
+                    events.push(CorpusEvent::Fingerprint(fp));
                 }
                 Item::Skipped(s) => events.push(CorpusEvent::Skipped(s)),
                 Item::Failed(e) => events.push(CorpusEvent::Failed(e)),

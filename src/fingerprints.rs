@@ -180,10 +180,18 @@ impl<W: Write> FingerprintEncoder<W> {
         bytes.extend_from_slice(&doc.bytes.to_le_bytes());
         bytes.extend_from_slice(&doc.tokens.to_le_bytes());
         bytes.extend_from_slice(&doc.shingles.to_le_bytes());
-        bytes.extend(doc.slots.iter().flat_map(|slot| slot.to_le_bytes()));
+        let at = bytes.len();
+        bytes.resize(at + 4 * doc.slots.len(), 0);
+        for (dst, slot) in bytes[at..].chunks_exact_mut(4).zip(&doc.slots) {
+            dst.copy_from_slice(&slot.to_le_bytes());
+        }
         if let Some(set) = &doc.shingle_set {
             bytes.extend_from_slice(&(set.len() as u32).to_le_bytes());
-            bytes.extend(set.iter().flat_map(|h| h.to_le_bytes()));
+            let at = bytes.len();
+            bytes.resize(at + 8 * set.len(), 0);
+            for (dst, h) in bytes[at..].chunks_exact_mut(8).zip(set) {
+                dst.copy_from_slice(&h.to_le_bytes());
+            }
         }
         self.put(&bytes)?;
         self.records += 1;

@@ -203,64 +203,44 @@ impl Sketcher {
     /// non-empty bin in its seeded probe sequence `h(i, 1), h(i, 2), ...`.
     fn densify(&self, mins: &mut [u32]) {
         let k = mins.len();
-        // Which bins were filled before densification: only those are ever
-        // copied from, and their values do not change.
-        let words = k.div_ceil(64);
-        let mut stack = [0u64; 16];
-        let mut heap = Vec::new();
-        let full: &mut [u64] = if words <= stack.len() {
-            &mut stack[..words]
-        } else {
-            heap.resize(words, 0);
-            &mut heap
-        };
-        let mut filled = 0;
-        for (w, chunk) in mins.chunks(64).enumerate() {
-            let mut bits = 0u64;
-            for (b, &m) in chunk.iter().enumerate() {
-                bits |= u64::from(m != EMPTY_SLOT) << b;
-            }
-            filled += bits.count_ones() as usize;
-            full[w] = bits;
-        }
+        let filled = mins.iter().filter(|&&m| m != EMPTY_SLOT).count();
         if filled == 0 || filled == k {
             return;
         }
-        let full: &[u64] = full;
-        let is_full = |j: usize| (full[j / 64] >> (j % 64)) & 1 == 1;
+        // Only bins filled before densification are ever copied from, and
+        // their values do not change, so `mins[j] != EMPTY_SLOT` can be
+        // read as "was filled" only for them: keep a copy of the flags.
+        let mut stack = [false; 256];
+        let mut heap = Vec::new();
+        let full: &mut [bool] = if k <= stack.len() {
+            &mut stack[..k]
+        } else {
+            heap.resize(k, false);
+            &mut heap
+        };
+        for (f, &m) in full.iter_mut().zip(mins.iter()) {
+            *f = m != EMPTY_SLOT;
+        }
+        let full: &[bool] = full;
         let table = self.probe_table();
-        for (w, &bits) in full.iter().enumerate() {
-            let valid = if (w + 1) * 64 <= k {
-                u64::MAX
-            } else {
-                (1u64 << (k % 64)) - 1
-            };
-            let mut empty = !bits & valid;
-            while empty != 0 {
-                let i = w * 64 + empty.trailing_zeros() as usize;
-                empty &= empty - 1;
-                let mut source = None;
-                for &j in &table[i * PROBE_DEPTH..(i + 1) * PROBE_DEPTH] {
-                    if is_full(j as usize) {
-                        source = Some(j as usize);
-                        break;
+        for (i, probes) in table.chunks_exact(PROBE_DEPTH).enumerate().take(k) {
+            if full[i] {
+                continue;
+            }
+            let j = match probes.iter().map(|&j| j as usize).find(|&j| full[j]) {
+                Some(j) => j,
+                None => {
+                    let mut attempt = PROBE_DEPTH as u64 + 1;
+                    loop {
+                        let j = self.probe(i, attempt);
+                        if full[j] {
+                            break j;
+                        }
+                        attempt += 1;
                     }
                 }
-                let j = match source {
-                    Some(j) => j,
-                    None => {
-                        let mut attempt = PROBE_DEPTH as u64 + 1;
-                        loop {
-                            let j = self.probe(i, attempt);
-                            if is_full(j) {
-                                break j;
-                            }
-                            attempt += 1;
-                        }
-                    }
-                };
-                mins[i] = mins[j];
-            }
+            };
+            mins[i] = mins[j];
         }
     }
 }
