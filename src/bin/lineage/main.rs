@@ -21,12 +21,6 @@ use rayon::prelude::*;
 use crate::args::{Cli, Command, Format, ScoreArgs};
 use crate::exit::ExitCode;
 
-/// Corpus commands allocate a text and a fingerprint per document on one
-/// thread and free them on another; mimalloc's thread-local free lists keep
-/// that off the critical path (see `lineage sketch` in benches/peers).
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 fn main() {
     let cli = Cli::parse();
     let code = match run(cli) {
