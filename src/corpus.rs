@@ -133,11 +133,12 @@ pub fn shingle_params(params: &SketchParams) -> ShingleParams {
 enum Unit {
     /// A whole file (text, or JSON Lines recognised by its content).
     File(InputPath),
-    /// One line of a JSON Lines file.
+    /// One line of a JSON Lines file: `bytes` indexes the batch's block of
+    /// lines (one allocation per batch, not per line).
     Line {
         path: Arc<Path>,
         line: usize,
-        bytes: Vec<u8>,
+        bytes: std::ops::Range<usize>,
     },
     /// A file that could not be opened or read, in its place in the order.
     Failed(Error),
@@ -157,15 +158,24 @@ struct Units<'a> {
     /// The JSON Lines file being read: its path, reader and last line.
     jsonl: Option<(Arc<Path>, BufReader<std::fs::File>, usize)>,
     buf: Vec<u8>,
+    /// Size of the largest block of lines so far (to allocate it once).
+    block_hint: usize,
+}
+
+/// A batch: its units and the block their JSON Lines lines live in.
+#[derive(Default)]
+struct Batch {
+    units: Vec<Unit>,
+    lines: Vec<u8>,
 }
 
 impl Units<'_> {
     /// The next batch: at most `docs` units and about `bytes` bytes of
     /// lines; empty at the end.
-    fn batch(&mut self, docs: usize, bytes: usize) -> Vec<Unit> {
+    fn batch(&mut self, docs: usize, bytes: usize) -> Batch {
         let mut out = Vec::new();
-        let mut size = 0;
-        while out.len() < docs && size < bytes {
+        let mut lines = Vec::with_capacity(bytes.min(self.block_hint));
+        while out.len() < docs && lines.len() < bytes {
             if let Some((path, reader, line)) = &mut self.jsonl {
                 self.buf.clear();
                 *line += 1;
@@ -176,11 +186,12 @@ impl Units<'_> {
                         // copy per line.
                         let trimmed = self.buf.trim_ascii();
                         if !trimmed.is_empty() {
-                            size += trimmed.len();
+                            let start = lines.len();
+                            lines.extend_from_slice(trimmed);
                             out.push(Unit::Line {
                                 path: Arc::clone(path),
                                 line: *line,
-                                bytes: trimmed.to_vec(),
+                                bytes: start..lines.len(),
                             });
                         }
                     }
@@ -212,7 +223,8 @@ impl Units<'_> {
                 })),
             }
         }
-        out
+        self.block_hint = self.block_hint.max(lines.len());
+        Batch { units: out, lines }
     }
 }
 
@@ -242,74 +254,105 @@ fn read_line<R: BufRead>(reader: &mut R, buf: &mut Vec<u8>) -> std::io::Result<u
     }
 }
 
-fn emit<F: FnMut(CorpusEvent) -> Result<()>>(
-    sink: &mut F,
-    events: Vec<Vec<CorpusEvent>>,
-) -> Result<()> {
-    for event in events.into_iter().flatten() {
-        sink(event)?;
+fn emit<F: FnMut(CorpusEvent) -> Result<()>>(sink: &mut F, events: Vec<Events>) -> Result<()> {
+    for events in events {
+        match events {
+            Events::One(event) => sink(event)?,
+            Events::Many(events) => {
+                for event in events {
+                    sink(event)?;
+                }
+            }
+        }
     }
     Ok(())
 }
 
+/// The events of one unit: almost always exactly one, kept without a
+/// vector of its own.
+enum Events {
+    One(CorpusEvent),
+    Many(Vec<CorpusEvent>),
+}
+
 impl Worker<'_> {
-    fn process(&self, shingler: &mut RawShingler, unit: &Unit) -> Vec<CorpusEvent> {
-        let items = match unit {
-            Unit::File(file) => read_file(file, self.input),
-            Unit::Line { path, line, bytes } => {
-                vec![match parse_record(path, *line, bytes, &self.input.fields) {
-                    Ok(doc) => Item::Document(doc),
-                    Err(err) => Item::Failed(err),
-                }]
-            }
-            Unit::Failed(err) => return vec![CorpusEvent::Failed(copy_error(err))],
-        };
-        let mut events = Vec::with_capacity(items.len());
-        for item in items {
-            match item {
-                Item::Document(doc) => {
-                    for warning in &doc.warnings {
-                        events.push(CorpusEvent::Warning {
-                            id: doc.id.clone(),
-                            warning: warning.clone(),
-                        });
-                    }
-                    let mut fp = fingerprint_text(
-                        &doc.text,
-                        &self.sketcher,
-                        shingler,
-                        self.options.shingle_sets,
-                    );
-                    // The document is done with: move, do not copy.
-                    fp.id = doc.id;
-                    fp.date = doc.meta.date;
-                    events.push(CorpusEvent::Fingerprint(fp));
-                }
-                Item::Skipped(s) => events.push(CorpusEvent::Skipped(s)),
-                Item::Failed(e) => events.push(CorpusEvent::Failed(e)),
-            }
+    fn fingerprint(&self, shingler: &mut RawShingler, doc: Document, out: &mut Vec<CorpusEvent>) {
+        for warning in &doc.warnings {
+            out.push(CorpusEvent::Warning {
+                id: doc.id.clone(),
+                warning: warning.clone(),
+            });
         }
-        events
+        out.push(self.fingerprint_one(shingler, doc));
     }
 
-    fn run(&self, units: &[Unit]) -> Result<Vec<Vec<CorpusEvent>>> {
+    fn fingerprint_one(&self, shingler: &mut RawShingler, doc: Document) -> CorpusEvent {
+        let mut fp = fingerprint_text(
+            &doc.text,
+            &self.sketcher,
+            shingler,
+            self.options.shingle_sets,
+        );
+        // The document is done with: move, do not copy.
+        fp.id = doc.id;
+        fp.date = doc.meta.date;
+        CorpusEvent::Fingerprint(fp)
+    }
+
+    fn process(&self, shingler: &mut RawShingler, unit: &Unit, lines: &[u8]) -> Events {
+        match unit {
+            Unit::Line { path, line, bytes } => {
+                let record = lines.get(bytes.clone()).unwrap_or_default();
+                match parse_record(path, *line, record, &self.input.fields) {
+                    Ok(doc) if doc.warnings.is_empty() => {
+                        Events::One(self.fingerprint_one(shingler, doc))
+                    }
+                    Ok(doc) => {
+                        let mut out = Vec::new();
+                        self.fingerprint(shingler, doc, &mut out);
+                        Events::Many(out)
+                    }
+                    Err(err) => Events::One(CorpusEvent::Failed(err)),
+                }
+            }
+            Unit::Failed(err) => Events::One(CorpusEvent::Failed(copy_error(err))),
+            Unit::File(file) => {
+                let mut out = Vec::new();
+                for item in read_file(file, self.input) {
+                    match item {
+                        Item::Document(doc) => self.fingerprint(shingler, doc, &mut out),
+                        Item::Skipped(s) => out.push(CorpusEvent::Skipped(s)),
+                        Item::Failed(e) => out.push(CorpusEvent::Failed(e)),
+                    }
+                }
+                Events::Many(out)
+            }
+        }
+    }
+
+    fn run(&self, batch: &Batch) -> Result<Vec<Events>> {
         let shingle = shingle_params(&self.options.params);
-        let results: Vec<Vec<CorpusEvent>> = if self.options.parallel {
-            units
+        let lines = batch.lines.as_slice();
+        let results: Vec<Events> = if self.options.parallel {
+            batch
+                .units
                 .par_iter()
                 .map_init(
                     || RawShingler::new(shingle),
                     |shingler, unit| match shingler {
-                        Ok(shingler) => self.process(shingler, unit),
-                        Err(e) => vec![CorpusEvent::Failed(Error::InvalidParam(e.to_string()))],
+                        Ok(shingler) => self.process(shingler, unit, lines),
+                        Err(e) => {
+                            Events::One(CorpusEvent::Failed(Error::InvalidParam(e.to_string())))
+                        }
                     },
                 )
                 .collect()
         } else {
             let mut shingler = RawShingler::new(shingle)?;
-            units
+            batch
+                .units
                 .iter()
-                .map(|unit| self.process(&mut shingler, unit))
+                .map(|unit| self.process(&mut shingler, unit, lines))
                 .collect()
         };
         Ok(results)
@@ -354,10 +397,11 @@ where
         format: inputs.options.format,
         jsonl: None,
         buf: Vec::new(),
+        block_hint: 0,
     };
     let mut batch = units.batch(docs, bytes);
-    let mut pending: Vec<Vec<CorpusEvent>> = Vec::new();
-    while !batch.is_empty() {
+    let mut pending: Vec<Events> = Vec::new();
+    while !batch.units.is_empty() {
         let (results, next) = if options.parallel {
             let (results, (emitted, next)) = rayon::join(
                 || worker.run(&batch),
