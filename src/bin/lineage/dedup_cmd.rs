@@ -22,7 +22,11 @@ use crate::sketch_cmd::{progress, SketchParamArgs};
 #[derive(Debug, Args)]
 pub struct DedupArgs {
     /// Files, directories (walked recursively, sorted), - for standard
-    /// input, or one fingerprint file written by `lineage sketch`.
+    /// input, or one fingerprint file written by `lineage sketch`. Pairs are
+    /// verified exactly on the shingle sets, except for a fingerprint file
+    /// made without --shingle-sets: it holds only signatures, so pairs are
+    /// then kept on the estimated Jaccard similarity (and --containment and
+    /// --exact are refused).
     #[arg(value_name = "INPUT", required = true)]
     pub inputs: Vec<PathBuf>,
     /// Input reading options.
