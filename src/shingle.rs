@@ -37,7 +37,7 @@ use serde::{Deserialize, Serialize};
 use xxhash_rust::xxh3::xxh3_64;
 
 use crate::error::{Error, Result};
-use crate::tokenize::{for_each_ascii_word, tokenize, Tokenized, WordScratch};
+use crate::tokenize::{for_each_ascii_word, words, Tokenized, WordScratch};
 
 /// Which view of the text a shingle sequence was built from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -239,9 +239,13 @@ impl RawShingler {
                     .map(|&(start, end)| xxh3_64(&lower[start as usize..end as usize])),
             );
         } else {
-            let doc = tokenize(text);
-            self.units
-                .extend((0..doc.tokens.len()).map(|i| token_hash(doc.token_text(i))));
+            // Shingles need the words only, not the sentences.
+            let (normalized, tokens) = words(text);
+            self.units.extend(
+                tokens
+                    .iter()
+                    .map(|t| token_hash(normalized.text.get(t.norm_span()).unwrap_or(""))),
+            );
         }
         let (seed, size) = (self.params.seed, self.params.raw_size);
         self.hashes.clear();

@@ -113,18 +113,25 @@ pub fn is_unspaced_script(c: char) -> bool {
 
 /// Tokenises `text`: normalise, segment words, segment sentences.
 pub fn tokenize(text: &str) -> Tokenized<'_> {
+    let (normalized, mut tokens) = words(text);
+    let sentences = assign_sentences(text, &mut tokens);
+    Tokenized {
+        normalized,
+        tokens,
+        sentences,
+    }
+}
+
+/// The normalised text and the tokens of [`tokenize`], without sentence
+/// segmentation (every token's `sentence` is 0): what shingling needs.
+pub fn words(text: &str) -> (Normalized<'_>, Vec<Token>) {
     let normalized = normalize(text);
     let mut tokens = Vec::with_capacity(text.len() / 5);
     if normalized.text.is_ascii() {
         for word in ascii_words(normalized.text.as_bytes()) {
             push_token(&normalized, word, &mut tokens);
         }
-        let sentences = assign_sentences(text, &mut tokens);
-        return Tokenized {
-            normalized,
-            tokens,
-            sentences,
-        };
+        return (normalized, tokens);
     }
     let mut run: Vec<(usize, usize)> = Vec::new();
     for (start, word) in normalized.text.unicode_word_indices() {
@@ -144,12 +151,7 @@ pub fn tokenize(text: &str) -> Tokenized<'_> {
         );
     }
     flush_bigrams(&normalized, &mut run, &mut tokens);
-    let sentences = assign_sentences(text, &mut tokens);
-    Tokenized {
-        normalized,
-        tokens,
-        sentences,
-    }
+    (normalized, tokens)
 }
 
 const OTHER: u8 = 0;
