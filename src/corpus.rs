@@ -101,20 +101,23 @@ fn fingerprint_text(
     shingler: &mut RawShingler,
     keep_set: bool,
 ) -> DocFingerprint {
-    let hashes = shingler.shingle(text);
-    let signature = sketcher.sketch(hashes.iter().copied());
-    let shingle_set = keep_set.then(|| {
+    let (signature, shingles, shingle_set) = if keep_set {
+        let hashes = shingler.shingle(text);
+        let signature = sketcher.sketch(hashes.iter().copied());
         let mut set = hashes.to_vec();
         set.sort_unstable();
         set.dedup();
-        set
-    });
+        (signature, hashes.len(), Some(set))
+    } else {
+        let (signature, shingles) = shingler.sketch(text, sketcher);
+        (signature, shingles, None)
+    };
     DocFingerprint {
         id: String::new(),
         date: None,
         bytes: text.len() as u64,
         tokens: shingler.token_count() as u64,
-        shingles: shingler.hashes().len() as u64,
+        shingles: shingles as u64,
         slots: signature.slots,
         shingle_set,
     }

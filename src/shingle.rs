@@ -37,6 +37,7 @@ use serde::{Deserialize, Serialize};
 use xxhash_rust::xxh3::xxh3_64;
 
 use crate::error::{Error, Result};
+use crate::sketch::{Signature, Sketcher};
 use crate::tokenize::{for_each_ascii_word, words, Tokenized, WordScratch};
 
 /// Which view of the text a shingle sequence was built from.
@@ -217,6 +218,46 @@ impl RawShingler {
     /// The raw shingle hashes of `text`, in text order (valid until the next
     /// call).
     pub fn shingle(&mut self, text: &str) -> &[u64] {
+        self.words_of(text);
+        let (seed, size) = (self.params.seed, self.params.raw_size);
+        self.hashes.clear();
+        if self.units.len() < size {
+            if !self.units.is_empty() {
+                self.hashes.push(combine(seed, &self.units));
+            }
+        } else if size == 5 {
+            // The default size, unrolled: same hashes as `combine`.
+            self.hashes
+                .extend(self.units.windows(5).map(|w| combine_n::<5>(seed, w)));
+        } else {
+            self.hashes
+                .extend(self.units.windows(size).map(|w| combine(seed, w)));
+        }
+        &self.hashes
+    }
+
+    /// The signature of `text`'s raw shingles and their number, without
+    /// keeping the shingle hashes: the same signature as
+    /// `sketcher.sketch(self.shingle(text))`, one pass fewer.
+    pub fn sketch(&mut self, text: &str, sketcher: &Sketcher) -> (Signature, usize) {
+        self.words_of(text);
+        self.hashes.clear();
+        let (seed, size) = (self.params.seed, self.params.raw_size);
+        let units = &self.units;
+        if units.len() < size {
+            let one = (!units.is_empty()).then(|| combine(seed, units));
+            (sketcher.sketch(one), one.iter().len())
+        } else if size == 5 {
+            let hashes = units.windows(5).map(|w| combine_n::<5>(seed, w));
+            (sketcher.sketch(hashes), units.len() - 4)
+        } else {
+            let hashes = units.windows(size).map(|w| combine(seed, w));
+            (sketcher.sketch(hashes), units.len() + 1 - size)
+        }
+    }
+
+    /// The token hashes of `text` into `self.units`.
+    fn words_of(&mut self, text: &str) {
         self.units.clear();
         if text.is_ascii() {
             // ASCII normalisation only lower-cases and folds white space, and
@@ -247,21 +288,6 @@ impl RawShingler {
                     .map(|t| token_hash(normalized.text.get(t.norm_span()).unwrap_or(""))),
             );
         }
-        let (seed, size) = (self.params.seed, self.params.raw_size);
-        self.hashes.clear();
-        if self.units.len() < size {
-            if !self.units.is_empty() {
-                self.hashes.push(combine(seed, &self.units));
-            }
-        } else if size == 5 {
-            // The default size, unrolled: same hashes as `combine`.
-            self.hashes
-                .extend(self.units.windows(5).map(|w| combine_n::<5>(seed, w)));
-        } else {
-            self.hashes
-                .extend(self.units.windows(size).map(|w| combine(seed, w)));
-        }
-        &self.hashes
     }
 
     /// Number of tokens of the last text shingled.
@@ -269,7 +295,8 @@ impl RawShingler {
         self.units.len()
     }
 
-    /// The hashes of the last text shingled.
+    /// The hashes of the last text given to [`shingle`](Self::shingle) (empty
+    /// after [`sketch`](Self::sketch)).
     pub fn hashes(&self) -> &[u64] {
         &self.hashes
     }
@@ -427,6 +454,33 @@ mod tests {
             for text in [&ascii, &any] {
                 let got = shingler.shingle(text).to_vec();
                 proptest::prop_assert_eq!((got, shingler.token_count()), reference(text, &params));
+            }
+        }
+    }
+
+    #[test]
+    fn fused_sketch_matches_shingle_then_sketch() {
+        let sketcher = Sketcher::new(crate::sketch::SketchParams::default()).unwrap();
+        let texts = [
+            "",
+            "one two",
+            "The  State Dept. said it's 3.14 U.S. dlrs and more words here",
+            include_str!("../samples/original.txt"),
+        ];
+        for size in [1, 2, 5, 7] {
+            let params = ShingleParams {
+                raw_size: size,
+                ..ShingleParams::default()
+            };
+            let mut shingler = RawShingler::new(params).unwrap();
+            for text in texts {
+                let hashes = shingler.shingle(text).to_vec();
+                let expected = (sketcher.sketch(hashes.iter().copied()), hashes.len());
+                assert_eq!(
+                    shingler.sketch(text, &sketcher),
+                    expected,
+                    "{size} {text:?}"
+                );
             }
         }
     }
