@@ -126,6 +126,8 @@ pub struct Sketcher {
     key: u64,
     /// First probes of every bin for densification, built on first use.
     probes: OnceLock<Vec<u16>>,
+    /// The same table as bytes, for the usual `num_perm <= 256`.
+    small_probes: OnceLock<Vec<[u8; SMALL_PROBE_DEPTH]>>,
 }
 
 impl Sketcher {
@@ -136,6 +138,7 @@ impl Sketcher {
             key: fmix64(params.seed ^ 0x6C69_6E65_6167_6521),
             params,
             probes: OnceLock::new(),
+            small_probes: OnceLock::new(),
         })
     }
 
@@ -199,6 +202,54 @@ impl Sketcher {
         })
     }
 
+    /// [`probe_table`](Self::probe_table) as bytes, one row per bin (for
+    /// `num_perm <= 256`).
+    fn small_probe_table(&self) -> &[[u8; SMALL_PROBE_DEPTH]] {
+        self.small_probes.get_or_init(|| {
+            (0..self.params.num_perm)
+                .map(|bin| {
+                    let mut row = [0u8; SMALL_PROBE_DEPTH];
+                    for (attempt, j) in (1u64..).zip(row.iter_mut()) {
+                        // num_perm <= 256 here, so every bin fits in a byte.
+                        *j = self.probe(bin, attempt) as u8;
+                    }
+                    row
+                })
+                .collect()
+        })
+    }
+
+    /// Densification for `num_perm <= 256`: the original values are copied
+    /// to an array of 256 that a byte indexes without bounds checks.
+    fn densify_small(&self, mins: &mut [u32]) {
+        let mut original = [EMPTY_SLOT; 256];
+        for (o, &m) in original.iter_mut().zip(mins.iter()) {
+            *o = m;
+        }
+        let table = self.small_probe_table();
+        for (i, (slot, probes)) in mins.iter_mut().zip(table).enumerate() {
+            if *slot != EMPTY_SLOT {
+                continue;
+            }
+            let mut value = EMPTY_SLOT;
+            for &j in probes {
+                value = original[j as usize];
+                if value != EMPTY_SLOT {
+                    break;
+                }
+            }
+            let mut attempt = SMALL_PROBE_DEPTH as u64 + 1;
+            while value == EMPTY_SLOT {
+                value = original
+                    .get(self.probe(i, attempt))
+                    .copied()
+                    .unwrap_or(EMPTY_SLOT);
+                attempt += 1;
+            }
+            *slot = value;
+        }
+    }
+
     /// Optimal densification: an empty bin `i` takes the value of the first
     /// non-empty bin in its seeded probe sequence `h(i, 1), h(i, 2), ...`.
     fn densify(&self, mins: &mut [u32]) {
@@ -206,6 +257,9 @@ impl Sketcher {
         let filled = mins.iter().filter(|&&m| m != EMPTY_SLOT).count();
         if filled == 0 || filled == k {
             return;
+        }
+        if k <= 256 {
+            return self.densify_small(mins);
         }
         // Only bins filled before densification are ever copied from, and
         // their values do not change, so `mins[j] != EMPTY_SLOT` can be
@@ -247,6 +301,11 @@ impl Sketcher {
 
 /// Probes per bin kept in [`Sketcher`]'s table.
 const PROBE_DEPTH: usize = 16;
+
+/// Probes per bin kept in the byte table for `num_perm <= 256` (8 KiB for
+/// K = 128): deep enough that documents of a handful of shingles rarely
+/// compute a probe.
+const SMALL_PROBE_DEPTH: usize = 64;
 
 #[cfg(test)]
 mod tests {
