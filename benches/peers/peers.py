@@ -180,10 +180,12 @@ def score(found, truth):
 # --- dedup, as users write it ----------------------------------------------
 
 
-def datasketch_dedup(path):
+def lsh_dedup(path, sketch_lines, make_lsh):
+    """Sketches every body, indexes them, and keeps the LSH candidates whose
+    MinHash estimate is >= the threshold (no shingle sets kept)."""
     ids, texts = read_docs(path)
-    mins = datasketch_lines([json.dumps({"text": t}) for t in texts])
-    lsh = datasketch.MinHashLSH(threshold=THRESHOLD, num_perm=NUM_PERM)
+    mins = sketch_lines([json.dumps({"text": t}) for t in texts])
+    lsh = make_lsh()
     for i, m in enumerate(mins):
         lsh.insert(i, m)
     pairs = set()
@@ -192,20 +194,16 @@ def datasketch_dedup(path):
             if j != i and m.jaccard(mins[j]) >= THRESHOLD:
                 pairs.add((min(i, j), max(i, j)))
     return pairs
+
+
+def datasketch_dedup(path):
+    return lsh_dedup(
+        path, datasketch_lines, lambda: datasketch.MinHashLSH(threshold=THRESHOLD, num_perm=NUM_PERM)
+    )
 
 
 def rensa_dedup(path):
-    ids, texts = read_docs(path)
-    mins = rensa_lines([json.dumps({"text": t}) for t in texts])
-    lsh = rensa.RMinHashLSH(THRESHOLD, NUM_PERM, 16)
-    for i, m in enumerate(mins):
-        lsh.insert(i, m)
-    pairs = set()
-    for i, m in enumerate(mins):
-        for j in lsh.query(m):
-            if j != i and m.jaccard(mins[j]) >= THRESHOLD:
-                pairs.add((min(i, j), max(i, j)))
-    return pairs
+    return lsh_dedup(path, rensa_lines, lambda: rensa.RMinHashLSH(THRESHOLD, NUM_PERM, 16))
 
 
 def lineage_pairs(stdout, ids):

@@ -188,10 +188,6 @@ fn unescape(raw: &str) -> Option<String> {
     while let Some(found) = memchr::memchr(b'\\', &bytes[pos..]) {
         let at = pos + found;
         out.push_str(body.get(pos..at)?);
-        let hex = |from: usize| {
-            body.get(from..from + 4)
-                .and_then(|h| u32::from_str_radix(h, 16).ok())
-        };
         let (c, len) = match *bytes.get(at + 1)? {
             b'"' => ('"', 2),
             b'\\' => ('\\', 2),
@@ -201,24 +197,7 @@ fn unescape(raw: &str) -> Option<String> {
             b'n' => ('\n', 2),
             b'r' => ('\r', 2),
             b't' => ('\t', 2),
-            b'u' => {
-                let first = hex(at + 2)?;
-                match first {
-                    0xD800..=0xDBFF => {
-                        if bytes.get(at + 6..at + 8)? != b"\\u" {
-                            return None;
-                        }
-                        let second = hex(at + 8)?;
-                        if !(0xDC00..=0xDFFF).contains(&second) {
-                            return None;
-                        }
-                        let c = 0x10000 + ((first - 0xD800) << 10) + (second - 0xDC00);
-                        (char::from_u32(c)?, 12)
-                    }
-                    0xDC00..=0xDFFF => return None,
-                    _ => (char::from_u32(first)?, 6),
-                }
-            }
+            b'u' => fast::unicode_escape(body, at)?,
             _ => return None,
         };
         out.push(c);

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
 use clap::Args;
-use lineage::corpus::{fingerprint_corpus, CorpusEvent, CorpusOptions};
+use lineage::corpus::{fingerprint_corpus, CorpusOptions};
 use lineage::dedup::{dedup, DedupOptions, DedupResult, DuplicatePair};
 use lineage::fingerprints::{is_fingerprint_file, read_fingerprints, DocFingerprint};
 use lineage::lsh::LshWeights;
@@ -15,7 +15,7 @@ use serde_json::json;
 
 use crate::args::Format;
 use crate::exit::ExitCode;
-use crate::input_args::{skipped_message, InputArgs};
+use crate::input_args::{report, InputArgs, Reported};
 use crate::sketch_cmd::{progress, SketchParamArgs};
 
 /// `lineage dedup`.
@@ -144,25 +144,15 @@ fn load(
     let mut docs = Vec::new();
     let mut code = ExitCode::Clean;
     fingerprint_corpus(&inputs, options, |event| {
-        match event {
-            CorpusEvent::Fingerprint(fp) => {
+        match report(&bar, args.quiet, event) {
+            Reported::Fingerprint(fp) => {
                 docs.push(fp);
                 if docs.len() % 1024 == 0 {
                     bar.set_message(format!("{} documents", docs.len()));
                 }
             }
-            CorpusEvent::Warning { id, warning } => {
-                bar.suspend(|| eprintln!("lineage: warning: {id}: {warning}"))
-            }
-            CorpusEvent::Skipped(s) => {
-                if !args.quiet {
-                    bar.suspend(|| eprintln!("lineage: {s}"));
-                }
-            }
-            CorpusEvent::Failed(err) => {
-                code = ExitCode::Error;
-                bar.suspend(|| eprintln!("{}", skipped_message(&err)));
-            }
+            Reported::Failed => code = ExitCode::Error,
+            Reported::Noted => {}
         }
         Ok(())
     })?;

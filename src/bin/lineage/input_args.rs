@@ -2,6 +2,9 @@
 //! per-document problem is reported.
 
 use clap::{Args, ValueEnum};
+use indicatif::ProgressBar;
+use lineage::corpus::CorpusEvent;
+use lineage::fingerprints::DocFingerprint;
 use lineage::source::input::{InputFormat, InputOptions};
 use lineage::source::jsonl::JsonlFields;
 
@@ -68,4 +71,35 @@ pub fn skipped_message(err: &lineage::Error) -> String {
         _ => "it was skipped",
     };
     format!("lineage: {err} ({hint})")
+}
+
+/// What a corpus event comes to for a command.
+pub enum Reported {
+    /// A fingerprint to use.
+    Fingerprint(DocFingerprint),
+    /// A document or file that failed (already reported).
+    Failed,
+    /// A warning or a skipped entry (already reported).
+    Noted,
+}
+
+/// Reports warnings, skips (unless `quiet`) and failures on standard error
+/// above the progress bar, and hands fingerprints back.
+pub fn report(bar: &ProgressBar, quiet: bool, event: CorpusEvent) -> Reported {
+    match event {
+        CorpusEvent::Fingerprint(fp) => return Reported::Fingerprint(fp),
+        CorpusEvent::Warning { id, warning } => {
+            bar.suspend(|| eprintln!("lineage: warning: {id}: {warning}"))
+        }
+        CorpusEvent::Skipped(s) => {
+            if !quiet {
+                bar.suspend(|| eprintln!("lineage: {s}"));
+            }
+        }
+        CorpusEvent::Failed(err) => {
+            bar.suspend(|| eprintln!("{}", skipped_message(&err)));
+            return Reported::Failed;
+        }
+    }
+    Reported::Noted
 }

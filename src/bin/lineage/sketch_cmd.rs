@@ -7,13 +7,13 @@ use std::time::Instant;
 use anyhow::Context;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use lineage::corpus::{fingerprint_corpus, CorpusEvent, CorpusOptions};
+use lineage::corpus::{fingerprint_corpus, CorpusOptions};
 use lineage::fingerprints::{FingerprintHeader, FingerprintWriter};
 use lineage::sketch::SketchParams;
 use lineage::source::input::Inputs;
 
 use crate::exit::ExitCode;
-use crate::input_args::{skipped_message, InputArgs};
+use crate::input_args::{report, InputArgs, Reported};
 
 /// `lineage sketch`.
 #[derive(Debug, Args)]
@@ -115,8 +115,8 @@ pub fn run(args: &SketchArgs) -> anyhow::Result<ExitCode> {
     let bar = progress(args.quiet, "sketching");
     let (mut docs, mut bytes, mut failed) = (0u64, 0u64, 0u64);
     fingerprint_corpus(&inputs, options, |event| {
-        match event {
-            CorpusEvent::Fingerprint(fp) => {
+        match report(&bar, args.quiet, event) {
+            Reported::Fingerprint(fp) => {
                 docs += 1;
                 bytes += fp.bytes;
                 writer.write(&fp)?;
@@ -124,18 +124,8 @@ pub fn run(args: &SketchArgs) -> anyhow::Result<ExitCode> {
                     bar.set_message(format!("{docs} documents, {:.1} MB", bytes as f64 / 1e6));
                 }
             }
-            CorpusEvent::Warning { id, warning } => {
-                bar.suspend(|| eprintln!("lineage: warning: {id}: {warning}"))
-            }
-            CorpusEvent::Skipped(s) => {
-                if !args.quiet {
-                    bar.suspend(|| eprintln!("lineage: {s}"));
-                }
-            }
-            CorpusEvent::Failed(err) => {
-                failed += 1;
-                bar.suspend(|| eprintln!("{}", skipped_message(&err)));
-            }
+            Reported::Failed => failed += 1,
+            Reported::Noted => {}
         }
         Ok(())
     })?;

@@ -81,29 +81,7 @@ impl Cursor<'_> {
                 b'r' => '\r',
                 b't' => '\t',
                 b'u' => {
-                    let hex = |from: usize| {
-                        let h = self.s.get(from..from + 4)?;
-                        if !h.bytes().all(|c| c.is_ascii_hexdigit()) {
-                            return None;
-                        }
-                        u32::from_str_radix(h, 16).ok()
-                    };
-                    let first = hex(self.pos + 2)?;
-                    let (c, len) = match first {
-                        0xD800..=0xDBFF => {
-                            if self.b.get(self.pos + 6..self.pos + 8)? != b"\\u" {
-                                return None;
-                            }
-                            let second = hex(self.pos + 8)?;
-                            if !(0xDC00..=0xDFFF).contains(&second) {
-                                return None;
-                            }
-                            let c = 0x10000 + ((first - 0xD800) << 10) + (second - 0xDC00);
-                            (char::from_u32(c)?, 12)
-                        }
-                        0xDC00..=0xDFFF => return None,
-                        _ => (char::from_u32(first)?, 6),
-                    };
+                    let (c, len) = unicode_escape(self.s, self.pos)?;
                     if let Some(out) = out.as_deref_mut() {
                         out.push(c);
                     }
@@ -205,7 +183,36 @@ impl Cursor<'_> {
     }
 }
 
-/// Position of the first `"`, `\\` or control character (< 0x20): the
+/// Decodes the `\\uXXXX` escape (or surrogate pair `\\uD83D\\uDE00`) at byte
+/// `at` of `s`: the character and the escape's length, or `None` when it
+/// is malformed or a lone surrogate (which serde_json rejects too).
+pub(super) fn unicode_escape(s: &str, at: usize) -> Option<(char, usize)> {
+    let hex = |from: usize| {
+        let h = s.get(from..from + 4)?;
+        if !h.bytes().all(|c| c.is_ascii_hexdigit()) {
+            return None;
+        }
+        u32::from_str_radix(h, 16).ok()
+    };
+    let first = hex(at + 2)?;
+    match first {
+        0xD800..=0xDBFF => {
+            if s.as_bytes().get(at + 6..at + 8)? != b"\\u" {
+                return None;
+            }
+            let second = hex(at + 8)?;
+            if !(0xDC00..=0xDFFF).contains(&second) {
+                return None;
+            }
+            let c = 0x10000 + ((first - 0xD800) << 10) + (second - 0xDC00);
+            Some((char::from_u32(c)?, 12))
+        }
+        0xDC00..=0xDFFF => None,
+        _ => Some((char::from_u32(first)?, 6)),
+    }
+}
+
+/// Position of the first `", `\\` or control character (< 0x20): the
 /// portable version, which [`find_special`] must agree with.
 #[cfg(any(test, not(target_arch = "x86_64")))]
 fn find_special_scalar(bytes: &[u8]) -> Option<usize> {
