@@ -53,6 +53,14 @@ pub enum Error {
     /// A parameter is outside its valid range.
     #[error("invalid parameter: {0}")]
     InvalidParam(String),
+    /// A fingerprint file is damaged, truncated or of an unknown version.
+    #[error("{path}: not a usable fingerprint file: {message}")]
+    Corrupt {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong with it.
+        message: String,
+    },
     /// A file could not be written.
     #[error("{path}: cannot write")]
     Write {

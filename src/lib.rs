@@ -15,6 +15,12 @@
 //!
 //! [`pipeline`] ties them together; it is what the `lineage` binary calls.
 //!
+//! Corpora (`lineage sketch`, `lineage dedup`) take a faster road through the
+//! same stages: [`corpus`] fingerprints documents in parallel batches (raw
+//! shingles only, through [`shingle::RawShingler`]), [`fingerprints`] stores
+//! them in a versioned file, and [`lsh`], [`candidates`] and [`dedup`] find,
+//! verify and cluster the near-duplicate pairs.
+//!
 //! ```
 //! use lineage::{pipeline::{score_pair, Config}, source::Document, score::Verdict};
 //!
@@ -27,8 +33,13 @@
 #![deny(missing_docs)]
 
 pub mod align;
+pub mod candidates;
+pub mod corpus;
+pub mod dedup;
 pub mod error;
 pub mod eval;
+pub mod fingerprints;
+pub mod lsh;
 pub mod normalize;
 pub mod pipeline;
 pub mod report;

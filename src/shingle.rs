@@ -21,6 +21,12 @@
 //! in O(k) = O(1) multiply-rotate steps, never re-hashing strings. A text with
 //! fewer than k units yields one shingle of all of them, so short texts still
 //! compare.
+//!
+//! Corpus sketching needs only the raw hashes, not offsets or sentences:
+//! [`RawShingler`] computes exactly the hashes of [`raw_shingles`] into buffers
+//! it reuses, and on ASCII text goes straight from the bytes to the hashes
+//! (lower-case, [`for_each_ascii_word`], xxh3) without building the normalised text,
+//! its offset map or the token list.
 
 use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
@@ -31,7 +37,8 @@ use serde::{Deserialize, Serialize};
 use xxhash_rust::xxh3::xxh3_64;
 
 use crate::error::{Error, Result};
-use crate::tokenize::Tokenized;
+use crate::sketch::{Signature, Sketcher};
+use crate::tokenize::{for_each_ascii_word, words, Tokenized, WordScratch};
 
 /// Which view of the text a shingle sequence was built from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -138,6 +145,19 @@ pub fn combine(seed: u64, window: &[u64]) -> u64 {
     fmix64(h)
 }
 
+/// [`combine`] for windows of a size known at compile time (so the loop
+/// unrolls); `window` holds at least `N` hashes, of which the first `N`
+/// count.
+#[inline]
+fn combine_n<const N: usize>(seed: u64, window: &[u64]) -> u64 {
+    let window = &window[..N.min(window.len())];
+    let mut h = seed ^ (window.len() as u64).wrapping_mul(MIX);
+    for &t in window {
+        h = (h.rotate_left(27) ^ t).wrapping_mul(MIX);
+    }
+    fmix64(h)
+}
+
 fn windows_to_hashes(seed: u64, unit_hashes: &[u64], size: usize) -> Vec<u64> {
     if unit_hashes.is_empty() {
         return Vec::new();
@@ -161,6 +181,124 @@ pub fn raw_shingles(doc: &Tokenized<'_>, params: &ShingleParams) -> Shingles {
         size: params.raw_size,
         units: (0..doc.tokens.len() as u32).collect(),
         hashes: windows_to_hashes(params.seed, &unit_hashes, params.raw_size),
+    }
+}
+
+/// Raw shingle hashes of one text after another, with buffers reused across
+/// texts: the hashes equal `raw_shingles(&tokenize(text), params).hashes`.
+#[derive(Debug, Clone)]
+pub struct RawShingler {
+    params: ShingleParams,
+    lower: Vec<u8>,
+    words: WordScratch,
+    spans: Vec<(u32, u32)>,
+    units: Vec<u64>,
+    hashes: Vec<u64>,
+}
+
+impl RawShingler {
+    /// A shingler for `params` (checked).
+    pub fn new(params: ShingleParams) -> Result<RawShingler> {
+        params.validate()?;
+        Ok(RawShingler {
+            params,
+            lower: Vec::new(),
+            words: WordScratch::default(),
+            spans: Vec::new(),
+            units: Vec::new(),
+            hashes: Vec::new(),
+        })
+    }
+
+    /// The parameters.
+    pub fn params(&self) -> &ShingleParams {
+        &self.params
+    }
+
+    /// The raw shingle hashes of `text`, in text order (valid until the next
+    /// call).
+    pub fn shingle(&mut self, text: &str) -> &[u64] {
+        self.words_of(text);
+        let (seed, size) = (self.params.seed, self.params.raw_size);
+        self.hashes.clear();
+        if self.units.len() < size {
+            if !self.units.is_empty() {
+                self.hashes.push(combine(seed, &self.units));
+            }
+        } else if size == 5 {
+            // The default size, unrolled: same hashes as `combine`.
+            self.hashes
+                .extend(self.units.windows(5).map(|w| combine_n::<5>(seed, w)));
+        } else {
+            self.hashes
+                .extend(self.units.windows(size).map(|w| combine(seed, w)));
+        }
+        &self.hashes
+    }
+
+    /// The signature of `text`'s raw shingles and their number, without
+    /// keeping the shingle hashes: the same signature as
+    /// `sketcher.sketch(self.shingle(text))`, one pass fewer.
+    pub fn sketch(&mut self, text: &str, sketcher: &Sketcher) -> (Signature, usize) {
+        self.words_of(text);
+        self.hashes.clear();
+        let (seed, size) = (self.params.seed, self.params.raw_size);
+        let units = &self.units;
+        if units.len() < size {
+            let one = (!units.is_empty()).then(|| combine(seed, units));
+            (sketcher.sketch(one), one.iter().len())
+        } else if size == 5 {
+            let hashes = units.windows(5).map(|w| combine_n::<5>(seed, w));
+            (sketcher.sketch(hashes), units.len() - 4)
+        } else {
+            let hashes = units.windows(size).map(|w| combine(seed, w));
+            (sketcher.sketch(hashes), units.len() + 1 - size)
+        }
+    }
+
+    /// The token hashes of `text` into `self.units`.
+    fn words_of(&mut self, text: &str) {
+        self.units.clear();
+        if text.is_ascii() {
+            // ASCII normalisation only lower-cases and folds white space, and
+            // white space never sits inside a word, so the words of the
+            // lower-cased bytes are the normalised tokens.
+            self.lower.clear();
+            self.lower.extend_from_slice(text.as_bytes());
+            self.lower.make_ascii_lowercase();
+            // Find the words first, then hash them in a second tight loop:
+            // two simple loops run faster than one that does both.
+            let spans = &mut self.spans;
+            spans.clear();
+            for_each_ascii_word(&self.lower, &mut self.words, |word| {
+                spans.push((word.start as u32, word.end as u32));
+            });
+            let lower = &self.lower;
+            self.units.extend(
+                spans
+                    .iter()
+                    .map(|&(start, end)| xxh3_64(&lower[start as usize..end as usize])),
+            );
+        } else {
+            // Shingles need the words only, not the sentences.
+            let (normalized, tokens) = words(text);
+            self.units.extend(
+                tokens
+                    .iter()
+                    .map(|t| token_hash(normalized.text.get(t.norm_span()).unwrap_or(""))),
+            );
+        }
+    }
+
+    /// Number of tokens of the last text shingled.
+    pub fn token_count(&self) -> usize {
+        self.units.len()
+    }
+
+    /// The hashes of the last text given to [`shingle`](Self::shingle) (empty
+    /// after [`sketch`](Self::sketch)).
+    pub fn hashes(&self) -> &[u64] {
+        &self.hashes
     }
 }
 
@@ -275,6 +413,76 @@ mod tests {
         assert_eq!(a.set(), b.set());
         assert_eq!(stem("stepping").as_deref(), Some("step"));
         assert_eq!(stem("the"), None);
+    }
+
+    fn reference(text: &str, params: &ShingleParams) -> (Vec<u64>, usize) {
+        let doc = tokenize(text);
+        (raw_shingles(&doc, params).hashes, doc.tokens.len())
+    }
+
+    #[test]
+    fn shingler_matches_raw_shingles() {
+        let texts = [
+            "",
+            "one",
+            "The  State\t\tDept.\r\nSaid it's 3.14 U.S. dlrs",
+            include_str!("../samples/original.txt"),
+            include_str!("../samples/rewrite.txt"),
+            "東京都に住む Café ﬁne",
+        ];
+        for size in [1, 2, 5] {
+            let params = ShingleParams {
+                raw_size: size,
+                ..ShingleParams::default()
+            };
+            let mut shingler = RawShingler::new(params).unwrap();
+            for text in texts {
+                let got = shingler.shingle(text).to_vec();
+                assert_eq!((got, shingler.token_count()), reference(text, &params));
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn shingler_matches_raw_shingles_on_random_text(
+            ascii in proptest::string::string_regex("[ -~\t\n]{0,120}").unwrap(),
+            any in "\\PC{0,60}",
+        ) {
+            let params = ShingleParams::default();
+            let mut shingler = RawShingler::new(params).unwrap();
+            for text in [&ascii, &any] {
+                let got = shingler.shingle(text).to_vec();
+                proptest::prop_assert_eq!((got, shingler.token_count()), reference(text, &params));
+            }
+        }
+    }
+
+    #[test]
+    fn fused_sketch_matches_shingle_then_sketch() {
+        let sketcher = Sketcher::new(crate::sketch::SketchParams::default()).unwrap();
+        let texts = [
+            "",
+            "one two",
+            "The  State Dept. said it's 3.14 U.S. dlrs and more words here",
+            include_str!("../samples/original.txt"),
+        ];
+        for size in [1, 2, 5, 7] {
+            let params = ShingleParams {
+                raw_size: size,
+                ..ShingleParams::default()
+            };
+            let mut shingler = RawShingler::new(params).unwrap();
+            for text in texts {
+                let hashes = shingler.shingle(text).to_vec();
+                let expected = (sketcher.sketch(hashes.iter().copied()), hashes.len());
+                assert_eq!(
+                    shingler.sketch(text, &sketcher),
+                    expected,
+                    "{size} {text:?}"
+                );
+            }
+        }
     }
 
     #[test]

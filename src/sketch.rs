@@ -16,6 +16,8 @@
 //! A signature carries its [`SketchParams`]; comparing two signatures built
 //! with different parameters is an error, never a silent 0.
 
+use std::sync::OnceLock;
+
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -122,6 +124,10 @@ impl Signature {
 pub struct Sketcher {
     params: SketchParams,
     key: u64,
+    /// First probes of every bin for densification, built on first use.
+    probes: OnceLock<Vec<u16>>,
+    /// The same table as bytes, for the usual `num_perm <= 256`.
+    small_probes: OnceLock<Vec<[u8; SMALL_PROBE_DEPTH]>>,
 }
 
 impl Sketcher {
@@ -131,6 +137,8 @@ impl Sketcher {
         Ok(Sketcher {
             key: fmix64(params.seed ^ 0x6C69_6E65_6167_6521),
             params,
+            probes: OnceLock::new(),
+            small_probes: OnceLock::new(),
         })
     }
 
@@ -170,6 +178,78 @@ impl Sketcher {
             .collect()
     }
 
+    /// Bin probed by attempt `attempt` (1, 2, ...) of empty bin `bin`.
+    #[inline]
+    fn probe(&self, bin: usize, attempt: u64) -> usize {
+        let k = self.params.num_perm as u64;
+        let probe = fmix64(self.key ^ ((bin as u64) << 32) ^ attempt);
+        (((probe >> 32) * k) >> 32) as usize
+    }
+
+    /// The first [`PROBE_DEPTH`] probes of every bin, computed once: the
+    /// probe sequence depends on the seed only, not on the document.
+    fn probe_table(&self) -> &[u16] {
+        self.probes.get_or_init(|| {
+            let k = self.params.num_perm;
+            let mut table = Vec::with_capacity(k * PROBE_DEPTH);
+            for bin in 0..k {
+                for attempt in 1..=PROBE_DEPTH as u64 {
+                    // num_perm <= 65536, so every bin index fits in u16.
+                    table.push(self.probe(bin, attempt) as u16);
+                }
+            }
+            table
+        })
+    }
+
+    /// [`probe_table`](Self::probe_table) as bytes, one row per bin (for
+    /// `num_perm <= 256`).
+    fn small_probe_table(&self) -> &[[u8; SMALL_PROBE_DEPTH]] {
+        self.small_probes.get_or_init(|| {
+            (0..self.params.num_perm)
+                .map(|bin| {
+                    let mut row = [0u8; SMALL_PROBE_DEPTH];
+                    for (attempt, j) in (1u64..).zip(row.iter_mut()) {
+                        // num_perm <= 256 here, so every bin fits in a byte.
+                        *j = self.probe(bin, attempt) as u8;
+                    }
+                    row
+                })
+                .collect()
+        })
+    }
+
+    /// Densification for `num_perm <= 256`: the original values are copied
+    /// to an array of 256 that a byte indexes without bounds checks.
+    fn densify_small(&self, mins: &mut [u32]) {
+        let mut original = [EMPTY_SLOT; 256];
+        for (o, &m) in original.iter_mut().zip(mins.iter()) {
+            *o = m;
+        }
+        let table = self.small_probe_table();
+        for (i, (slot, probes)) in mins.iter_mut().zip(table).enumerate() {
+            if *slot != EMPTY_SLOT {
+                continue;
+            }
+            let mut value = EMPTY_SLOT;
+            for &j in probes {
+                value = original[j as usize];
+                if value != EMPTY_SLOT {
+                    break;
+                }
+            }
+            let mut attempt = SMALL_PROBE_DEPTH as u64 + 1;
+            while value == EMPTY_SLOT {
+                value = original
+                    .get(self.probe(i, attempt))
+                    .copied()
+                    .unwrap_or(EMPTY_SLOT);
+                attempt += 1;
+            }
+            *slot = value;
+        }
+    }
+
     /// Optimal densification: an empty bin `i` takes the value of the first
     /// non-empty bin in its seeded probe sequence `h(i, 1), h(i, 2), ...`.
     fn densify(&self, mins: &mut [u32]) {
@@ -178,26 +258,54 @@ impl Sketcher {
         if filled == 0 || filled == k {
             return;
         }
-        let original = mins.to_vec();
-        for (i, slot) in mins.iter_mut().enumerate() {
-            if *slot != EMPTY_SLOT {
+        if k <= 256 {
+            return self.densify_small(mins);
+        }
+        // Only bins filled before densification are ever copied from, and
+        // their values do not change, so `mins[j] != EMPTY_SLOT` can be
+        // read as "was filled" only for them: keep a copy of the flags.
+        let mut stack = [false; 256];
+        let mut heap = Vec::new();
+        let full: &mut [bool] = if k <= stack.len() {
+            &mut stack[..k]
+        } else {
+            heap.resize(k, false);
+            &mut heap
+        };
+        for (f, &m) in full.iter_mut().zip(mins.iter()) {
+            *f = m != EMPTY_SLOT;
+        }
+        let full: &[bool] = full;
+        let table = self.probe_table();
+        for (i, probes) in table.chunks_exact(PROBE_DEPTH).enumerate().take(k) {
+            if full[i] {
                 continue;
             }
-            let mut attempt = 1u64;
-            loop {
-                let probe = fmix64(self.key ^ ((i as u64) << 32) ^ attempt);
-                let j = (((probe >> 32) * k as u64) >> 32) as usize;
-                if let Some(&v) = original.get(j) {
-                    if v != EMPTY_SLOT {
-                        *slot = v;
-                        break;
+            let j = match probes.iter().map(|&j| j as usize).find(|&j| full[j]) {
+                Some(j) => j,
+                None => {
+                    let mut attempt = PROBE_DEPTH as u64 + 1;
+                    loop {
+                        let j = self.probe(i, attempt);
+                        if full[j] {
+                            break j;
+                        }
+                        attempt += 1;
                     }
                 }
-                attempt += 1;
-            }
+            };
+            mins[i] = mins[j];
         }
     }
 }
+
+/// Probes per bin kept in [`Sketcher`]'s table.
+const PROBE_DEPTH: usize = 16;
+
+/// Probes per bin kept in the byte table for `num_perm <= 256` (8 KiB for
+/// K = 128): deep enough that documents of a handful of shingles rarely
+/// compute a probe.
+const SMALL_PROBE_DEPTH: usize = 64;
 
 #[cfg(test)]
 mod tests {
@@ -230,6 +338,54 @@ mod tests {
         let a = s.sketch(set(0..3));
         assert!(a.slots.iter().all(|&v| v != EMPTY_SLOT));
         assert!(s.sketch(std::iter::empty()).is_empty());
+    }
+
+    /// The densification as first written (probe hashes computed every
+    /// time): the table-driven one must give the same slots.
+    fn densify_reference(s: &Sketcher, mins: &mut [u32]) {
+        let k = mins.len();
+        let filled = mins.iter().filter(|&&m| m != EMPTY_SLOT).count();
+        if filled == 0 || filled == k {
+            return;
+        }
+        let original = mins.to_vec();
+        for (i, slot) in mins.iter_mut().enumerate() {
+            if *slot != EMPTY_SLOT {
+                continue;
+            }
+            let mut attempt = 1u64;
+            loop {
+                let j = s.probe(i, attempt);
+                if original[j] != EMPTY_SLOT {
+                    *slot = original[j];
+                    break;
+                }
+                attempt += 1;
+            }
+        }
+    }
+
+    #[test]
+    fn table_densification_matches_the_reference() {
+        for num_perm in [1, 7, 128, 1000] {
+            let s = Sketcher::new(SketchParams {
+                num_perm,
+                ..SketchParams::default()
+            })
+            .unwrap();
+            for n in [1u64, 2, 3, 10, 50, 400] {
+                let sig = s.sketch(set(n * 1000..n * 1001));
+                let mut raw = vec![EMPTY_SLOT; num_perm];
+                for h in set(n * 1000..n * 1001) {
+                    let x = (h ^ s.key).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+                    let x = x ^ (x >> 31);
+                    let bin = (((x >> 32) * num_perm as u64) >> 32) as usize;
+                    raw[bin] = raw[bin].min(x as u32);
+                }
+                densify_reference(&s, &mut raw);
+                assert_eq!(sig.slots, raw, "num_perm {num_perm}, {n} shingles");
+            }
+        }
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! of the library (one test binary, see Cargo.toml).
 
 mod cli;
+mod dedup;
 mod errors;
 mod json;
 mod pairs;

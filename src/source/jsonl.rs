@@ -10,10 +10,16 @@
 use std::io::BufRead;
 use std::path::{Path, PathBuf};
 
+use serde::de::{
+    DeserializeSeed, Deserializer, Error as _, IgnoredAny, MapAccess, SeqAccess, Visitor,
+};
+use serde_json::value::RawValue;
 use serde_json::Value;
 
 use crate::error::{Error, Result};
 use crate::source::{Document, Metadata};
+
+mod fast;
 
 /// Which JSON fields hold what.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -63,55 +69,287 @@ impl<R: BufRead> JsonlReader<R> {
         }
     }
 
-    fn malformed(&self, message: impl Into<String>) -> Error {
-        Error::Malformed {
-            path: self.path.clone(),
-            line: self.line,
-            message: message.into(),
+    fn parse(&self, bytes: &[u8]) -> Result<Document> {
+        parse_record(&self.path, self.line, bytes, &self.fields)
+    }
+}
+
+/// Parses one JSON Lines record: `bytes` is line `line` of `path` (which
+/// name the document in its default id and in errors). Callers that read
+/// lines themselves (to parse a batch in parallel) use this; it is what
+/// [`JsonlReader`] does with each line.
+pub fn parse_record(
+    path: &Path,
+    line: usize,
+    bytes: &[u8],
+    fields: &JsonlFields,
+) -> Result<Document> {
+    if let Some(doc) = fast::parse(bytes, fields).and_then(|f| from_fast(path, line, f)) {
+        return Ok(doc);
+    }
+    parse_record_serde(path, line, bytes, fields)
+}
+
+/// The document of a record read by the fast path, or `None` when the
+/// record is an error (which the serde_json path then reports).
+fn from_fast(path: &Path, line: usize, fast: fast::Fast) -> Option<Document> {
+    use fast::Scalar;
+    let Some(Scalar::Str(text)) = fast.text else {
+        return None;
+    };
+    let id = match fast.id {
+        Some(Scalar::Str(s) | Scalar::Int(s)) => s,
+        Some(Scalar::Other) => return None,
+        None => format!("{}:{}", path.display(), line),
+    };
+    let field = |v: Option<Scalar>| match v {
+        Some(Scalar::Str(s) | Scalar::Int(s)) => Some(s),
+        _ => None,
+    };
+    let mut doc = Document::new(id, text);
+    doc.meta = Metadata {
+        title: field(fast.title),
+        url: field(fast.url),
+        date: field(fast.date),
+    };
+    Some(doc)
+}
+
+/// [`parse_record`] by serde_json: any valid JSON, and the error messages.
+fn parse_record_serde(
+    path: &Path,
+    line: usize,
+    bytes: &[u8],
+    fields: &JsonlFields,
+) -> Result<Document> {
+    let malformed = |message: String| Error::Malformed {
+        path: path.to_path_buf(),
+        line,
+        message,
+    };
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let record = RecordSeed { fields }
+        .deserialize(&mut de)
+        .and_then(|r| de.end().map(|()| r))
+        .map_err(|e| malformed(format!("not valid JSON: {e}")))?;
+    let Some(mut record) = record else {
+        return Err(malformed("expected a JSON object".into()));
+    };
+    let text = match record.text {
+        Some(raw) if raw.get().starts_with('"') => unescape(raw.get())
+            .ok_or_else(|| malformed(format!("not valid JSON: bad escape in '{}'", fields.text)))?,
+        Some(_) => {
+            return Err(malformed(format!(
+                "field '{}' is not a string",
+                fields.text
+            )))
         }
+        None => {
+            return Err(malformed(format!(
+                "no '{}' field (choose one with --text-field)",
+                fields.text
+            )))
+        }
+    };
+    let id = match record.id.take() {
+        Some(Value::String(s)) => s,
+        Some(Value::Number(n)) => n.to_string(),
+        Some(_) => {
+            return Err(malformed(format!(
+                "field '{}' is not a string or number",
+                fields.id
+            )))
+        }
+        None => format!("{}:{}", path.display(), line),
+    };
+    let field = |v: Option<Value>| match v {
+        Some(Value::String(s)) => Some(s),
+        Some(Value::Number(n)) => Some(n.to_string()),
+        _ => None,
+    };
+    let meta = Metadata {
+        title: field(record.title),
+        url: field(record.url),
+        date: field(record.date),
+    };
+    let mut doc = Document::new(id, text);
+    doc.meta = meta;
+    Ok(doc)
+}
+
+/// Decodes a JSON string literal (quotes included) that the parser has
+/// already validated; `None` for a lone surrogate, which serde_json rejects
+/// too. The text is copied once, in runs between escapes.
+fn unescape(raw: &str) -> Option<String> {
+    let body = raw.get(1..raw.len().checked_sub(1)?)?;
+    let bytes = body.as_bytes();
+    let mut out = String::with_capacity(body.len());
+    let mut pos = 0;
+    while let Some(found) = memchr::memchr(b'\\', &bytes[pos..]) {
+        let at = pos + found;
+        out.push_str(body.get(pos..at)?);
+        let (c, len) = match *bytes.get(at + 1)? {
+            b'"' => ('"', 2),
+            b'\\' => ('\\', 2),
+            b'/' => ('/', 2),
+            b'b' => ('\u{8}', 2),
+            b'f' => ('\u{c}', 2),
+            b'n' => ('\n', 2),
+            b'r' => ('\r', 2),
+            b't' => ('\t', 2),
+            b'u' => fast::unicode_escape(body, at)?,
+            _ => return None,
+        };
+        out.push(c);
+        pos = at + len;
+    }
+    out.push_str(body.get(pos..)?);
+    Some(out)
+}
+
+/// The fields of one record that lineage reads; other fields are skipped
+/// without being built (parsing a whole `Value` map per line cost a third
+/// of corpus sketching), and the text is kept as its raw JSON literal and
+/// decoded in one pass. A repeated key keeps its last value, as a map
+/// would.
+#[derive(Default)]
+struct Record<'de> {
+    text: Option<&'de RawValue>,
+    id: Option<Value>,
+    title: Option<Value>,
+    url: Option<Value>,
+    date: Option<Value>,
+}
+
+/// Deserialises a [`Record`]; `None` when the line is JSON but not an
+/// object.
+struct RecordSeed<'a> {
+    fields: &'a JsonlFields,
+}
+
+impl<'de> DeserializeSeed<'de> for RecordSeed<'_> {
+    type Value = Option<Record<'de>>;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> std::result::Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+/// Which of the wanted fields a key names (one key can name several).
+struct KeySeed<'a> {
+    fields: &'a JsonlFields,
+}
+
+const TEXT: u8 = 1;
+const ID: u8 = 2;
+const TITLE: u8 = 4;
+const URL: u8 = 8;
+const DATE: u8 = 16;
+
+impl<'de> DeserializeSeed<'de> for KeySeed<'_> {
+    type Value = u8;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> std::result::Result<u8, D::Error> {
+        d.deserialize_str(self)
+    }
+}
+
+impl Visitor<'_> for KeySeed<'_> {
+    type Value = u8;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a field name")
     }
 
-    fn parse(&self, bytes: &[u8]) -> Result<Document> {
-        let value: Value = serde_json::from_slice(bytes)
-            .map_err(|e| self.malformed(format!("not valid JSON: {e}")))?;
-        let Value::Object(map) = value else {
-            return Err(self.malformed("expected a JSON object"));
-        };
-        let text = match map.get(&self.fields.text) {
-            Some(Value::String(s)) => s.clone(),
-            Some(_) => {
-                return Err(self.malformed(format!("field '{}' is not a string", self.fields.text)))
+    fn visit_str<E: serde::de::Error>(self, key: &str) -> std::result::Result<u8, E> {
+        let f = self.fields;
+        let mut which = 0;
+        for (name, bit) in [
+            (&f.text, TEXT),
+            (&f.id, ID),
+            (&f.title, TITLE),
+            (&f.url, URL),
+            (&f.date, DATE),
+        ] {
+            if key == name.as_str() {
+                which |= bit;
             }
-            None => {
-                return Err(self.malformed(format!(
-                    "no '{}' field (choose one with --text-field)",
-                    self.fields.text
-                )))
+        }
+        Ok(which)
+    }
+}
+
+impl<'de> Visitor<'de> for RecordSeed<'_> {
+    type Value = Option<Record<'de>>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(
+        self,
+        mut map: A,
+    ) -> std::result::Result<Self::Value, A::Error> {
+        let mut record = Record::default();
+        while let Some(which) = map.next_key_seed(KeySeed {
+            fields: self.fields,
+        })? {
+            if which == 0 {
+                map.next_value::<IgnoredAny>()?;
+                continue;
             }
-        };
-        let id = match map.get(&self.fields.id) {
-            Some(Value::String(s)) => s.clone(),
-            Some(Value::Number(n)) => n.to_string(),
-            Some(_) => {
-                return Err(self.malformed(format!(
-                    "field '{}' is not a string or number",
-                    self.fields.id
-                )))
+            let raw: &'de RawValue = map.next_value()?;
+            if which & TEXT != 0 {
+                record.text = Some(raw);
+                if which == TEXT {
+                    continue;
+                }
             }
-            None => format!("{}:{}", self.path.display(), self.line),
-        };
-        let field = |name: &str| match map.get(name) {
-            Some(Value::String(s)) => Some(s.clone()),
-            Some(Value::Number(n)) => Some(n.to_string()),
-            _ => None,
-        };
-        let mut doc = Document::new(id, text);
-        doc.meta = Metadata {
-            title: field(&self.fields.title),
-            url: field(&self.fields.url),
-            date: field(&self.fields.date),
-        };
-        Ok(doc)
+            let value: Value = serde_json::from_str(raw.get()).map_err(A::Error::custom)?;
+            for (bit, slot) in [
+                (ID, &mut record.id),
+                (TITLE, &mut record.title),
+                (URL, &mut record.url),
+                (DATE, &mut record.date),
+            ] {
+                if which & bit != 0 {
+                    *slot = Some(value.clone());
+                }
+            }
+        }
+        Ok(Some(record))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(
+        self,
+        mut seq: A,
+    ) -> std::result::Result<Self::Value, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(None)
+    }
+
+    fn visit_bool<E>(self, _: bool) -> std::result::Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_i64<E>(self, _: i64) -> std::result::Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_u64<E>(self, _: u64) -> std::result::Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_f64<E>(self, _: f64) -> std::result::Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_str<E>(self, _: &str) -> std::result::Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_unit<E>(self) -> std::result::Result<Self::Value, E> {
+        Ok(None)
     }
 }
 
@@ -161,5 +399,137 @@ mod tests {
         assert!(matches!(docs[1], Err(Error::Malformed { line: 3, .. })));
         assert_eq!(docs[2].as_ref().unwrap().id, "in.jsonl:4");
         assert!(matches!(docs[3], Err(Error::Malformed { line: 5, .. })));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn unescape_matches_serde_json(text in "\\PC{0,40}", ascii in "[ -~\t\n]{0,40}") {
+            for s in [&text, &ascii] {
+                let literal = serde_json::to_string(s).unwrap();
+                proptest::prop_assert_eq!(unescape(&literal), Some(s.clone()));
+                // Escape everything as \uXXXX as well.
+                let mut escaped = String::from("\"");
+                for unit in s.encode_utf16() {
+                    escaped.push_str(&format!("\\u{unit:04x}"));
+                }
+                escaped.push('"');
+                let serde: String = serde_json::from_str(&escaped).unwrap();
+                proptest::prop_assert_eq!(unescape(&escaped), Some(serde));
+            }
+        }
+    }
+
+    /// A random JSON value of the kinds records hold (rendered by hand, so
+    /// that odd spacing and escapes appear), with occasional damage.
+    fn json_value() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        prop_oneof![
+            "\\PC{0,12}".prop_map(|s| serde_json::to_string(&s).unwrap()),
+            "[a-z \\\\\"\n\t\u{1}é😀]{0,12}".prop_map(|s| serde_json::to_string(&s).unwrap()),
+            "\"(\\\\u[0-9a-fA-F]{4}|[a-z\\\\/\"]){0,4}\"",
+            any::<i64>().prop_map(|n| n.to_string()),
+            any::<f64>().prop_map(|f| serde_json::to_string(&f).unwrap()),
+            "-?(0|[1-9][0-9]{0,22})(\\.[0-9]{1,3})?([eE][-+]?[0-9]{1,2})?",
+            Just("true".to_string()),
+            Just("null".to_string()),
+            Just("[1, {\"text\": \"x\"}]".to_string()),
+            Just("-0".to_string()),
+            Just("01".to_string()),
+        ]
+    }
+
+    fn json_record() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        let key = prop_oneof![
+            Just("text"),
+            Just("id"),
+            Just("title"),
+            Just("url"),
+            Just("date"),
+            Just("other"),
+            Just("t\\u0065xt"),
+        ];
+        let space = prop_oneof![Just(""), Just(" "), Just("\t "), Just("\r\n")];
+        proptest::collection::vec((key, json_value(), space), 0..5).prop_map(|fields| {
+            let body: Vec<String> = fields
+                .into_iter()
+                .map(|(k, v, sp)| format!("{sp}\"{k}\"{sp}:{sp}{v}{sp}"))
+                .collect();
+            format!("{{{}}}", body.join(","))
+        })
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn fast_path_agrees_with_serde(
+            record in json_record(),
+            cut in 0usize..200,
+            flip in proptest::option::of((0usize..200, 0u8..128)),
+        ) {
+            let fields = JsonlFields::default();
+            let path = Path::new("r.jsonl");
+            let mut bytes = record.into_bytes();
+            if let Some((at, byte)) = flip {
+                if at < bytes.len() {
+                    bytes[at] = byte;
+                }
+            }
+            for bytes in [&bytes[..], &bytes[..cut.min(bytes.len())]] {
+                let serde = parse_record_serde(path, 3, bytes, &fields);
+                let fast = fast::parse(bytes, &fields).and_then(|f| from_fast(path, 3, f));
+                if let Some(doc) = fast {
+                    proptest::prop_assert_eq!(Some(&doc), serde.as_ref().ok(), "{:?}", String::from_utf8_lossy(bytes));
+                }
+                let got = parse_record(path, 3, bytes, &fields).map_err(|e| e.to_string());
+                proptest::prop_assert_eq!(got, serde.map_err(|e| e.to_string()));
+            }
+        }
+    }
+
+    #[test]
+    fn fast_path_takes_flat_records() {
+        let fields = JsonlFields::default();
+        let line =
+            br#"{"id": 12, "text": "a\nb \u00e9\ud83d\ude00", "date": "2020-01-01", "n": [1]}"#;
+        assert!(
+            fast::parse(line, &fields).is_none(),
+            "nested values go to serde"
+        );
+        let line = br#" {"id": 12, "text": "a\nb \u00e9\ud83d\ude00", "date": "2020-01-01", "x": 1.5e3, "y": null} "#;
+        let doc = from_fast(Path::new("f"), 1, fast::parse(line, &fields).unwrap()).unwrap();
+        assert_eq!(doc.text, "a\nb é😀");
+        assert_eq!(doc.id, "12");
+        assert_eq!(doc.meta.date.as_deref(), Some("2020-01-01"));
+    }
+
+    #[test]
+    fn record_parsing_edge_cases() {
+        let fields = JsonlFields::default();
+        let parse = |s: &str| parse_record(Path::new("f.jsonl"), 9, s.as_bytes(), &fields);
+        let err = |s: &str| parse(s).unwrap_err().to_string();
+        assert!(err("[1, 2]").contains("expected a JSON object"));
+        assert!(err("\"text\"").contains("expected a JSON object"));
+        assert!(err("{\"text\": 1}").contains("field 'text' is not a string"));
+        assert!(err("{\"text\": \"a\"} x").contains("not valid JSON"));
+        assert!(err("{\"text\": \"a\", \"id\": [1]}").contains("not a string or number"));
+        let doc = parse(
+            "{\"text\": \"first\", \"x\": {\"deep\": [1, {\"text\": 2}]}, \"text\": \"a\\nb\\u00e9\", \"id\": 3.5, \"date\": 2020}",
+        )
+        .unwrap();
+        assert_eq!(doc.text, "a\nbé");
+        assert_eq!(doc.id, "3.5");
+        assert_eq!(doc.meta.date.as_deref(), Some("2020"));
+        assert!(err("{\"text\": \"\\ud800 lone\"}").contains("not valid JSON"));
+        let doc = parse("{\"text\": \"\\ud83d\\ude00 \\\" \\\\ \\/ \\t\\b\\f\\r\"}").unwrap();
+        assert_eq!(doc.text, "😀 \" \\ / \t\u{8}\u{c}\r");
+        let same_field = JsonlFields {
+            title: "text".into(),
+            ..JsonlFields::default()
+        };
+        let doc = parse_record(Path::new("f"), 1, b"{\"text\": \"t\"}", &same_field).unwrap();
+        assert_eq!(
+            (doc.text.as_str(), doc.meta.title.as_deref()),
+            ("t", Some("t"))
+        );
     }
 }

@@ -25,6 +25,15 @@ pub enum Command {
     ///
     /// Exit status: 0 no pair at or above --threshold, 1 at least one, 2 error.
     Score(ScoreArgs),
+    /// Fingerprint every document of a corpus into a fingerprint file.
+    ///
+    /// Exit status: 0 all documents sketched, 2 an error (bad documents are
+    /// reported and skipped, the rest are still written).
+    Sketch(crate::sketch_cmd::SketchArgs),
+    /// Find near-duplicate clusters in a corpus (or a fingerprint file).
+    ///
+    /// Exit status: 0 no duplicates, 1 duplicates found, 2 error.
+    Dedup(crate::dedup_cmd::DedupArgs),
     /// Evaluate scores on labelled pairs: ROC-AUC, precision/recall/F1 per
     /// threshold, the best-F1 threshold, a confusion table.
     ///

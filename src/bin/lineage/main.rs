@@ -2,8 +2,11 @@
 //! work happens in the library; this is glue.
 
 mod args;
+mod dedup_cmd;
 mod eval_cmd;
 mod exit;
+mod input_args;
+mod sketch_cmd;
 
 use std::io::Write;
 use std::path::Path;
@@ -42,6 +45,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             set_threads(args.common.threads)?;
             score(&args)
         }
+        Command::Sketch(args) => sketch_cmd::run(&args),
+        Command::Dedup(args) => dedup_cmd::run(&args),
         Command::Eval(args) => {
             set_threads(args.common.threads)?;
             eval_cmd::eval(&args)
@@ -88,6 +93,7 @@ fn hint(err: &lineage::Error) -> Option<&'static str> {
         E::Binary { .. } => "lineage compares text: extract the text first (e.g. pdftotext)",
         E::Malformed { .. } => "each line must be DERIVED<TAB>SOURCE, with # for comments",
         E::ParamsMismatch { .. } => "rebuild both fingerprints with the same parameters",
+        E::Corrupt { .. } => "re-create it with lineage sketch",
         _ => return None,
     })
 }

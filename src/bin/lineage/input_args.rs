@@ -1,0 +1,105 @@
+//! Input flags shared by every command that reads documents, and how a
+//! per-document problem is reported.
+
+use clap::{Args, ValueEnum};
+use indicatif::ProgressBar;
+use lineage::corpus::CorpusEvent;
+use lineage::fingerprints::DocFingerprint;
+use lineage::source::input::{InputFormat, InputOptions};
+use lineage::source::jsonl::JsonlFields;
+
+/// How to read input files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum InputFormatArg {
+    /// By extension (.jsonl/.ndjson, .txt/.md), then by the first bytes.
+    Auto,
+    /// Every file is one document.
+    Text,
+    /// One JSON object per line, one document each.
+    Jsonl,
+}
+
+/// `--input-format`, `--id-field`, `--text-field`.
+#[derive(Debug, Clone, Args)]
+pub struct InputArgs {
+    /// How to read input files.
+    #[arg(long, value_enum, default_value_t = InputFormatArg::Auto)]
+    pub input_format: InputFormatArg,
+    /// JSON Lines field holding the document id (a string or number; when
+    /// absent the id is FILE:LINE).
+    #[arg(long, value_name = "NAME", default_value = "id")]
+    pub id_field: String,
+    /// JSON Lines field holding the text.
+    #[arg(long, value_name = "NAME", default_value = "text")]
+    pub text_field: String,
+}
+
+impl InputArgs {
+    /// The library's reading options.
+    pub fn options(&self) -> InputOptions {
+        InputOptions {
+            format: match self.input_format {
+                InputFormatArg::Auto => InputFormat::Auto,
+                InputFormatArg::Text => InputFormat::Text,
+                InputFormatArg::Jsonl => InputFormat::Jsonl,
+            },
+            fields: JsonlFields {
+                id: self.id_field.clone(),
+                text: self.text_field.clone(),
+                ..JsonlFields::default()
+            },
+        }
+    }
+}
+
+/// One line for a document or file that was skipped: what went wrong,
+/// where, and what to do about it.
+pub fn skipped_message(err: &lineage::Error) -> String {
+    use lineage::Error as E;
+    let hint = match err {
+        E::Malformed { .. } => {
+            "fix the line, or name the fields with --id-field and --text-field; the line was skipped"
+        }
+        E::Read { source, .. } if source.kind() == std::io::ErrorKind::NotFound => {
+            "check the path; use - to read standard input"
+        }
+        E::Read { .. } => "check the file's permissions; it was skipped",
+        E::Binary { .. } => {
+            "lineage reads text: extract the text first (e.g. pdftotext); it was skipped"
+        }
+        E::IsDirectory { .. } => "it was skipped",
+        _ => "it was skipped",
+    };
+    format!("lineage: {err} ({hint})")
+}
+
+/// What a corpus event comes to for a command.
+pub enum Reported {
+    /// A fingerprint to use.
+    Fingerprint(DocFingerprint),
+    /// A document or file that failed (already reported).
+    Failed,
+    /// A warning or a skipped entry (already reported).
+    Noted,
+}
+
+/// Reports warnings, skips (unless `quiet`) and failures on standard error
+/// above the progress bar, and hands fingerprints back.
+pub fn report(bar: &ProgressBar, quiet: bool, event: CorpusEvent) -> Reported {
+    match event {
+        CorpusEvent::Fingerprint(fp) => return Reported::Fingerprint(fp),
+        CorpusEvent::Warning { id, warning } => {
+            bar.suspend(|| eprintln!("lineage: warning: {id}: {warning}"))
+        }
+        CorpusEvent::Skipped(s) => {
+            if !quiet {
+                bar.suspend(|| eprintln!("lineage: {s}"));
+            }
+        }
+        CorpusEvent::Failed(err) => {
+            bar.suspend(|| eprintln!("{}", skipped_message(&err)));
+            return Reported::Failed;
+        }
+    }
+    Reported::Noted
+}

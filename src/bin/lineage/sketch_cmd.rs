@@ -1,0 +1,153 @@
+//! `lineage sketch`: fingerprint a corpus into a fingerprint file.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::time::Instant;
+
+use anyhow::Context;
+use clap::Args;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use lineage::corpus::{fingerprint_corpus, CorpusOptions};
+use lineage::fingerprints::{FingerprintHeader, FingerprintWriter};
+use lineage::sketch::SketchParams;
+use lineage::source::input::Inputs;
+
+use crate::exit::ExitCode;
+use crate::input_args::{report, InputArgs, Reported};
+
+/// `lineage sketch`.
+#[derive(Debug, Args)]
+pub struct SketchArgs {
+    /// Files, directories (walked recursively, sorted) or - for standard
+    /// input.
+    #[arg(value_name = "INPUT", required = true)]
+    pub inputs: Vec<PathBuf>,
+    /// The fingerprint file to write (replaced atomically).
+    #[arg(short = 'o', long, value_name = "FILE")]
+    pub output: PathBuf,
+    /// Input reading options.
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Also store each document's distinct shingle hashes (8 bytes each),
+    /// so that `dedup` on this file verifies pairs exactly and supports
+    /// --containment.
+    #[arg(long)]
+    pub shingle_sets: bool,
+    /// Sketch parameters.
+    #[command(flatten)]
+    pub sketch: SketchParamArgs,
+    /// Worker threads (default: all cores, or RAYON_NUM_THREADS).
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// Most files or JSON Lines records held in memory at once.
+    #[arg(long, default_value_t = CorpusOptions::default().batch_docs)]
+    pub batch_size: usize,
+    /// No progress bar and no closing summary.
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+/// Shingle and MinHash parameters of corpus commands.
+#[derive(Debug, Clone, Args)]
+pub struct SketchParamArgs {
+    /// Words per raw (verbatim) shingle.
+    #[arg(long, default_value_t = SketchParams::default().shingle_size)]
+    pub shingle_size: usize,
+    /// MinHash slots per signature.
+    #[arg(long, default_value_t = SketchParams::default().num_perm)]
+    pub num_perm: usize,
+    /// Seed of every hash.
+    #[arg(long, default_value_t = SketchParams::default().seed)]
+    pub seed: u64,
+}
+
+impl SketchParamArgs {
+    /// Validated sketch parameters.
+    pub fn params(&self) -> anyhow::Result<SketchParams> {
+        let params = SketchParams {
+            num_perm: self.num_perm,
+            shingle_size: self.shingle_size,
+            seed: self.seed,
+            ..SketchParams::default()
+        };
+        params.validate()?;
+        lineage::corpus::shingle_params(&params).validate()?;
+        Ok(params)
+    }
+}
+
+/// A spinner on standard error when it is a terminal and not `--quiet`.
+pub fn progress(quiet: bool, what: &str) -> ProgressBar {
+    if quiet || !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+    if let Ok(style) = ProgressStyle::with_template("{spinner} {msg} [{elapsed}]") {
+        bar.set_style(style);
+    }
+    bar.set_message(what.to_string());
+    bar
+}
+
+/// Runs `lineage sketch`.
+pub fn run(args: &SketchArgs) -> anyhow::Result<ExitCode> {
+    let params = args.sketch.params()?;
+    if args.batch_size == 0 {
+        anyhow::bail!("--batch-size must be at least 1");
+    }
+    crate::set_threads(args.threads)?;
+    let started = Instant::now();
+    let inputs = Inputs::open(&args.inputs, args.input.options());
+    let mut writer = FingerprintWriter::create(
+        &args.output,
+        FingerprintHeader::new(params, args.shingle_sets),
+    )
+    .with_context(|| {
+        "cannot create the fingerprint file (check the folder exists and is writable)"
+    })?;
+    let options = CorpusOptions {
+        params,
+        shingle_sets: args.shingle_sets,
+        batch_docs: args.batch_size,
+        parallel: args.threads != Some(1),
+        ..CorpusOptions::default()
+    };
+    let bar = progress(args.quiet, "sketching");
+    let (mut docs, mut bytes, mut failed) = (0u64, 0u64, 0u64);
+    fingerprint_corpus(&inputs, options, |event| {
+        match report(&bar, args.quiet, event) {
+            Reported::Fingerprint(fp) => {
+                docs += 1;
+                bytes += fp.bytes;
+                writer.write(&fp)?;
+                if docs % 1024 == 0 {
+                    bar.set_message(format!("{docs} documents, {:.1} MB", bytes as f64 / 1e6));
+                }
+            }
+            Reported::Failed => failed += 1,
+            Reported::Noted => {}
+        }
+        Ok(())
+    })?;
+    let written = writer.finish()?;
+    bar.finish_and_clear();
+    if !args.quiet {
+        let secs = started.elapsed().as_secs_f64();
+        eprintln!(
+            "lineage: {written} documents ({:.1} MB) sketched into {} in {secs:.2} s ({:.0} MB/s){}",
+            bytes as f64 / 1e6,
+            args.output.display(),
+            bytes as f64 / 1e6 / secs.max(1e-9),
+            if failed > 0 {
+                format!(", {failed} failed")
+            } else {
+                String::new()
+            }
+        );
+    }
+    Ok(if failed > 0 {
+        ExitCode::Error
+    } else {
+        ExitCode::Clean
+    })
+}

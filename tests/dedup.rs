@@ -1,0 +1,302 @@
+//! `lineage sketch` and `lineage dedup` end to end on hand-made corpora.
+
+use std::path::Path;
+
+use crate::util::lineage;
+
+const BASE: &str = "The central bank raised its benchmark interest rate by half a point on Tuesday, \
+    citing persistent inflation in food and energy prices, and signalled that further increases \
+    were likely before the end of the year as wage growth remained strong and the currency \
+    weakened against the dollar for the third consecutive month, analysts said in notes to clients.";
+
+/// Exact duplicate, near duplicate, excerpt, unrelated.
+fn hand_made(dir: &Path) {
+    std::fs::write(dir.join("a_base.txt"), BASE).unwrap();
+    std::fs::write(dir.join("b_copy.txt"), BASE).unwrap();
+    std::fs::write(
+        dir.join("c_near.txt"),
+        BASE.replace("clients.", "investors."),
+    )
+    .unwrap();
+    let excerpt = &BASE[..BASE.find(" and signalled").unwrap()];
+    std::fs::write(dir.join("d_excerpt.txt"), excerpt).unwrap();
+    std::fs::write(
+        dir.join("e_other.txt"),
+        "A completely different story about football, weather and the harvest in the north.",
+    )
+    .unwrap();
+}
+
+/// A few hundred generated documents with planted near duplicates, as JSON
+/// Lines (deterministic).
+fn generated(path: &Path) {
+    let words = [
+        "market",
+        "shares",
+        "rose",
+        "fell",
+        "percent",
+        "company",
+        "said",
+        "quarter",
+        "profit",
+        "loss",
+        "bank",
+        "rate",
+        "oil",
+        "prices",
+        "trade",
+        "deficit",
+        "billion",
+        "dlrs",
+        "year",
+        "analysts",
+        "expected",
+        "government",
+        "minister",
+        "talks",
+        "agreement",
+        "export",
+    ];
+    let mut state = 12345u64;
+    let mut next = || {
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (state >> 33) as usize
+    };
+    let mut lines = String::new();
+    let mut docs: Vec<String> = Vec::new();
+    for i in 0..300 {
+        let text = if i % 10 == 9 {
+            // A near copy of an earlier document: one word changed.
+            let mut w: Vec<&str> = docs[i - 5].split(' ').collect();
+            let at = next() % w.len();
+            w[at] = "changed";
+            w.join(" ")
+        } else {
+            (0..60)
+                .map(|_| words[next() % words.len()])
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        lines.push_str(&format!("{{\"id\":\"doc{i:03}\",\"text\":\"{text}\"}}\n"));
+        docs.push(text);
+    }
+    std::fs::write(path, lines).unwrap();
+}
+
+fn stdout(args: &[&str], dir: &Path) -> (Vec<u8>, i32) {
+    let out = lineage().current_dir(dir).args(args).output().unwrap();
+    (out.stdout, out.status.code().unwrap_or(-1))
+}
+
+#[test]
+fn clusters_exact_and_near_duplicates() {
+    let dir = tempfile::tempdir().unwrap();
+    hand_made(dir.path());
+    let (out, code) = stdout(&["dedup", "."], dir.path());
+    let text = String::from_utf8(out).unwrap();
+    assert_eq!(code, 1, "{text}");
+    assert!(
+        text.contains("cluster 1 (3 documents, keep ./a_base.txt)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("5 documents, 1 clusters, 2 duplicates removed, 3 kept"),
+        "{text}"
+    );
+    assert!(!text.contains("d_excerpt"), "{text}");
+}
+
+#[test]
+fn containment_groups_the_excerpt() {
+    let dir = tempfile::tempdir().unwrap();
+    hand_made(dir.path());
+    let (out, code) = stdout(
+        &["dedup", "--containment", "0.9", "--format", "json", "."],
+        dir.path(),
+    );
+    assert_eq!(code, 1);
+    let text = String::from_utf8(out).unwrap();
+    let first: serde_json::Value = serde_json::from_str(text.lines().next().unwrap()).unwrap();
+    assert_eq!(first["type"], "cluster");
+    let members: Vec<&str> = first["data"]["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        members,
+        [
+            "./a_base.txt",
+            "./b_copy.txt",
+            "./c_near.txt",
+            "./d_excerpt.txt"
+        ]
+    );
+    let pairs = first["data"]["pairs"].as_array().unwrap();
+    let excerpt = pairs
+        .iter()
+        .find(|p| p["right"] == "./d_excerpt.txt")
+        .unwrap();
+    assert_eq!(excerpt["right_in_left"], 1.0);
+    let summary: serde_json::Value = serde_json::from_str(text.lines().last().unwrap()).unwrap();
+    assert_eq!(summary["type"], "summary");
+    assert_eq!(summary["data"]["params"]["containment"], 0.9);
+}
+
+#[test]
+fn no_duplicates_exits_zero_and_keep_lists_everything() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("x.txt"), BASE).unwrap();
+    std::fs::write(
+        dir.path().join("y.txt"),
+        "nothing like the other text at all here",
+    )
+    .unwrap();
+    let (_, code) = stdout(
+        &["dedup", "--keep", "keep.txt", "x.txt", "y.txt"],
+        dir.path(),
+    );
+    assert_eq!(code, 0);
+    let keep = std::fs::read_to_string(dir.path().join("keep.txt")).unwrap();
+    assert_eq!(keep, "x.txt\ny.txt\n");
+}
+
+#[test]
+fn keep_file_holds_one_representative_per_cluster() {
+    let dir = tempfile::tempdir().unwrap();
+    hand_made(dir.path());
+    let (_, code) = stdout(&["dedup", "-q", "--keep", "keep.txt", "."], dir.path());
+    assert_eq!(code, 1);
+    let keep = std::fs::read_to_string(dir.path().join("keep.txt")).unwrap();
+    assert_eq!(keep, "./a_base.txt\n./d_excerpt.txt\n./e_other.txt\n");
+}
+
+#[test]
+fn output_is_byte_identical_at_one_and_two_threads() {
+    let dir = tempfile::tempdir().unwrap();
+    generated(&dir.path().join("corpus.jsonl"));
+    hand_made(dir.path());
+    let run = |threads: &str| {
+        let (json, code) = stdout(
+            &[
+                "dedup",
+                "--threads",
+                threads,
+                "--format",
+                "json",
+                "--containment",
+                "0.9",
+                ".",
+            ],
+            dir.path(),
+        );
+        assert_eq!(code, 1);
+        let (_, code) = stdout(
+            &[
+                "sketch",
+                "-q",
+                "--threads",
+                threads,
+                "--batch-size",
+                "7",
+                "--shingle-sets",
+                ".",
+                "-o",
+                &format!("t{threads}.lfp"),
+            ],
+            dir.path(),
+        );
+        assert_eq!(code, 0);
+        let sketch = std::fs::read(dir.path().join(format!("t{threads}.lfp"))).unwrap();
+        std::fs::remove_file(dir.path().join(format!("t{threads}.lfp"))).unwrap();
+        (json, sketch)
+    };
+    let one = run("1");
+    let two = run("2");
+    assert!(one.0.len() > 1000);
+    assert_eq!(one, two);
+}
+
+#[test]
+fn dedup_reads_a_sketch_file() {
+    let dir = tempfile::tempdir().unwrap();
+    generated(&dir.path().join("corpus.jsonl"));
+    let direct = stdout(&["dedup", "--format", "json", "corpus.jsonl"], dir.path());
+    for (flags, verification) in [(vec![], "estimate"), (vec!["--shingle-sets"], "exact")] {
+        let mut args = vec!["sketch", "-q", "corpus.jsonl", "-o", "c.lfp"];
+        args.extend(flags);
+        assert_eq!(stdout(&args, dir.path()).1, 0);
+        let (out, code) = stdout(&["dedup", "--format", "json", "c.lfp"], dir.path());
+        assert_eq!(code, 1);
+        let text = String::from_utf8(out).unwrap();
+        let summary: serde_json::Value =
+            serde_json::from_str(text.lines().last().unwrap()).unwrap();
+        assert_eq!(summary["data"]["verification"], verification);
+        assert_eq!(summary["data"]["documents"], 300);
+        if verification == "exact" {
+            assert_eq!(text.as_bytes(), direct.0.as_slice());
+        }
+    }
+    // Containment needs the shingle sets.
+    let args = ["sketch", "-q", "corpus.jsonl", "-o", "c.lfp"];
+    assert_eq!(stdout(&args, dir.path()).1, 0);
+    let out = lineage()
+        .current_dir(dir.path())
+        .args(["dedup", "--containment", "0.8", "c.lfp"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--shingle-sets"));
+}
+
+#[test]
+fn a_bad_record_is_reported_and_skipped() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("c.jsonl"),
+        format!("{{\"id\":\"a\",\"text\":\"{BASE}\"}}\nnot json\n{{\"id\":\"b\",\"text\":\"{BASE}\"}}\n"),
+    )
+    .unwrap();
+    let out = lineage()
+        .current_dir(dir.path())
+        .args(["dedup", "c.jsonl"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("c.jsonl:2: not valid JSON"), "{stderr}");
+    assert!(stderr.contains("skipped"), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("a ~ b  jaccard 1.000"), "{stdout}");
+}
+
+#[test]
+fn a_damaged_sketch_file_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    generated(&dir.path().join("corpus.jsonl"));
+    assert_eq!(
+        stdout(&["sketch", "-q", "corpus.jsonl", "-o", "c.lfp"], dir.path()).1,
+        0
+    );
+    let path = dir.path().join("c.lfp");
+    let mut bytes = std::fs::read(&path).unwrap();
+    let mid = bytes.len() / 2;
+    bytes[mid] ^= 1;
+    std::fs::write(&path, bytes).unwrap();
+    let out = lineage()
+        .current_dir(dir.path())
+        .args(["dedup", "c.lfp"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("checksum") && stderr.contains("lineage sketch"),
+        "{stderr}"
+    );
+}
