@@ -922,30 +922,23 @@ mod tests {
     fn verbatim_runs_are_symmetric() {
         let s = "Alpha beta gamma delta epsilon zeta eta theta iota kappa. Other words here entirely unrelated to that. Lambda mu nu xi omicron pi rho sigma tau upsilon.";
         let d = "Something new first. Alpha beta gamma delta epsilon zeta eta theta iota kappa. And then lambda mu nu xi omicron pi rho sigma tau upsilon.";
-        let ab = run(d, s);
-        let ba = run(s, d);
-        let fwd: Vec<_> = ab
-            .passages
-            .iter()
-            .filter(|p| p.kind == PassageKind::Verbatim)
-            .map(|p| {
-                (
-                    d[p.derived.clone()].to_string(),
-                    s[p.source.range()].to_string(),
-                )
-            })
-            .collect();
-        let back: Vec<_> = ba
-            .passages
-            .iter()
-            .filter(|p| p.kind == PassageKind::Verbatim)
-            .map(|p| {
-                (
-                    d[p.source.range()].to_string(),
-                    s[p.derived.clone()].to_string(),
-                )
-            })
-            .collect();
+        // Verbatim passages as (DERIVED text, SOURCE text) pairs of `d`, `s`.
+        let verbatim = |a: &Alignment, swap: bool| -> Vec<(String, String)> {
+            a.passages
+                .iter()
+                .filter(|p| p.kind == PassageKind::Verbatim)
+                .map(|p| {
+                    let (dr, sr) = if swap {
+                        (p.source.range(), p.derived.clone())
+                    } else {
+                        (p.derived.clone(), p.source.range())
+                    };
+                    (d[dr].to_string(), s[sr].to_string())
+                })
+                .collect()
+        };
+        let fwd = verbatim(&run(d, s), false);
+        let back = verbatim(&run(s, d), true);
         assert!(!fwd.is_empty());
         assert_eq!(fwd, back);
     }

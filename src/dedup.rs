@@ -226,22 +226,7 @@ impl UnionFind {
     }
 }
 
-/// Size of the intersection of two sorted, distinct slices.
-pub fn intersection_size(a: &[u64], b: &[u64]) -> usize {
-    let (mut i, mut j, mut n) = (0, 0, 0);
-    while i < a.len() && j < b.len() {
-        match a[i].cmp(&b[j]) {
-            std::cmp::Ordering::Less => i += 1,
-            std::cmp::Ordering::Greater => j += 1,
-            std::cmp::Ordering::Equal => {
-                n += 1;
-                i += 1;
-                j += 1;
-            }
-        }
-    }
-    n
-}
+pub use crate::score::intersection_size;
 
 fn verify(
     docs: &[DocFingerprint],

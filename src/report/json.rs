@@ -15,35 +15,25 @@ struct Tagged<'a, T: Serialize> {
     data: &'a T,
 }
 
-/// Renders one pair report as a single JSON line, ending with a newline.
-pub fn render_pair(r: &PairReport) -> String {
-    let mut line = serde_json::to_string(&Tagged {
-        kind: "pair",
-        data: r,
-    })
-    .unwrap_or_else(|e| format!("{{\"type\":\"error\",\"message\":\"{e}\"}}"));
+/// One JSON line: `{"type": kind, ...data}` and a newline.
+fn tagged_line<T: Serialize>(kind: &'static str, data: &T) -> String {
+    let mut line = serde_json::to_string(&Tagged { kind, data })
+        .unwrap_or_else(|e| format!("{{\"type\":\"error\",\"message\":\"{e}\"}}"));
     line.push('\n');
     line
+}
+
+/// Renders one pair report as a single JSON line, ending with a newline.
+pub fn render_pair(r: &PairReport) -> String {
+    tagged_line("pair", r)
 }
 
 /// Renders a multi-source attribution as a single JSON line.
 pub fn render_attribution(a: &crate::pipeline::Attribution) -> String {
-    let mut line = serde_json::to_string(&Tagged {
-        kind: "attribution",
-        data: a,
-    })
-    .unwrap_or_else(|e| format!("{{\"type\":\"error\",\"message\":\"{e}\"}}"));
-    line.push('\n');
-    line
+    tagged_line("attribution", a)
 }
 
 /// Renders an evaluation as a single JSON line.
 pub fn render_evaluation(e: &crate::eval::Evaluation) -> String {
-    let mut line = serde_json::to_string(&Tagged {
-        kind: "evaluation",
-        data: e,
-    })
-    .unwrap_or_else(|e| format!("{{\"type\":\"error\",\"message\":\"{e}\"}}"));
-    line.push('\n');
-    line
+    tagged_line("evaluation", e)
 }
