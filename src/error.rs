@@ -61,6 +61,15 @@ pub enum Error {
         /// What is wrong with it.
         message: String,
     },
+    /// An archive index is damaged, truncated, foreign or of an unknown
+    /// version; it is left as it is.
+    #[error("{path}: not a usable lineage index: {message}")]
+    BadIndex {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong with it.
+        message: String,
+    },
     /// A file could not be written.
     #[error("{path}: cannot write")]
     Write {

@@ -263,11 +263,7 @@ const SYNC_EVERY: usize = 4 << 20;
 impl FingerprintWriter {
     /// Starts a file at `path`.
     pub fn create(path: &Path, header: FingerprintHeader) -> Result<FingerprintWriter> {
-        let name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "fingerprints".into());
-        let temp = path.with_file_name(format!(".{name}.{}.tmp", std::process::id()));
+        let temp = crate::atomic::temp_path(path);
         let write_err = |source| Error::Write {
             path: path.to_path_buf(),
             source,
@@ -325,19 +321,7 @@ impl FingerprintWriter {
             .map_err(|e| self.write_err(e.into_error()))?;
         file.sync_all().map_err(|e| self.write_err(e))?;
         drop(file);
-        std::fs::rename(&self.temp, &self.path).map_err(|e| self.write_err(e))?;
-        // Make the rename itself durable; not every platform can open a
-        // directory, and the data is already safe, so a failure is ignored.
-        if let Some(dir) = self.path.parent() {
-            let dir = if dir.as_os_str().is_empty() {
-                Path::new(".")
-            } else {
-                dir
-            };
-            if let Ok(d) = File::open(dir) {
-                let _ = d.sync_all();
-            }
-        }
+        crate::atomic::persist(&self.temp, &self.path).map_err(|e| self.write_err(e))?;
         Ok(records)
     }
 }

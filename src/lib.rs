@@ -33,12 +33,15 @@
 #![deny(missing_docs)]
 
 pub mod align;
+pub mod atomic;
 pub mod candidates;
+pub mod check;
 pub mod corpus;
 pub mod dedup;
 pub mod error;
 pub mod eval;
 pub mod fingerprints;
+pub mod index;
 pub mod lsh;
 pub mod normalize;
 pub mod pipeline;

@@ -34,6 +34,13 @@ pub enum Command {
     ///
     /// Exit status: 0 no duplicates, 1 duplicates found, 2 error.
     Dedup(crate::dedup_cmd::DedupArgs),
+    /// Build or describe an archive index for `lineage check`.
+    Index(crate::index_cmd::IndexArgs),
+    /// Check documents against an archive index: each finding is a pair at
+    /// or above --threshold, verified and aligned.
+    ///
+    /// Exit status: 0 no finding (outside the baseline), 1 findings, 2 error.
+    Check(crate::check_cmd::CheckArgs),
     /// Evaluate scores on labelled pairs: ROC-AUC, precision/recall/F1 per
     /// threshold, the best-F1 threshold, a confusion table.
     ///

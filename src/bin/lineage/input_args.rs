@@ -103,3 +103,71 @@ pub fn report(bar: &ProgressBar, quiet: bool, event: CorpusEvent) -> Reported {
     }
     Reported::Noted
 }
+
+/// Reads every document of `inputs` (files in parallel, results in input
+/// order), reporting warnings, skips (unless `quiet`) and failures on
+/// standard error above `bar`. Returns the documents and how many
+/// documents or files failed.
+pub fn read_documents(
+    inputs: &lineage::source::input::Inputs,
+    bar: &ProgressBar,
+    quiet: bool,
+) -> (Vec<lineage::source::Document>, usize) {
+    use lineage::source::input::{read_file, Item};
+    use rayon::prelude::*;
+    let mut failed = 0;
+    for err in &inputs.walk.errors {
+        bar.suspend(|| eprintln!("{}", skipped_message(err)));
+        failed += 1;
+    }
+    if !quiet {
+        for s in &inputs.walk.skipped {
+            bar.suspend(|| eprintln!("lineage: {s}"));
+        }
+    }
+    let items: Vec<Vec<Item>> = inputs
+        .walk
+        .files
+        .par_iter()
+        .map(|f| read_file(f, &inputs.options))
+        .collect();
+    let mut docs = Vec::new();
+    for item in items.into_iter().flatten() {
+        match item {
+            Item::Document(doc) => {
+                for w in &doc.warnings {
+                    bar.suspend(|| eprintln!("lineage: warning: {}: {w}", doc.id));
+                }
+                docs.push(doc);
+            }
+            Item::Skipped(s) => {
+                if !quiet {
+                    bar.suspend(|| eprintln!("lineage: {s}"));
+                }
+            }
+            Item::Failed(err) => {
+                bar.suspend(|| eprintln!("{}", skipped_message(&err)));
+                failed += 1;
+            }
+        }
+    }
+    (docs, failed)
+}
+
+/// A bar counting `len` documents on standard error when it is a terminal
+/// and not `quiet`; hidden otherwise.
+pub fn counter(quiet: bool, len: usize, what: &str) -> ProgressBar {
+    use std::io::IsTerminal;
+    if quiet || !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar =
+        ProgressBar::with_draw_target(Some(len as u64), indicatif::ProgressDrawTarget::stderr());
+    if let Ok(style) = indicatif::ProgressStyle::with_template(
+        "{msg} {wide_bar} {pos}/{len} documents [{elapsed}<{eta}]",
+    ) {
+        bar.set_style(style);
+    }
+    bar.set_message(what.to_string());
+    bar
+}

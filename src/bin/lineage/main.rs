@@ -2,9 +2,11 @@
 //! work happens in the library; this is glue.
 
 mod args;
+mod check_cmd;
 mod dedup_cmd;
 mod eval_cmd;
 mod exit;
+mod index_cmd;
 mod input_args;
 mod sketch_cmd;
 
@@ -47,6 +49,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Sketch(args) => sketch_cmd::run(&args),
         Command::Dedup(args) => dedup_cmd::run(&args),
+        Command::Index(args) => index_cmd::run(&args),
+        Command::Check(args) => check_cmd::run(&args),
         Command::Eval(args) => {
             set_threads(args.common.threads)?;
             eval_cmd::eval(&args)
@@ -54,7 +58,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
-fn set_threads(threads: Option<usize>) -> anyhow::Result<()> {
+pub(crate) fn set_threads(threads: Option<usize>) -> anyhow::Result<()> {
     if let Some(n) = threads {
         if n == 0 {
             bail!("--threads must be at least 1");
@@ -94,6 +98,9 @@ fn hint(err: &lineage::Error) -> Option<&'static str> {
         E::Malformed { .. } => "each line must be DERIVED<TAB>SOURCE, with # for comments",
         E::ParamsMismatch { .. } => "rebuild both fingerprints with the same parameters",
         E::Corrupt { .. } => "re-create it with lineage sketch",
+        E::BadIndex { .. } => {
+            "the file was left as it is: restore it from a backup or rebuild it with lineage index add"
+        }
         _ => return None,
     })
 }
@@ -111,9 +118,14 @@ fn warn(text: &str) {
 
 /// Colour and width for passages in text output.
 fn style(common: &CommonArgs) -> Style {
+    style_for(common.color)
+}
+
+/// Colour and width for passages, from `--color` and the environment.
+pub(crate) fn style_for(when: ColorWhen) -> Style {
     use std::io::IsTerminal;
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-    let color = match common.color {
+    let color = match when {
         ColorWhen::Never => false,
         ColorWhen::Always => !no_color,
         ColorWhen::Auto => !no_color && std::io::stdout().is_terminal(),

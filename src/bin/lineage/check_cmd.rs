@@ -1,0 +1,370 @@
+//! `lineage check`: new documents against an archive index, for CI.
+
+use std::collections::BTreeSet;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use clap::{Args, ValueEnum};
+use lineage::check::{check_documents, CheckOptions, DocCheck, Finding};
+use lineage::index::{Index, RetrievalOptions};
+use lineage::pipeline::Config;
+use lineage::report::human;
+use lineage::source::input::Inputs;
+use serde::{Deserialize, Serialize};
+
+use crate::args::ColorWhen;
+use crate::exit::ExitCode;
+use crate::input_args::{read_documents, InputArgs};
+
+/// Output formats of `check`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CheckFormat {
+    /// Human-readable text with the passages side by side.
+    Text,
+    /// One JSON object per finding, then a summary object.
+    Json,
+}
+
+/// `lineage check`.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// The archive index (built by `lineage index add`).
+    #[arg(value_name = "INDEX")]
+    pub index: PathBuf,
+    /// Documents to check: files, directories, feeds, JSON Lines, or - for
+    /// standard input.
+    #[arg(value_name = "INPUT", required = true)]
+    pub inputs: Vec<PathBuf>,
+    /// Also check the inputs against each other.
+    #[arg(long)]
+    pub within: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
+    pub format: CheckFormat,
+    /// Score (either way) at or above which a pair is a finding (exit
+    /// status 1). The default catches heavy rewrites; see the README's
+    /// calibration section.
+    #[arg(long, default_value_t = lineage::check::DEFAULT_THRESHOLD)]
+    pub threshold: f64,
+    /// Least share of the shorter text made of content shingles that at
+    /// most 10 archived documents use; below it a pair is template text
+    /// (market reports, earnings tables), not copying. 0 turns it off.
+    #[arg(long, value_name = "SHARE", default_value_t = RetrievalOptions::default().min_distinctive)]
+    pub min_distinctive: f64,
+    /// Most archived candidates verified per document.
+    #[arg(long, value_name = "N", default_value_t = RetrievalOptions::default().max_candidates)]
+    pub candidates: usize,
+    /// Accepted findings (written by --write-baseline): reported, but they
+    /// do not fail the run.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Write every finding of this run to FILE as the accepted baseline
+    /// (exit status 0 unless an input failed).
+    #[arg(long, value_name = "FILE")]
+    pub write_baseline: Option<PathBuf>,
+    /// Input reading options.
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Worker threads (default: all cores, or RAYON_NUM_THREADS).
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// Colour shared words in passages.
+    #[arg(long, value_enum, default_value_t = ColorWhen::Auto)]
+    pub color: ColorWhen,
+    /// Leave passages out of text output.
+    #[arg(long)]
+    pub no_passages: bool,
+    /// No progress bar, skip notes or summary on standard error.
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+/// One accepted finding in a baseline file.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Accepted {
+    /// DERIVED's id.
+    pub derived: String,
+    /// SOURCE's id.
+    pub source: String,
+}
+
+fn read_baseline(path: &Path) -> anyhow::Result<BTreeSet<Accepted>> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read the baseline {}", path.display()))?;
+    let mut out = BTreeSet::new();
+    for (n, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let a: Accepted = serde_json::from_str(line).with_context(|| {
+            format!(
+                "{}:{}: not a baseline entry (expected {{\"derived\":..,\"source\":..}}; re-create it with --write-baseline)",
+                path.display(),
+                n + 1
+            )
+        })?;
+        out.insert(a);
+    }
+    Ok(out)
+}
+
+fn write_baseline(path: &Path, checks: &[DocCheck]) -> anyhow::Result<usize> {
+    let accepted: BTreeSet<Accepted> = checks
+        .iter()
+        .flat_map(|c| &c.findings)
+        .map(accepted)
+        .collect();
+    let mut text = String::new();
+    for a in &accepted {
+        text.push_str(&serde_json::to_string(a)?);
+        text.push('\n');
+    }
+    lineage::atomic::write_atomic(path, text.as_bytes())
+        .with_context(|| format!("cannot write the baseline {}", path.display()))?;
+    Ok(accepted.len())
+}
+
+fn accepted(f: &Finding) -> Accepted {
+    Accepted {
+        derived: f.report.derived.clone(),
+        source: f.report.source.clone(),
+    }
+}
+
+/// What a run found, for the renderers.
+pub struct Outcome<'a> {
+    /// The index file.
+    pub index: &'a Path,
+    /// Documents in the index.
+    pub archived: usize,
+    /// One per checked document, in input order.
+    pub checks: &'a [DocCheck],
+    /// Accepted findings.
+    pub baseline: &'a BTreeSet<Accepted>,
+    /// Documents that could not be read.
+    pub failed: usize,
+    /// The finding threshold.
+    pub threshold: f64,
+}
+
+impl Outcome<'_> {
+    /// Whether a finding is in the baseline.
+    pub fn is_accepted(&self, f: &Finding) -> bool {
+        self.baseline.contains(&accepted(f))
+    }
+
+    /// Findings that fail the run.
+    pub fn failing(&self) -> usize {
+        self.checks
+            .iter()
+            .flat_map(|c| &c.findings)
+            .filter(|f| !self.is_accepted(f))
+            .count()
+    }
+
+    /// All findings.
+    pub fn findings(&self) -> usize {
+        self.checks.iter().map(|c| c.findings.len()).sum()
+    }
+
+    /// One line for the end of a run.
+    pub fn summary(&self) -> String {
+        let clean = self.checks.iter().filter(|c| c.findings.is_empty()).count();
+        format!(
+            "checked {} documents against {} archived in {}: {} findings ({} accepted in the baseline), {} clean{}",
+            self.checks.len(),
+            self.archived,
+            self.index.display(),
+            self.findings(),
+            self.findings() - self.failing(),
+            clean,
+            if self.failed > 0 {
+                format!(", {} inputs failed", self.failed)
+            } else {
+                String::new()
+            }
+        )
+    }
+}
+
+/// Runs `lineage check`.
+pub fn run(args: &CheckArgs) -> anyhow::Result<ExitCode> {
+    crate::set_threads(args.threads)?;
+    if args.candidates == 0 {
+        anyhow::bail!("--candidates must be at least 1");
+    }
+    let index = Index::load(&args.index)?;
+    let baseline = match &args.baseline {
+        Some(path) => read_baseline(path)?,
+        None => BTreeSet::new(),
+    };
+    let config = Config {
+        threshold: args.threshold,
+        ..Config::default()
+    };
+    let options = CheckOptions {
+        config: lineage::check::config_for(index.params(), config),
+        retrieval: RetrievalOptions {
+            max_candidates: args.candidates,
+            min_distinctive: args.min_distinctive,
+            ..RetrievalOptions::default()
+        },
+        within: args.within,
+    };
+    options.config.validate()?;
+    let inputs = Inputs::open(&args.inputs, args.input.options());
+    let bar = crate::sketch_cmd::progress(args.quiet, "checking");
+    let (docs, mut failed) = read_documents(&inputs, &bar, args.quiet);
+    let mut checks = Vec::with_capacity(docs.len());
+    for result in check_documents(&docs, &index, &args.index, &options) {
+        match result {
+            Ok(check) => {
+                for w in &check.warnings {
+                    bar.suspend(|| eprintln!("lineage: warning: {}: {w}", check.id));
+                }
+                checks.push(check);
+            }
+            Err(err) => {
+                bar.suspend(|| eprintln!("lineage: {err} (the document was skipped)"));
+                failed += 1;
+            }
+        }
+    }
+    bar.finish_and_clear();
+    let outcome = Outcome {
+        index: &args.index,
+        archived: index.docs().len(),
+        checks: &checks,
+        baseline: &baseline,
+        failed,
+        threshold: args.threshold,
+    };
+    let rendered = match args.format {
+        CheckFormat::Text => render_text(&outcome, args),
+        CheckFormat::Json => render_json(&outcome)?,
+    };
+    let mut stdout = std::io::stdout().lock();
+    stdout.write_all(rendered.as_bytes())?;
+    stdout.flush()?;
+    if !args.quiet && args.format != CheckFormat::Text {
+        eprintln!("lineage: {}", outcome.summary());
+    }
+    if let Some(path) = &args.write_baseline {
+        let n = write_baseline(path, &checks)?;
+        if !args.quiet {
+            eprintln!(
+                "lineage: {n} findings written to the baseline {}",
+                path.display()
+            );
+        }
+        return Ok(if failed > 0 {
+            ExitCode::Error
+        } else {
+            ExitCode::Clean
+        });
+    }
+    let code = if outcome.failing() > 0 {
+        ExitCode::Findings
+    } else {
+        ExitCode::Clean
+    };
+    Ok(if failed > 0 { ExitCode::Error } else { code })
+}
+
+fn render_text(outcome: &Outcome<'_>, args: &CheckArgs) -> String {
+    let style = crate::style_for(args.color);
+    let mut out = String::new();
+    for check in outcome.checks {
+        for f in &check.findings {
+            let tag = if outcome.is_accepted(f) {
+                "accepted"
+            } else {
+                "FINDING"
+            };
+            out.push_str(&format!("{tag} {}\n", human::headline(&f.report)));
+            if !f.checked_is_derived {
+                out.push_str(&format!(
+                    "  note: the archived {} is dated after the checked {}, so it is taken as the copy\n",
+                    f.report.derived, f.report.source
+                ));
+            }
+            if f.report.reverse_score > f.report.score {
+                out.push_str(&format!(
+                    "  note: {} holds {:.0}% of {} (reverse score {:.2})\n",
+                    f.report.derived,
+                    100.0 * f.report.reverse_coverage.max(f.report.reverse_containment),
+                    f.report.source,
+                    f.report.reverse_score
+                ));
+            }
+            let date = |m: &lineage::source::Metadata| m.date.clone().unwrap_or_else(|| "-".into());
+            out.push_str(&format!(
+                "  dates        {} (derived) / {} (source): {}\n",
+                date(&f.derived_meta),
+                date(&f.source_meta),
+                match f.older {
+                    lineage::check::Older::Source => "the source is older",
+                    lineage::check::Older::Derived =>
+                        "the derived text is older: the copy may run the other way",
+                    lineage::check::Older::Same => "same date",
+                    lineage::check::Older::Unknown => "unknown order",
+                }
+            ));
+            if let Some(title) = &f.source_meta.title {
+                out.push_str(&format!("  source title {title}\n"));
+            }
+            out.push_str(&format!(
+                "  coverage     {:.3} ({:.3} word for word), {} passages\n",
+                f.report.coverage,
+                f.report.verbatim_coverage,
+                f.report.passages.len()
+            ));
+            if !args.no_passages {
+                out.push_str(&human::render_passages(
+                    &f.report.passages,
+                    &f.derived_text,
+                    |_| Some(f.source_text.as_str()),
+                    style,
+                ));
+            }
+            out.push('\n');
+        }
+    }
+    out.push_str(&outcome.summary());
+    out.push('\n');
+    out
+}
+
+#[derive(Serialize)]
+struct FindingLine<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    baselined: bool,
+    #[serde(flatten)]
+    finding: &'a Finding,
+}
+
+fn render_json(outcome: &Outcome<'_>) -> anyhow::Result<String> {
+    let mut out = String::new();
+    for f in outcome.checks.iter().flat_map(|c| &c.findings) {
+        out.push_str(&serde_json::to_string(&FindingLine {
+            kind: "finding",
+            baselined: outcome.is_accepted(f),
+            finding: f,
+        })?);
+        out.push('\n');
+    }
+    out.push_str(&serde_json::to_string(&serde_json::json!({
+        "type": "summary",
+        "index": outcome.index.display().to_string(),
+        "archived": outcome.archived,
+        "checked": outcome.checks.len(),
+        "findings": outcome.findings(),
+        "failing": outcome.failing(),
+        "failed_inputs": outcome.failed,
+        "threshold": outcome.threshold,
+    }))?);
+    out.push('\n');
+    Ok(out)
+}

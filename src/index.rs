@@ -1,0 +1,920 @@
+//! The archive index: one file holding, per archived document, its id,
+//! metadata, the fingerprint that retrieval needs and (optionally) its text
+//! compressed, so that `lineage check` can verify and align against an
+//! archive without its original files.
+//!
+//! # Retrieval
+//!
+//! Whole-document Jaccard cannot find a summary in its source (a summary
+//! wholly contained in a source four times longer has Jaccard at most 0.25),
+//! so the index estimates one-way containment instead, the way sourmash does
+//! with FracMinHash: each document keeps every content shingle (stemmed
+//! content-word 2-gram, see [`shingle`](crate::shingle)) whose hash falls
+//! below `u64::MAX / scale`, and an inverted list maps each kept hash to the
+//! documents holding it. A query counts, per archived document, the kept
+//! hashes they share; `shared / kept(query)` estimates how much of the query
+//! occurs in that document, whatever their lengths. Content shingles survive
+//! rewording far better than 5-word shingles, so rewrites and summaries are
+//! found, not only copies. The best candidates are then verified by the
+//! exact score and alignment ([`check`](crate::check)); nothing is reported
+//! on the estimate alone.
+//!
+//! # File format
+//!
+//! All integers little-endian:
+//!
+//! ```text
+//! header    magic    8 bytes  89 'L' 'N' 'G' 'I' 'X' '\r' '\n'
+//!           version  u16      1
+//!           flags    u16      bit 0: records carry their text
+//!           raw      u32      words per raw shingle
+//!           content  u32      content words per content shingle
+//!           seed     u64      seed of the shingle hashes
+//!           scale    u32      keep a hash h when h <= u64::MAX / scale
+//!           reserved u32      zero
+//! record    tag      u8       1
+//!           id, title, url, date: u32 length + UTF-8 (0xFFFF_FFFF: none)
+//!           bytes    u64      length of the text
+//!           tokens   u64      words
+//!           hash     u64      xxh3-64 of the text (re-adding it is a no-op)
+//!           terms    u32      kept content-shingle hashes
+//!           text     u32 length + LZ4 block (0xFFFF_FFFF: not stored)
+//! postings  tag      u8       2
+//!           count    u64
+//!           count x u64       (hash << 32 | document), sorted
+//! end       tag      u8       0
+//!           records  u64
+//!           checksum u64      xxh3-64 of every byte before it
+//! ```
+//!
+//! A file is read whole and its checksum verified before anything in it is
+//! used: a truncated, bit-flipped or foreign file is an [`Error::BadIndex`]
+//! and is never modified. Writers ([`add_to_file`]) take an exclusive lock
+//! on `INDEX.lock`, read the current file, write the new one to a temporary
+//! file, fsync it and rename it over the old one ([`atomic`](crate::atomic)),
+//! so two concurrent writers serialise and a crash leaves the old or the new
+//! index, never a mix.
+
+use std::collections::HashMap;
+use std::fs::File;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+use xxhash_rust::xxh3::xxh3_64;
+
+use crate::error::{Error, Result};
+use crate::shingle::{content_shingles, ShingleParams};
+use crate::source::{Document, Metadata};
+use crate::tokenize::{words, Tokenized};
+
+/// First bytes of every index file.
+pub const MAGIC: [u8; 8] = [0x89, b'L', b'N', b'G', b'I', b'X', b'\r', b'\n'];
+
+/// The format version this library writes (and the only one it reads).
+pub const VERSION: u16 = 1;
+
+const HEADER_LEN: usize = 40;
+const FLAG_TEXT: u16 = 1;
+const TAG_END: u8 = 0;
+const TAG_RECORD: u8 = 1;
+const TAG_POSTINGS: u8 = 2;
+const NONE: u32 = u32::MAX;
+
+/// What every document of an index was fingerprinted with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct IndexParams {
+    /// Shingle sizes and seed (the content view is what is indexed; the
+    /// raw size and seed are what `check` scores with).
+    pub shingle: ShingleParams,
+    /// Keep one content-shingle hash in `scale` (1 keeps all).
+    pub scale: u32,
+    /// Whether documents carry their text, compressed.
+    pub store_text: bool,
+}
+
+impl Default for IndexParams {
+    fn default() -> Self {
+        IndexParams {
+            shingle: ShingleParams::default(),
+            scale: 1,
+            store_text: true,
+        }
+    }
+}
+
+impl IndexParams {
+    /// Checks every parameter.
+    pub fn validate(&self) -> Result<()> {
+        self.shingle.validate()?;
+        if self.scale == 0 {
+            return Err(Error::InvalidParam("scale must be at least 1".into()));
+        }
+        Ok(())
+    }
+
+    /// The kept hashes of a sorted set of content-shingle hashes: those at
+    /// or below `u64::MAX / scale`, truncated to 32 bits, sorted, distinct.
+    pub fn keep(&self, content_set: &[u64]) -> Vec<u32> {
+        let max = u64::MAX / u64::from(self.scale.max(1));
+        let mut kept: Vec<u32> = content_set
+            .iter()
+            .filter(|&&h| h <= max)
+            .map(|&h| h as u32)
+            .collect();
+        kept.sort_unstable();
+        kept.dedup();
+        kept
+    }
+}
+
+/// One archived document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IndexedDoc {
+    /// Its id (path, JSON Lines id or feed link).
+    pub id: String,
+    /// Title, link and publish date, where the input had them.
+    pub meta: Metadata,
+    /// Length of the text in bytes.
+    pub bytes: u64,
+    /// Words.
+    pub tokens: u64,
+    /// xxh3-64 of the text.
+    pub text_hash: u64,
+    /// Kept content-shingle hashes (its entries in the inverted list).
+    pub terms: u32,
+    /// The text as an LZ4 block with its length prepended, when stored.
+    text: Option<Vec<u8>>,
+}
+
+impl IndexedDoc {
+    /// Whether the text is stored.
+    pub fn has_text(&self) -> bool {
+        self.text.is_some()
+    }
+
+    /// Bytes the stored text takes, compressed.
+    pub fn stored_text_bytes(&self) -> usize {
+        self.text.as_ref().map_or(0, Vec::len)
+    }
+
+    /// The stored text as a [`Document`], or `None` when the index was
+    /// built without texts. `path` names the index in errors.
+    pub fn document(&self, path: &Path) -> Result<Option<Document>> {
+        let Some(block) = &self.text else {
+            return Ok(None);
+        };
+        let bad = |message: String| Error::BadIndex {
+            path: path.to_path_buf(),
+            message,
+        };
+        let bytes = lz4_flex::decompress_size_prepended(block)
+            .map_err(|e| bad(format!("text of {} does not decompress: {e}", self.id)))?;
+        let text = String::from_utf8(bytes)
+            .map_err(|_| bad(format!("text of {} is not UTF-8", self.id)))?;
+        let mut doc = Document::new(self.id.clone(), text);
+        doc.meta = self.meta.clone();
+        Ok(Some(doc))
+    }
+}
+
+/// A document fingerprinted for the index, ready to add.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    /// The record.
+    pub doc: IndexedDoc,
+    /// Its kept hashes.
+    pub hashes: Vec<u32>,
+}
+
+/// Fingerprints one document for the index: tokens, content shingles, the
+/// kept hashes and (if the index stores texts) the compressed text.
+pub fn entry(doc: &Document, params: &IndexParams) -> Entry {
+    let (normalized, tokens) = words(&doc.text);
+    let tokenized = Tokenized {
+        normalized,
+        tokens,
+        sentences: Vec::new(),
+    };
+    let hashes = params.keep(&content_shingles(&tokenized, &params.shingle).set());
+    Entry {
+        doc: IndexedDoc {
+            id: doc.id.clone(),
+            meta: doc.meta.clone(),
+            bytes: doc.text.len() as u64,
+            tokens: tokenized.tokens.len() as u64,
+            text_hash: xxh3_64(doc.text.as_bytes()),
+            terms: hashes.len() as u32,
+            text: params
+                .store_text
+                .then(|| lz4_flex::compress_prepend_size(doc.text.as_bytes())),
+        },
+        hashes,
+    }
+}
+
+/// How many candidates a query keeps, and which.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct RetrievalOptions {
+    /// Most candidates per query, best first.
+    pub max_candidates: usize,
+    /// Least estimated containment of the query in a candidate.
+    pub min_containment: f64,
+    /// Least number of shared hashes (lowered for queries with fewer).
+    pub min_shared: u32,
+    /// Hashes held by more than this share of the documents (and by more
+    /// than 64) are skipped: boilerplate such as "mln dlrs" says nothing
+    /// about which document a text comes from.
+    pub max_document_share: f64,
+    /// A hash held by at most this many documents is distinctive.
+    pub rare_documents: usize,
+    /// Least distinctive share (see [`Candidate::distinctive`]) of a
+    /// candidate.
+    pub min_distinctive: f64,
+}
+
+impl Default for RetrievalOptions {
+    fn default() -> Self {
+        RetrievalOptions {
+            max_candidates: 10,
+            min_containment: 0.05,
+            min_shared: 2,
+            max_document_share: 0.05,
+            rare_documents: 10,
+            min_distinctive: 0.1,
+        }
+    }
+}
+
+/// A candidate source for a query.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Candidate {
+    /// Position of the document in the index.
+    pub doc: u32,
+    /// Kept hashes shared with the query.
+    pub shared: u32,
+    /// `shared` over the query's kept hashes: the estimated share of the
+    /// query found in the document.
+    pub containment: f64,
+    /// Shared hashes held by at most [`RetrievalOptions::rare_documents`]
+    /// archived documents.
+    pub rare: u32,
+    /// `rare` over the kept hashes of the smaller of the two: how much of
+    /// the shorter text is shared in words that few archived documents
+    /// use. Template text (market reports, earnings tables) shares many
+    /// common shingles and few rare ones; a copy or rewrite shares the
+    /// rare ones too.
+    pub distinctive: f64,
+}
+
+/// What an `add` did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct AddSummary {
+    /// New documents.
+    pub added: usize,
+    /// Documents whose id was already indexed with another text: replaced.
+    pub updated: usize,
+    /// Documents already indexed with the same text: nothing done.
+    pub unchanged: usize,
+    /// Documents in the index afterwards.
+    pub total: usize,
+}
+
+/// An archive index in memory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Index {
+    params: IndexParams,
+    docs: Vec<IndexedDoc>,
+    /// `(hash << 32) | document`, sorted.
+    postings: Vec<u64>,
+    by_id: HashMap<String, u32>,
+}
+
+impl Index {
+    /// An empty index.
+    pub fn new(params: IndexParams) -> Result<Index> {
+        params.validate()?;
+        Ok(Index {
+            params,
+            docs: Vec::new(),
+            postings: Vec::new(),
+            by_id: HashMap::new(),
+        })
+    }
+
+    /// The parameters every document was fingerprinted with.
+    pub fn params(&self) -> &IndexParams {
+        &self.params
+    }
+
+    /// The documents, in the order they were first added.
+    pub fn docs(&self) -> &[IndexedDoc] {
+        &self.docs
+    }
+
+    /// Entries in the inverted list.
+    pub fn postings(&self) -> usize {
+        self.postings.len()
+    }
+
+    /// Adds documents in order. A document whose id is indexed already is
+    /// a no-op when its text is the same and replaces the old one (in its
+    /// place) when not.
+    pub fn add(&mut self, entries: Vec<Entry>) -> AddSummary {
+        let mut summary = AddSummary::default();
+        let mut replaced: Vec<u32> = Vec::new();
+        let mut fresh: Vec<u64> = Vec::new();
+        for Entry { doc, hashes } in entries {
+            let at = match self.by_id.get(&doc.id) {
+                Some(&at) if self.docs[at as usize].text_hash == doc.text_hash => {
+                    summary.unchanged += 1;
+                    continue;
+                }
+                Some(&at) => {
+                    summary.updated += 1;
+                    replaced.push(at);
+                    fresh.retain(|p| *p as u32 != at);
+                    self.docs[at as usize] = doc;
+                    at
+                }
+                None => {
+                    summary.added += 1;
+                    let at = self.docs.len() as u32;
+                    self.by_id.insert(doc.id.clone(), at);
+                    self.docs.push(doc);
+                    at
+                }
+            };
+            fresh.extend(hashes.iter().map(|&h| u64::from(h) << 32 | u64::from(at)));
+        }
+        if !replaced.is_empty() {
+            replaced.sort_unstable();
+            self.postings
+                .retain(|p| replaced.binary_search(&(*p as u32)).is_err());
+        }
+        if !fresh.is_empty() {
+            fresh.sort_unstable();
+            self.postings = merge_sorted(&self.postings, &fresh);
+        }
+        summary.total = self.docs.len();
+        summary
+    }
+
+    /// The documents sharing at least `min_shared` of the query's kept
+    /// hashes, an estimated containment (either way) of at least
+    /// `min_containment` and a distinctive share of at least
+    /// `min_distinctive`; best first (most rare hashes shared, then most
+    /// hashes, then first indexed), at most `max_candidates`; `exclude` is
+    /// never returned.
+    pub fn candidates(
+        &self,
+        query: &[u32],
+        options: &RetrievalOptions,
+        exclude: Option<u32>,
+    ) -> Vec<Candidate> {
+        if query.is_empty() {
+            return Vec::new();
+        }
+        let common = ((self.docs.len() as f64 * options.max_document_share) as usize).max(64);
+        let mut shared: HashMap<u32, (u32, u32)> = HashMap::new();
+        for &h in query {
+            let h = u64::from(h);
+            let lo = self.postings.partition_point(|&p| p >> 32 < h);
+            let hi = lo + self.postings[lo..].partition_point(|&p| p >> 32 <= h);
+            if hi - lo > common {
+                continue;
+            }
+            let rare = u32::from(hi - lo <= options.rare_documents);
+            for &p in &self.postings[lo..hi] {
+                let e = shared.entry(p as u32).or_insert((0, 0));
+                e.0 += 1;
+                e.1 += rare;
+            }
+        }
+        let min_shared = options.min_shared.min(query.len() as u32).max(1);
+        let mut found: Vec<Candidate> = shared
+            .into_iter()
+            .filter(|&(doc, (n, _))| n >= min_shared && Some(doc) != exclude)
+            .map(|(doc, (n, rare))| {
+                let smaller = (query.len() as u32)
+                    .min(self.docs[doc as usize].terms)
+                    .max(1);
+                Candidate {
+                    doc,
+                    shared: n,
+                    rare,
+                    containment: f64::from(n) / query.len() as f64,
+                    distinctive: f64::from(rare) / f64::from(smaller),
+                }
+            })
+            .filter(|c| {
+                c.containment.max(c.distinctive) >= options.min_containment
+                    && c.distinctive >= options.min_distinctive
+            })
+            .collect();
+        found.sort_by(|a, b| {
+            (b.rare, b.shared)
+                .cmp(&(a.rare, a.shared))
+                .then(a.doc.cmp(&b.doc))
+        });
+        found.truncate(options.max_candidates);
+        found
+    }
+
+    /// Reads and checks an index file.
+    pub fn load(path: &Path) -> Result<Index> {
+        let bytes = std::fs::read(path).map_err(|source| {
+            if path.is_dir() {
+                Error::IsDirectory {
+                    path: path.to_path_buf(),
+                }
+            } else {
+                Error::Read {
+                    path: path.to_path_buf(),
+                    source,
+                }
+            }
+        })?;
+        decode(&bytes).map_err(|message| Error::BadIndex {
+            path: path.to_path_buf(),
+            message,
+        })
+    }
+
+    /// The index as file bytes.
+    pub fn encode(&self) -> Vec<u8> {
+        let text_bytes: usize = self.docs.iter().map(IndexedDoc::stored_text_bytes).sum();
+        let mut out = Vec::with_capacity(
+            HEADER_LEN + 128 * self.docs.len() + text_bytes + 8 * self.postings.len() + 32,
+        );
+        out.extend_from_slice(&MAGIC);
+        out.extend_from_slice(&VERSION.to_le_bytes());
+        let flags = if self.params.store_text { FLAG_TEXT } else { 0 };
+        out.extend_from_slice(&flags.to_le_bytes());
+        out.extend_from_slice(&(self.params.shingle.raw_size as u32).to_le_bytes());
+        out.extend_from_slice(&(self.params.shingle.content_size as u32).to_le_bytes());
+        out.extend_from_slice(&self.params.shingle.seed.to_le_bytes());
+        out.extend_from_slice(&self.params.scale.to_le_bytes());
+        out.extend_from_slice(&0u32.to_le_bytes());
+        for doc in &self.docs {
+            out.push(TAG_RECORD);
+            put_str(&mut out, Some(&doc.id));
+            put_str(&mut out, doc.meta.title.as_deref());
+            put_str(&mut out, doc.meta.url.as_deref());
+            put_str(&mut out, doc.meta.date.as_deref());
+            out.extend_from_slice(&doc.bytes.to_le_bytes());
+            out.extend_from_slice(&doc.tokens.to_le_bytes());
+            out.extend_from_slice(&doc.text_hash.to_le_bytes());
+            out.extend_from_slice(&doc.terms.to_le_bytes());
+            put_bytes(&mut out, doc.text.as_deref());
+        }
+        out.push(TAG_POSTINGS);
+        out.extend_from_slice(&(self.postings.len() as u64).to_le_bytes());
+        for p in &self.postings {
+            out.extend_from_slice(&p.to_le_bytes());
+        }
+        out.push(TAG_END);
+        out.extend_from_slice(&(self.docs.len() as u64).to_le_bytes());
+        let checksum = xxh3_64(&out);
+        out.extend_from_slice(&checksum.to_le_bytes());
+        out
+    }
+
+    /// Figures for `lineage index stats`; `file_bytes` is the file's size.
+    pub fn stats(&self, file_bytes: u64) -> IndexStats {
+        let docs = self.docs.len();
+        let stored: usize = self.docs.iter().map(IndexedDoc::stored_text_bytes).sum();
+        let text: u64 = self.docs.iter().map(|d| d.bytes).sum();
+        let mut dates: Vec<&str> = self
+            .docs
+            .iter()
+            .filter_map(|d| d.meta.date.as_deref())
+            .collect();
+        dates.sort_unstable();
+        let per_doc = |n: u64| {
+            if docs == 0 {
+                0.0
+            } else {
+                n as f64 / docs as f64
+            }
+        };
+        let without_text = file_bytes.saturating_sub(stored as u64);
+        IndexStats {
+            documents: docs,
+            with_text: self.docs.iter().filter(|d| d.has_text()).count(),
+            text_bytes: text,
+            stored_text_bytes: stored as u64,
+            postings: self.postings.len(),
+            file_bytes,
+            fingerprint_bytes_per_doc: per_doc(8 * self.postings.len() as u64),
+            bytes_per_doc_without_text: per_doc(without_text),
+            oldest: dates.first().map(|d| d.to_string()),
+            newest: dates.last().map(|d| d.to_string()),
+            params: self.params,
+        }
+    }
+}
+
+/// What `lineage index stats` reports.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct IndexStats {
+    /// Documents.
+    pub documents: usize,
+    /// Documents whose text is stored.
+    pub with_text: usize,
+    /// Total length of the texts, uncompressed.
+    pub text_bytes: u64,
+    /// Bytes the stored texts take, compressed.
+    pub stored_text_bytes: u64,
+    /// Entries in the inverted list.
+    pub postings: usize,
+    /// Size of the file.
+    pub file_bytes: u64,
+    /// Inverted-list bytes per document: the retrieval fingerprint.
+    pub fingerprint_bytes_per_doc: f64,
+    /// File bytes per document, stored texts excluded: everything the
+    /// index keeps per document besides the text (id, metadata, counts,
+    /// fingerprint).
+    pub bytes_per_doc_without_text: f64,
+    /// Earliest publish date, where documents have one.
+    pub oldest: Option<String>,
+    /// Latest publish date.
+    pub newest: Option<String>,
+    /// Parameters.
+    pub params: IndexParams,
+}
+
+/// Merges two sorted lists.
+fn merge_sorted(a: &[u64], b: &[u64]) -> Vec<u64> {
+    let mut out = Vec::with_capacity(a.len() + b.len());
+    let (mut i, mut j) = (0, 0);
+    while i < a.len() && j < b.len() {
+        if a[i] <= b[j] {
+            out.push(a[i]);
+            i += 1;
+        } else {
+            out.push(b[j]);
+            j += 1;
+        }
+    }
+    out.extend_from_slice(&a[i..]);
+    out.extend_from_slice(&b[j..]);
+    out
+}
+
+fn put_str(out: &mut Vec<u8>, s: Option<&str>) {
+    put_bytes(out, s.map(str::as_bytes));
+}
+
+fn put_bytes(out: &mut Vec<u8>, b: Option<&[u8]>) {
+    match b {
+        Some(b) => {
+            out.extend_from_slice(&(b.len() as u32).to_le_bytes());
+            out.extend_from_slice(b);
+        }
+        None => out.extend_from_slice(&NONE.to_le_bytes()),
+    }
+}
+
+/// A bounds-checked reader over the file's bytes.
+struct Cursor<'a> {
+    bytes: &'a [u8],
+    at: usize,
+}
+
+impl<'a> Cursor<'a> {
+    fn take(&mut self, n: usize) -> std::result::Result<&'a [u8], String> {
+        let end = self
+            .at
+            .checked_add(n)
+            .filter(|&e| e <= self.bytes.len())
+            .ok_or_else(|| format!("record runs past the end at byte {}", self.at))?;
+        let out = &self.bytes[self.at..end];
+        self.at = end;
+        Ok(out)
+    }
+
+    fn u8(&mut self) -> std::result::Result<u8, String> {
+        Ok(self.take(1)?[0])
+    }
+
+    fn u32(&mut self) -> std::result::Result<u32, String> {
+        let mut b = [0u8; 4];
+        b.copy_from_slice(self.take(4)?);
+        Ok(u32::from_le_bytes(b))
+    }
+
+    fn u64(&mut self) -> std::result::Result<u64, String> {
+        let mut b = [0u8; 8];
+        b.copy_from_slice(self.take(8)?);
+        Ok(u64::from_le_bytes(b))
+    }
+
+    fn bytes(&mut self) -> std::result::Result<Option<&'a [u8]>, String> {
+        match self.u32()? {
+            NONE => Ok(None),
+            n => self.take(n as usize).map(Some),
+        }
+    }
+
+    fn string(&mut self) -> std::result::Result<Option<String>, String> {
+        let at = self.at;
+        match self.bytes()? {
+            None => Ok(None),
+            Some(b) => std::str::from_utf8(b)
+                .map(|s| Some(s.to_string()))
+                .map_err(|_| format!("invalid UTF-8 in a string at byte {at}")),
+        }
+    }
+}
+
+/// Reads the header after the magic bytes.
+fn header(c: &mut Cursor<'_>) -> std::result::Result<IndexParams, String> {
+    let version = u16::from_le_bytes([c.u8()?, c.u8()?]);
+    if version != VERSION {
+        return Err(format!(
+            "format version {version}, this lineage reads version {VERSION}"
+        ));
+    }
+    let flags = u16::from_le_bytes([c.u8()?, c.u8()?]);
+    let raw_size = c.u32()? as usize;
+    let content_size = c.u32()? as usize;
+    let seed = c.u64()?;
+    let scale = c.u32()?;
+    c.u32()?;
+    let params = IndexParams {
+        shingle: ShingleParams {
+            raw_size,
+            content_size,
+            seed,
+        },
+        scale,
+        store_text: flags & FLAG_TEXT != 0,
+    };
+    Ok(params)
+}
+
+fn decode(bytes: &[u8]) -> std::result::Result<Index, String> {
+    if bytes.len() < MAGIC.len() || bytes[..MAGIC.len()] != MAGIC {
+        return Err("not a lineage index (wrong magic bytes)".into());
+    }
+    if bytes.len() < HEADER_LEN + 17 {
+        return Err(format!("truncated ({} bytes)", bytes.len()));
+    }
+    let (body, sum) = bytes.split_at(bytes.len() - 8);
+    let mut expected = [0u8; 8];
+    expected.copy_from_slice(sum);
+    if xxh3_64(body) != u64::from_le_bytes(expected) {
+        return Err("checksum mismatch: the file is truncated or damaged".into());
+    }
+    let mut c = Cursor {
+        bytes: body,
+        at: MAGIC.len(),
+    };
+    let params = header(&mut c)?;
+    let mut index = Index::new(params).map_err(|e| e.to_string())?;
+    loop {
+        match c.u8()? {
+            TAG_RECORD => {
+                let id = c.string()?.ok_or("a record without an id")?;
+                let meta = Metadata {
+                    title: c.string()?,
+                    url: c.string()?,
+                    date: c.string()?,
+                };
+                let doc = IndexedDoc {
+                    id,
+                    meta,
+                    bytes: c.u64()?,
+                    tokens: c.u64()?,
+                    text_hash: c.u64()?,
+                    terms: c.u32()?,
+                    text: c.bytes()?.map(<[u8]>::to_vec),
+                };
+                let at = index.docs.len() as u32;
+                if index.by_id.insert(doc.id.clone(), at).is_some() {
+                    return Err(format!("id {} appears twice", doc.id));
+                }
+                index.docs.push(doc);
+            }
+            TAG_POSTINGS => {
+                let n = c.u64()? as usize;
+                let raw = c.take(n.checked_mul(8).ok_or("impossible postings count")?)?;
+                index.postings = raw
+                    .chunks_exact(8)
+                    .map(|b| u64::from_le_bytes(b.try_into().unwrap_or([0; 8])))
+                    .collect();
+                let docs = index.docs.len() as u64;
+                if index.postings.windows(2).any(|w| w[0] > w[1])
+                    || index.postings.iter().any(|&p| p & 0xFFFF_FFFF >= docs)
+                {
+                    return Err("inverted list out of order or out of range".into());
+                }
+            }
+            TAG_END => {
+                let records = c.u64()?;
+                if records != index.docs.len() as u64 || c.at != body.len() {
+                    return Err("record count or length does not match".into());
+                }
+                return Ok(index);
+            }
+            tag => return Err(format!("unknown section {tag} at byte {}", c.at - 1)),
+        }
+    }
+}
+
+/// The parameters in the header of the index at `path`, or `None` when
+/// there is no file there. Only the header is read: [`Index::load`] checks
+/// the rest.
+pub fn read_params(path: &Path) -> Result<Option<IndexParams>> {
+    use std::io::Read;
+    let mut file = match File::open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(source) => {
+            return Err(Error::Read {
+                path: path.to_path_buf(),
+                source,
+            })
+        }
+    };
+    let mut head = Vec::with_capacity(HEADER_LEN);
+    file.by_ref()
+        .take(HEADER_LEN as u64)
+        .read_to_end(&mut head)
+        .map_err(|source| Error::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+    let bad = |message: String| Error::BadIndex {
+        path: path.to_path_buf(),
+        message,
+    };
+    if head.len() < MAGIC.len() || head[..MAGIC.len()] != MAGIC {
+        return Err(bad("not a lineage index (wrong magic bytes)".into()));
+    }
+    if head.len() < HEADER_LEN {
+        return Err(bad(format!("truncated ({} bytes)", head.len())));
+    }
+    let mut c = Cursor {
+        bytes: &head,
+        at: MAGIC.len(),
+    };
+    header(&mut c).map(Some).map_err(bad)
+}
+
+/// Whether the file at `path` starts with the index magic bytes.
+pub fn is_index_file(path: &Path) -> bool {
+    use std::io::Read;
+    let mut head = [0u8; 8];
+    File::open(path)
+        .and_then(|mut f| f.read_exact(&mut head))
+        .is_ok()
+        && head == MAGIC
+}
+
+/// The lock file writers of `path` take: `INDEX.lock` beside it.
+pub fn lock_path(path: &Path) -> PathBuf {
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(".lock");
+    path.with_file_name(name)
+}
+
+/// Adds `entries` to the index file at `path`, creating it with `params`
+/// when it does not exist. Holds the writers' lock from reading the old
+/// file to renaming the new one, so concurrent adds serialise and none is
+/// lost; writes nothing when nothing changed. An existing file that is not
+/// a sound index is refused and left as it is, as is one whose
+/// parameters differ from `params` when `require_params` is set.
+pub fn add_to_file(
+    path: &Path,
+    params: IndexParams,
+    require_params: bool,
+    entries: Vec<Entry>,
+) -> Result<AddSummary> {
+    let write_err = |source| Error::Write {
+        path: path.to_path_buf(),
+        source,
+    };
+    let lock = File::options()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(lock_path(path))
+        .map_err(write_err)?;
+    lock.lock().map_err(write_err)?;
+    crate::atomic::remove_stale_temps(path);
+    let existed = path.exists();
+    let mut index = if existed {
+        let index = Index::load(path)?;
+        if require_params && index.params != params {
+            return Err(Error::ParamsMismatch {
+                left: format!("{:?}", index.params),
+                right: format!("{params:?}"),
+            });
+        }
+        index
+    } else {
+        Index::new(params)?
+    };
+    let summary = index.add(entries);
+    if summary.added + summary.updated > 0 || !existed {
+        crate::atomic::write_atomic(path, &index.encode()).map_err(write_err)?;
+    }
+    drop(lock);
+    Ok(summary)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn doc(id: &str, text: &str) -> Document {
+        Document::new(id, text)
+    }
+
+    const STORY: &str = "The central bank raised interest rates by half a point on Tuesday, \
+        citing persistent inflation in housing and services. Analysts had expected a smaller \
+        move. The governor said further increases remained possible if wage growth stayed strong.";
+    const SUMMARY: &str = "Citing persistent inflation in housing and services, the central bank \
+        raised interest rates by half a point; the governor said further increases remained possible.";
+    const OTHER: &str = "The football club confirmed the signing of a young striker from Brazil \
+        on a five year contract, with the fee undisclosed but reported to be a club record.";
+
+    fn index() -> Index {
+        let params = IndexParams::default();
+        let mut index = Index::new(params).unwrap();
+        let entries = vec![
+            entry(&doc("story", STORY), &params),
+            entry(&doc("other", OTHER), &params),
+        ];
+        index.add(entries);
+        index
+    }
+
+    #[test]
+    fn summary_retrieves_its_source_first() {
+        let index = index();
+        let q = entry(&doc("q", SUMMARY), index.params());
+        let found = index.candidates(&q.hashes, &RetrievalOptions::default(), None);
+        assert_eq!(found.first().map(|c| c.doc), Some(0));
+        assert!(found[0].containment > 0.3, "{found:?}");
+        assert!(found.iter().all(|c| c.doc != 1));
+        assert!(index
+            .candidates(&q.hashes, &RetrievalOptions::default(), Some(0))
+            .is_empty());
+    }
+
+    #[test]
+    fn round_trip_and_text() {
+        let index = index();
+        let bytes = index.encode();
+        let back = decode(&bytes).unwrap();
+        assert_eq!(back, index);
+        let text = back.docs()[0].document(Path::new("x")).unwrap().unwrap();
+        assert_eq!(text.text, STORY);
+    }
+
+    #[test]
+    fn readding_is_a_noop_and_changed_text_replaces() {
+        let mut index = index();
+        let params = *index.params();
+        let before = index.clone();
+        let s = index.add(vec![entry(&doc("story", STORY), &params)]);
+        assert_eq!((s.added, s.updated, s.unchanged, s.total), (0, 0, 1, 2));
+        assert_eq!(index, before);
+        let s = index.add(vec![entry(&doc("story", OTHER), &params)]);
+        assert_eq!((s.added, s.updated), (0, 1));
+        let q = entry(&doc("q", SUMMARY), &params);
+        assert!(index
+            .candidates(&q.hashes, &RetrievalOptions::default(), None)
+            .is_empty());
+    }
+
+    #[test]
+    fn every_damage_is_refused() {
+        let bytes = index().encode();
+        for cut in [0, 7, 20, bytes.len() / 2, bytes.len() - 1] {
+            assert!(decode(&bytes[..cut]).is_err(), "cut at {cut}");
+        }
+        for at in (0..bytes.len()).step_by(7) {
+            let mut damaged = bytes.clone();
+            damaged[at] ^= 0x10;
+            assert!(decode(&damaged).is_err(), "flip at {at}");
+        }
+        assert!(decode(b"plain text, not an index at all, long enough to pass").is_err());
+    }
+
+    #[test]
+    fn add_to_file_creates_then_extends() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.idx");
+        let params = IndexParams::default();
+        let s = add_to_file(&path, params, false, vec![entry(&doc("a", STORY), &params)]).unwrap();
+        assert_eq!(s.total, 1);
+        let s = add_to_file(&path, params, false, vec![entry(&doc("b", OTHER), &params)]).unwrap();
+        assert_eq!((s.added, s.total), (1, 2));
+        let other = IndexParams { scale: 4, ..params };
+        assert!(add_to_file(&path, other, true, Vec::new()).is_err());
+        assert_eq!(Index::load(&path).unwrap().docs().len(), 2);
+    }
+}
