@@ -1,0 +1,74 @@
+//! `lineage check` after load: one article (the seed rewrite) against an
+//! archive index, retrieval alone and retrieval plus verification; and
+//! `index add`'s fingerprinting of one article.
+//!
+//! The index is the file named by `LINEAGE_BENCH_INDEX` (build it with
+//! `lineage index add`; `scripts/check_acceptance.sh` builds the Reuters
+//! one), or else an index of `samples/` built in memory.
+
+use std::path::{Path, PathBuf};
+
+use criterion::{criterion_group, criterion_main, Criterion};
+use lineage::check::{check_document, CheckOptions, DEFAULT_THRESHOLD};
+use lineage::index::{entry, Index, IndexParams, RetrievalOptions};
+use lineage::pipeline::{Config, Fingerprint};
+use lineage::source::Document;
+
+const REWRITE: &str = include_str!("../samples/rewrite.txt");
+
+fn samples_index() -> Index {
+    let params = IndexParams::default();
+    let mut index = Index::new(params).expect("parameters are valid");
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples");
+    let mut names: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .expect("samples/ exists")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "txt") && !p.ends_with("rewrite.txt"))
+        .collect();
+    names.sort();
+    let entries = names
+        .iter()
+        .map(|p| {
+            let text = std::fs::read_to_string(p).expect("sample is UTF-8");
+            entry(&Document::new(p.display().to_string(), text), &params)
+        })
+        .collect();
+    index.add(entries);
+    index
+}
+
+fn bench(c: &mut Criterion) {
+    let (index, path) = match std::env::var_os("LINEAGE_BENCH_INDEX") {
+        Some(p) => {
+            let p = PathBuf::from(p);
+            (Index::load(&p).expect("LINEAGE_BENCH_INDEX is an index"), p)
+        }
+        None => (samples_index(), PathBuf::from("samples")),
+    };
+    let doc = Document::new("rewrite.txt", REWRITE);
+    let options = CheckOptions {
+        config: Config {
+            threshold: DEFAULT_THRESHOLD,
+            ..lineage::check::config_for(index.params(), Config::default())
+        },
+        retrieval: RetrievalOptions::default(),
+        within: false,
+    };
+    let name = format!("check/{}_docs", index.docs().len());
+    let mut g = c.benchmark_group(name);
+    g.bench_function("retrieve", |b| {
+        b.iter(|| {
+            let fp = Fingerprint::new(&doc, &options.config).expect("fingerprint");
+            let query = index.params().keep(&fp.content_set);
+            index.candidates(&query, &options.retrieval, None)
+        })
+    });
+    g.bench_function("check_one_article", |b| {
+        b.iter(|| check_document(&doc, &index, &path, &options).expect("check"))
+    });
+    g.bench_function("index_entry", |b| b.iter(|| entry(&doc, index.params())));
+    g.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

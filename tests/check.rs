@@ -1,0 +1,351 @@
+//! `lineage index` and `lineage check`: findings, exit codes, baselines,
+//! damaged indexes, crashes and concurrent writers.
+//!
+//! The archive is a slice of `samples/`: the seed article and Reuters
+//! stories (sources cited in `samples/README.md`).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use crate::util::{lineage, run, sample, Run};
+
+fn index_add(index: &Path, inputs: &[PathBuf]) -> Run {
+    run(lineage()
+        .args(["index", "add", "-q"])
+        .arg(index)
+        .args(inputs))
+}
+
+fn doc_count(index: &Path) -> u64 {
+    let out = run(lineage()
+        .args(["index", "stats", "--format", "json"])
+        .arg(index));
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    out.one_json()["stats"]["documents"].as_u64().unwrap()
+}
+
+/// An index of the seed article and two Reuters stories.
+fn archive(dir: &Path) -> PathBuf {
+    let index = dir.join("archive.idx");
+    let out = index_add(
+        &index,
+        &[
+            sample("original.txt"),
+            sample("reuters-grain.txt"),
+            sample("reuters-acq.txt"),
+        ],
+    );
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    index
+}
+
+fn check(index: &Path, inputs: &[PathBuf], extra: &[&str]) -> Run {
+    run(lineage()
+        .args(["check", "-q", "--format", "json"])
+        .args(extra)
+        .arg(index)
+        .args(inputs))
+}
+
+fn findings(out: &Run) -> Vec<serde_json::Value> {
+    out.json()
+        .into_iter()
+        .filter(|r| r["type"] == "finding")
+        .collect()
+}
+
+#[test]
+fn rewrite_is_one_finding_with_passages() {
+    let dir = tempfile::tempdir().unwrap();
+    let index = archive(dir.path());
+    let inputs = [
+        sample("rewrite.txt"),
+        sample("reuters-crude.txt"),
+        sample("reuters-ship.txt"),
+        sample("reuters-tseng.txt"),
+    ];
+    let out = check(&index, &inputs, &[]);
+    assert_eq!(out.code, Some(1), "{}", out.stderr);
+    let found = findings(&out);
+    assert_eq!(found.len(), 1, "{}", out.stdout);
+    let f = &found[0];
+    assert!(f["derived"].as_str().unwrap().ends_with("rewrite.txt"));
+    assert!(f["source"].as_str().unwrap().ends_with("original.txt"));
+    assert_eq!(f["verdict"], "derived");
+    assert!(f["passages"].as_array().unwrap().len() >= 3);
+    assert!(!f["excerpts"][0]["derived"].as_str().unwrap().is_empty());
+    let summary = out.json().pop().unwrap();
+    assert_eq!(summary["type"], "summary");
+    assert_eq!(summary["checked"], 4);
+
+    let clean = check(&index, &inputs[1..], &[]);
+    assert_eq!(clean.code, Some(0), "{}", clean.stdout);
+    assert!(findings(&clean).is_empty());
+}
+
+#[test]
+fn text_output_names_the_pair_and_shows_passages() {
+    let dir = tempfile::tempdir().unwrap();
+    let index = archive(dir.path());
+    let out = run(lineage()
+        .args(["check", "--color", "never"])
+        .arg(&index)
+        .arg(sample("rewrite.txt")));
+    assert_eq!(out.code, Some(1));
+    assert!(
+        out.stdout.starts_with("FINDING derived: "),
+        "{}",
+        out.stdout
+    );
+    assert!(out.stdout.contains("passage 1 "));
+    assert!(out
+        .stdout
+        .contains("1 findings (0 accepted in the baseline)"));
+}
+
+#[test]
+fn readding_is_a_noop_and_the_file_is_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    let index = archive(dir.path());
+    let before = std::fs::read(&index).unwrap();
+    let out = run(lineage()
+        .args(["index", "add"])
+        .arg(&index)
+        .arg(sample("original.txt")));
+    assert_eq!(out.code, Some(0));
+    assert!(
+        out.stderr.contains("0 added, 0 updated, 1 unchanged"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(std::fs::read(&index).unwrap(), before);
+    assert_eq!(doc_count(&index), 3);
+}
+
+#[test]
+fn stats_reports_size_per_document() {
+    let dir = tempfile::tempdir().unwrap();
+    let index = archive(dir.path());
+    let out = run(lineage().args(["index", "stats"]).arg(&index));
+    assert_eq!(out.code, Some(0));
+    assert!(
+        out.stdout.contains("3 documents (3 with text)"),
+        "{}",
+        out.stdout
+    );
+    assert!(out.stdout.contains("bytes per document"));
+}
+
+#[test]
+fn baseline_accepts_known_findings() {
+    let dir = tempfile::tempdir().unwrap();
+    let index = archive(dir.path());
+    let baseline = dir.path().join("baseline.jsonl");
+    let rewrite = [sample("rewrite.txt")];
+    let write = run(lineage()
+        .args(["check", "-q", "--write-baseline"])
+        .arg(&baseline)
+        .arg(&index)
+        .args(&rewrite));
+    assert_eq!(write.code, Some(0), "{}", write.stderr);
+    let accepted = check(
+        &index,
+        &rewrite,
+        &["--baseline", baseline.to_str().unwrap()],
+    );
+    assert_eq!(accepted.code, Some(0), "{}", accepted.stdout);
+    assert_eq!(findings(&accepted)[0]["baselined"], true);
+    std::fs::write(&baseline, "not json\n").unwrap();
+    let bad = check(
+        &index,
+        &rewrite,
+        &["--baseline", baseline.to_str().unwrap()],
+    );
+    assert_eq!(bad.code, Some(2));
+    assert!(bad.stderr.contains("baseline.jsonl:1"), "{}", bad.stderr);
+}
+
+#[test]
+fn within_finds_copies_among_the_inputs() {
+    let dir = tempfile::tempdir().unwrap();
+    let index = archive(dir.path());
+    let inputs = [
+        sample("reuters-tseng.txt"),
+        sample("reuters-tseng-corrected.txt"),
+    ];
+    assert_eq!(check(&index, &inputs, &[]).code, Some(0));
+    let out = check(&index, &inputs, &["--within"]);
+    assert_eq!(out.code, Some(1), "{}", out.stdout);
+    let found = findings(&out);
+    assert_eq!(found.len(), 1, "{}", out.stdout);
+    assert_eq!(found[0]["source_kind"], "input");
+}
+
+#[test]
+fn damaged_index_is_refused_and_left_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let index = archive(dir.path());
+    let good = std::fs::read(&index).unwrap();
+    let mut flipped = good.clone();
+    flipped[good.len() / 2] ^= 0x40;
+    let damaged: [(&str, Vec<u8>); 3] = [
+        ("truncated", good[..good.len() - 100].to_vec()),
+        ("flipped", flipped),
+        ("foreign", b"id,text\n1,hello\n".repeat(10)),
+    ];
+    for (what, bytes) in damaged {
+        std::fs::write(&index, &bytes).unwrap();
+        let out = check(&index, &[sample("rewrite.txt")], &[]);
+        assert_eq!(out.code, Some(2), "{what}: {}", out.stdout);
+        assert!(
+            out.stderr.contains("not a usable lineage index"),
+            "{what}: {}",
+            out.stderr
+        );
+        assert_eq!(out.stderr.lines().count(), 1, "{what}: {}", out.stderr);
+        let add = index_add(&index, &[sample("rewrite.txt")]);
+        assert_eq!(add.code, Some(2), "{what}");
+        assert_eq!(
+            std::fs::read(&index).unwrap(),
+            bytes,
+            "{what}: file was modified"
+        );
+    }
+}
+
+#[test]
+fn other_parameters_are_refused_when_adding() {
+    let dir = tempfile::tempdir().unwrap();
+    let index = archive(dir.path());
+    let out = run(lineage()
+        .args(["index", "add", "--scale", "4"])
+        .arg(&index)
+        .arg(sample("rewrite.txt")));
+    assert_eq!(out.code, Some(2));
+    assert!(out.stderr.contains("other parameters"), "{}", out.stderr);
+}
+
+/// A JSON Lines corpus of `n` distinct synthetic documents.
+fn corpus(path: &Path, prefix: &str, n: usize) {
+    let words = [
+        "river", "market", "council", "harvest", "engine", "festival", "station", "winter",
+        "budget", "orchard", "vessel", "library", "tunnel", "senate", "copper", "meadow",
+    ];
+    let mut out = String::new();
+    for i in 0..n {
+        let mut text = String::new();
+        let mut x = (i as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        for _ in 0..120 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            text.push_str(words[(x % words.len() as u64) as usize]);
+            text.push(' ');
+        }
+        out.push_str(&format!("{{\"id\":\"{prefix}{i}\",\"text\":\"{text}\"}}\n"));
+    }
+    std::fs::write(path, out).unwrap();
+}
+
+fn bin() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_lineage"))
+}
+
+#[test]
+fn killed_adds_leave_the_old_or_the_new_index() {
+    const BATCH: u64 = 3000;
+    let dir = tempfile::tempdir().unwrap();
+    let index = dir.path().join("crash.idx");
+    let old = dir.path().join("old.jsonl");
+    corpus(&old, "old", 200);
+    assert_eq!(index_add(&index, &[old]).code, Some(0));
+    let batch = |round: usize| {
+        let batch = dir.path().join(format!("new{round}.jsonl"));
+        corpus(&batch, &format!("r{round}-"), BATCH as usize);
+        batch
+    };
+    let add = |batch: PathBuf| {
+        Command::new(bin())
+            .args(["index", "add", "-q"])
+            .arg(&index)
+            .arg(&batch)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap()
+    };
+    // How long an add runs when left alone: kills are spread over it.
+    let first = batch(0);
+    let started = std::time::Instant::now();
+    assert!(add(first).wait().unwrap().success());
+    let span = started.elapsed().as_micros() as u64 * 3 / 2 + 1;
+    let mut count = doc_count(&index);
+    assert_eq!(count, 200 + BATCH);
+    // Deterministic pseudo-random kill times in [0, 1.5 x span).
+    let mut x: u64 = 0x2545_F491_4F6C_DD1D;
+    let (mut killed, mut finished) = (0, 0);
+    for round in 1..=30 {
+        let mut child = add(batch(round));
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        std::thread::sleep(Duration::from_micros(x % span));
+        let _ = child.kill(); // SIGKILL on Unix
+        if child.wait().unwrap().success() {
+            finished += 1;
+        } else {
+            killed += 1;
+        }
+        let now = doc_count(&index);
+        assert!(
+            now == count || now == count + BATCH,
+            "round {round}: {now} documents, expected {count} or {}",
+            count + BATCH
+        );
+        count = now;
+    }
+    assert!(
+        killed >= 5,
+        "only {killed} adds were killed; the test proves little"
+    );
+    assert!(finished + killed == 30);
+    // Stale temporary files are cleared by the next writer.
+    let more = dir.path().join("more.jsonl");
+    corpus(&more, "more", 10);
+    assert_eq!(index_add(&index, &[more]).code, Some(0));
+    let stray = std::fs::read_dir(dir.path())
+        .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .file_name()
+                .to_string_lossy()
+                .ends_with(".tmp")
+        })
+        .count();
+    assert_eq!(stray, 0);
+    assert_eq!(doc_count(&index), count + 10);
+}
+
+#[test]
+fn concurrent_adds_keep_every_document() {
+    let dir = tempfile::tempdir().unwrap();
+    let index = dir.path().join("shared.idx");
+    let children: Vec<_> = (0..4)
+        .map(|k| {
+            let part = dir.path().join(format!("part{k}.jsonl"));
+            corpus(&part, &format!("p{k}-"), 400);
+            Command::new(bin())
+                .args(["index", "add", "-q"])
+                .arg(&index)
+                .arg(&part)
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for mut c in children {
+        assert!(c.wait().unwrap().success());
+    }
+    assert_eq!(doc_count(&index), 1600);
+}
