@@ -762,16 +762,6 @@ pub fn read_params(path: &Path) -> Result<Option<IndexParams>> {
     header(&mut c).map(Some).map_err(bad)
 }
 
-/// Whether the file at `path` starts with the index magic bytes.
-pub fn is_index_file(path: &Path) -> bool {
-    use std::io::Read;
-    let mut head = [0u8; 8];
-    File::open(path)
-        .and_then(|mut f| f.read_exact(&mut head))
-        .is_ok()
-        && head == MAGIC
-}
-
 /// The lock file writers of `path` take: `INDEX.lock` beside it.
 pub fn lock_path(path: &Path) -> PathBuf {
     let mut name = path.file_name().unwrap_or_default().to_os_string();

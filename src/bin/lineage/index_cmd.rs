@@ -12,7 +12,7 @@ use rayon::prelude::*;
 
 use crate::args::Format;
 use crate::exit::ExitCode;
-use crate::input_args::{counter, read_documents, InputArgs};
+use crate::input_args::{counter, exit_for, failed_note, read_documents, InputArgs};
 
 /// `lineage index`.
 #[derive(Debug, Args)]
@@ -162,18 +162,10 @@ fn add(args: &AddArgs) -> anyhow::Result<ExitCode> {
             started.elapsed().as_secs_f64(),
             args.index.display(),
             summary.total,
-            if failed > 0 {
-                format!(", {failed} inputs failed")
-            } else {
-                String::new()
-            }
+            failed_note(failed)
         );
     }
-    Ok(if failed > 0 {
-        ExitCode::Error
-    } else {
-        ExitCode::Clean
-    })
+    Ok(exit_for(failed))
 }
 
 fn describe(p: &IndexParams) -> String {

@@ -171,3 +171,21 @@ pub fn counter(quiet: bool, len: usize, what: &str) -> ProgressBar {
     bar.set_message(what.to_string());
     bar
 }
+
+/// ", N failed" for a closing summary, or nothing.
+pub fn failed_note(failed: usize) -> String {
+    if failed > 0 {
+        format!(", {failed} failed")
+    } else {
+        String::new()
+    }
+}
+
+/// Exit status of a run in which `failed` documents or files failed.
+pub fn exit_for(failed: usize) -> crate::exit::ExitCode {
+    if failed > 0 {
+        crate::exit::ExitCode::Error
+    } else {
+        crate::exit::ExitCode::Clean
+    }
+}

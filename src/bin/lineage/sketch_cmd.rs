@@ -13,7 +13,7 @@ use lineage::sketch::SketchParams;
 use lineage::source::input::Inputs;
 
 use crate::exit::ExitCode;
-use crate::input_args::{report, InputArgs, Reported};
+use crate::input_args::{exit_for, failed_note, report, InputArgs, Reported};
 
 /// `lineage sketch`.
 #[derive(Debug, Args)]
@@ -138,16 +138,8 @@ pub fn run(args: &SketchArgs) -> anyhow::Result<ExitCode> {
             bytes as f64 / 1e6,
             args.output.display(),
             bytes as f64 / 1e6 / secs.max(1e-9),
-            if failed > 0 {
-                format!(", {failed} failed")
-            } else {
-                String::new()
-            }
+            failed_note(failed as usize)
         );
     }
-    Ok(if failed > 0 {
-        ExitCode::Error
-    } else {
-        ExitCode::Clean
-    })
+    Ok(exit_for(failed as usize))
 }
