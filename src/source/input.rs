@@ -4,13 +4,18 @@
 //! [`Inputs::open`] expands paths ([`walk`](super::walk)); [`read_file`]
 //! turns one file into zero or more documents according to its
 //! [`InputFormat`], detected from the extension or the first bytes unless
-//! forced. Each outcome is an [`Item`]: a document, a skip note, or an error
+//! forced: plain text, JSON Lines ([`jsonl`](super::jsonl)), HTML pages
+//! ([`html`](super::html)) and feeds ([`feed`](super::feed)). Standard
+//! input has no extension, so its format comes from its first bytes. Each
+//! outcome is an [`Item`]: a document, a skip note, or an error
 //! for that document alone, so one bad document never stops a batch.
 
 use std::io::BufReader;
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
+use crate::source::feed::{looks_like_json_feed, looks_like_xml_feed, read_feed};
+use crate::source::html::{looks_like_html, read_html};
 use crate::source::jsonl::{JsonlFields, JsonlReader};
 use crate::source::walk::{self, read_bytes, InputPath, SkipReason, Skipped, Walk};
 use crate::source::Document;
@@ -26,6 +31,10 @@ pub enum InputFormat {
     Text,
     /// JSON Lines: one document per line.
     Jsonl,
+    /// An HTML page: its main text is one document.
+    Html,
+    /// An RSS, Atom or JSON Feed file: one document per item.
+    Feed,
 }
 
 /// Options for reading inputs.
@@ -83,18 +92,31 @@ impl Inputs {
     }
 }
 
-/// The format of `path` judged from its extension alone.
+/// The format of `path` judged from its extension alone. `.xml` and `.json`
+/// are not decided here: such a file is a feed only if its content looks
+/// like one ([`format_from_content`]).
 pub fn format_from_extension(path: &Path) -> Option<InputFormat> {
     let ext = path.extension()?.to_str()?.to_ascii_lowercase();
     Some(match ext.as_str() {
         "jsonl" | "ndjson" => InputFormat::Jsonl,
         "txt" | "text" | "md" => InputFormat::Text,
+        "html" | "htm" | "xhtml" => InputFormat::Html,
+        "rss" | "atom" => InputFormat::Feed,
         _ => return None,
     })
 }
 
-/// The format of a file judged from its first bytes.
+/// The format of a file judged from its first bytes: an `<rss>`, `<feed>`
+/// or `<rdf:RDF>` root (after any `<?xml ...?>`) or a JSON Feed object is a
+/// feed, a doctype or `<html>` root is HTML, an object closed on its first
+/// line is JSON Lines, anything else is text.
 pub fn format_from_content(head: &[u8]) -> InputFormat {
+    if looks_like_xml_feed(head) || looks_like_json_feed(head) {
+        return InputFormat::Feed;
+    }
+    if looks_like_html(head) {
+        return InputFormat::Html;
+    }
     let head = head.trim_ascii_start();
     if head.starts_with(b"{") {
         // One JSON object per line: the first line must close its object.
@@ -143,7 +165,9 @@ pub fn read_file(file: &InputPath, options: &InputOptions) -> Vec<Item> {
         InputFormat::Jsonl => JsonlReader::new(bytes.as_slice(), path, options.fields.clone())
             .map(to_item)
             .collect(),
-        _ => vec![text_item(file, bytes)],
+        InputFormat::Feed => read_feed(path, &bytes).into_iter().map(to_item).collect(),
+        InputFormat::Html => vec![page_item(file, bytes)],
+        InputFormat::Text | InputFormat::Auto => vec![text_item(file, bytes)],
     }
 }
 
@@ -155,7 +179,20 @@ fn to_item(result: Result<Document>) -> Item {
 }
 
 fn text_item(file: &InputPath, bytes: Vec<u8>) -> Item {
-    match Document::from_bytes(file.path.to_string_lossy(), bytes) {
+    binary_skipped(
+        file,
+        Document::from_bytes(file.path.to_string_lossy(), bytes),
+    )
+}
+
+fn page_item(file: &InputPath, bytes: Vec<u8>) -> Item {
+    binary_skipped(file, read_html(file.path.to_string_lossy(), bytes))
+}
+
+/// A binary file found by walking a folder is skipped with a note; named by
+/// the user, it is an error.
+fn binary_skipped(file: &InputPath, result: Result<Document>) -> Item {
+    match result {
         Ok(doc) => Item::Document(doc),
         Err(Error::Binary { path, offset }) if file.walked => Item::Skipped(Skipped {
             path,

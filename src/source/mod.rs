@@ -5,9 +5,12 @@
 //! [`Error`](crate::Error) naming the path; recoverable oddities (invalid UTF-8
 //! decoded lossily, an empty text) are [`Warning`]s carried on the document so
 //! the caller decides how to report them: the library never prints.
+//! [`input`] reads any input (text, JSON Lines, HTML, feeds) into documents.
 
 use std::path::{Path, PathBuf};
 
+pub mod feed;
+pub mod html;
 pub mod input;
 pub mod jsonl;
 pub mod list;
