@@ -4,6 +4,7 @@
 mod cli;
 mod dedup;
 mod errors;
+mod inputs;
 mod json;
 mod pairs;
 mod passages;

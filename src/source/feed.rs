@@ -9,7 +9,8 @@
 //!   `content_html` / `content_text`), else its summary (`description`);
 //!   HTML is turned into plain text with paragraphs kept
 //!   ([`html_to_text`]);
-//! - meta: title, link, and the published (else updated) date as RFC 3339.
+//! - meta: title, link, and the published (else updated) date as RFC 3339
+//!   in UTC (`2024-03-05T08:30:00Z`).
 //!
 //! An item without text is an [`Error::EmptyFeedItem`] and the other items
 //! go on; a file that is not a feed at all is one [`Error::Feed`].
@@ -17,7 +18,7 @@
 use std::path::Path;
 
 use crate::error::{Error, Result};
-use crate::source::html::{first_markup, html_to_text, Markup};
+use crate::source::html::{first_markup, html_to_text, rfc3339, Markup};
 use crate::source::{Document, Metadata};
 
 /// Reads the items of a feed file held in `bytes`; `path` names the file in
@@ -82,7 +83,7 @@ fn item_document(path: &Path, number: usize, entry: feed_rs::model::Entry) -> Re
         .map(|t| plain(&t.content, is_html(t.content_type.as_ref())))
         .map(|t| t.trim().to_string())
         .filter(|t| !t.is_empty());
-    let date = entry.published.or(entry.updated).map(|d| d.to_rfc3339());
+    let date = entry.published.or(entry.updated).map(|d| rfc3339(&d));
     let id = named.unwrap_or_else(|| format!("{}#{number}", path.display()));
     let mut doc = Document::new(id, text);
     doc.meta = Metadata {
@@ -195,10 +196,7 @@ mod tests {
             docs[0].meta.url.as_deref(),
             Some("https://news.example.org/bridge")
         );
-        assert_eq!(
-            docs[0].meta.date.as_deref(),
-            Some("2024-03-05T08:30:00+00:00")
-        );
+        assert_eq!(docs[0].meta.date.as_deref(), Some("2024-03-05T08:30:00Z"));
         assert_eq!(docs[1].id, "item-2");
         assert_eq!(
             docs[1].text,
@@ -243,16 +241,10 @@ mod tests {
         );
         assert!(docs[0].text.contains("Steel\nCables"), "{:?}", docs[0].text);
         assert_eq!(docs[0].meta.title.as_deref(), Some("Notes on bridges"));
-        assert_eq!(
-            docs[0].meta.date.as_deref(),
-            Some("2024-03-05T08:00:00+00:00")
-        );
+        assert_eq!(docs[0].meta.date.as_deref(), Some("2024-03-05T08:00:00Z"));
         assert_eq!(docs[1].id, "blog.atom#2");
         assert_eq!(docs[1].text, "Just a short plain summary.");
-        assert_eq!(
-            docs[1].meta.date.as_deref(),
-            Some("2024-03-07T10:00:00+00:00")
-        );
+        assert_eq!(docs[1].meta.date.as_deref(), Some("2024-03-07T10:00:00Z"));
     }
 
     /// Two items: `content_html`, and `content_text` with only an id.
@@ -281,10 +273,7 @@ mod tests {
         assert_eq!(docs[0].id, "https://json.example.org/first");
         assert_eq!(docs[0].text, "Hello world.\n\nSecond paragraph.");
         assert_eq!(docs[0].meta.title.as_deref(), Some("First post"));
-        assert_eq!(
-            docs[0].meta.date.as_deref(),
-            Some("2024-01-02T03:04:05+00:00")
-        );
+        assert_eq!(docs[0].meta.date.as_deref(), Some("2024-01-02T03:04:05Z"));
         assert_eq!(docs[1].id, "post-2");
         assert_eq!(docs[1].text, "Plain text body.");
     }

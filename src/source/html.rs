@@ -8,7 +8,8 @@
 //! the whole `<body>` is taken instead, still without scripts and styles.
 //! The title is Readability's (the `<title>` tidied) and the date is
 //! `article:published_time` (or JSON-LD `datePublished`), else the first
-//! `<time datetime>`, as written in the page.
+//! `<time datetime>`, in RFC 3339 UTC when it parses as RFC 3339 (as feed
+//! dates are) and as written otherwise.
 //!
 //! [`html_to_text`] is the plain converter used for HTML fragments such as
 //! feed item content, which are already the article and need no boilerplate
@@ -29,7 +30,7 @@ pub struct Extracted {
     pub text: String,
     /// The page title, when it has one.
     pub title: Option<String>,
-    /// The publish date, as written in the page.
+    /// The publish date (RFC 3339 UTC when it parses as such).
     pub date: Option<String>,
 }
 
@@ -68,7 +69,9 @@ pub fn extract(html: &str) -> Extracted {
     let title = title
         .filter(|t| !t.trim().is_empty())
         .or_else(|| non_empty(dom().select("head title").text().trim()));
-    let date = date.or_else(|| page_date(dom()));
+    let date = date
+        .or_else(|| page_date(dom()))
+        .map(|d| normalize_date(&d));
     Extracted { text, title, date }
 }
 
@@ -101,6 +104,20 @@ fn page_date(dom: &dom_query::Document) -> Option<String> {
             .attr("datetime")
             .and_then(|d| non_empty(d.trim()))
     })
+}
+
+/// A date in RFC 3339 in UTC, so that dates from pages and feeds compare
+/// as strings; a date in another form is kept as written.
+fn normalize_date(date: &str) -> String {
+    match chrono::DateTime::parse_from_rfc3339(date.trim()) {
+        Ok(d) => rfc3339(&d.with_timezone(&chrono::Utc)),
+        Err(_) => date.to_string(),
+    }
+}
+
+/// The one way lineage writes a date: RFC 3339, UTC, `Z`.
+pub(crate) fn rfc3339(date: &chrono::DateTime<chrono::Utc>) -> String {
+    date.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
 }
 
 fn non_empty(s: &str) -> Option<String> {
@@ -274,6 +291,15 @@ mod tests {
         assert!(!got.text.contains("x()"), "{}", got.text);
         assert_eq!(got.title.as_deref(), Some("Note"));
         assert_eq!(got.date.as_deref(), Some("2023-01-02"));
+    }
+
+    #[test]
+    fn dates_are_normalised_when_they_parse() {
+        assert_eq!(
+            normalize_date("2024-03-05T09:30:00+01:00"),
+            "2024-03-05T08:30:00Z"
+        );
+        assert_eq!(normalize_date("5 March 2024"), "5 March 2024");
     }
 
     #[test]

@@ -237,6 +237,90 @@ mod tests {
     }
 
     #[test]
+    fn detection_by_extension_then_content() {
+        let ext = |p: &str| format_from_extension(Path::new(p));
+        assert_eq!(ext("a/page.HTML"), Some(InputFormat::Html));
+        assert_eq!(ext("page.htm"), Some(InputFormat::Html));
+        assert_eq!(ext("page.xhtml"), Some(InputFormat::Html));
+        assert_eq!(ext("news.rss"), Some(InputFormat::Feed));
+        assert_eq!(ext("blog.atom"), Some(InputFormat::Feed));
+        // Decided by content: not every XML or JSON file is a feed.
+        assert_eq!(ext("feed.xml"), None);
+        assert_eq!(ext("feed.json"), None);
+        assert_eq!(ext("-"), None);
+        let content = |s: &str| format_from_content(s.as_bytes());
+        assert_eq!(
+            content("<?xml version=\"1.0\"?>\n<rss version=\"2.0\">"),
+            InputFormat::Feed
+        );
+        assert_eq!(
+            content("  <feed xmlns=\"http://www.w3.org/2005/Atom\">"),
+            InputFormat::Feed
+        );
+        assert_eq!(
+            content("{\"version\": \"https://jsonfeed.org/version/1.1\", \"items\": []}\n"),
+            InputFormat::Feed
+        );
+        assert_eq!(content("<!doctype html>\n<html>"), InputFormat::Html);
+        assert_eq!(content("<html><body>x</body></html>"), InputFormat::Html);
+        assert_eq!(content("{\"text\": \"x\"}\n"), InputFormat::Jsonl);
+        assert_eq!(
+            content("<?xml version=\"1.0\"?><catalog/>"),
+            InputFormat::Text
+        );
+        assert_eq!(content("Dear <html> fans,"), InputFormat::Text);
+    }
+
+    #[test]
+    fn xml_is_a_feed_only_when_it_looks_like_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let feed = dir.path().join("feed.xml");
+        std::fs::write(
+            &feed,
+            "<rss version=\"2.0\"><channel><item><guid>g1</guid><description>one</description></item>\
+             <item><guid>g2</guid><description>two</description></item></channel></rss>",
+        )
+        .unwrap();
+        let other = dir.path().join("data.xml");
+        std::fs::write(&other, "<?xml version=\"1.0\"?><catalog>words</catalog>").unwrap();
+        let ids = |path: &Path, format: InputFormat| -> Vec<String> {
+            let file = InputPath {
+                path: path.to_path_buf(),
+                walked: false,
+            };
+            let options = InputOptions {
+                format,
+                ..InputOptions::default()
+            };
+            read_file(&file, &options)
+                .into_iter()
+                .map(|item| match item {
+                    Item::Document(d) => d.id,
+                    other => panic!("{other:?}"),
+                })
+                .collect()
+        };
+        assert_eq!(ids(&feed, InputFormat::Auto), ["g1", "g2"]);
+        assert_eq!(
+            ids(&other, InputFormat::Auto),
+            [other.display().to_string()]
+        );
+        // Forced formats win over detection.
+        assert_eq!(ids(&feed, InputFormat::Text), [feed.display().to_string()]);
+        let forced = read_file(
+            &InputPath {
+                path: other.clone(),
+                walked: false,
+            },
+            &InputOptions {
+                format: InputFormat::Feed,
+                ..InputOptions::default()
+            },
+        );
+        assert!(matches!(forced[..], [Item::Failed(Error::Feed { .. })]));
+    }
+
+    #[test]
     fn named_binary_file_is_an_error() {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("b.bin");
