@@ -1,7 +1,7 @@
 //! Reading documents from any input: the one entry point every command that
 //! takes documents uses.
 //!
-//! [`Inputs::open`] expands paths ([`walk`](super::walk)); [`read_file`]
+//! [`Inputs::open`] expands paths ([`walk`]); [`read_file`]
 //! turns one file into zero or more documents according to its
 //! [`InputFormat`], detected from the extension or the first bytes unless
 //! forced: plain text, JSON Lines ([`jsonl`](super::jsonl)), HTML pages
