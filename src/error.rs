@@ -42,6 +42,22 @@ pub enum Error {
         /// What is wrong with the line.
         message: String,
     },
+    /// A feed file (RSS, Atom, JSON Feed) could not be parsed at all.
+    #[error("{path}: not a readable RSS, Atom or JSON feed: {message}")]
+    Feed {
+        /// The feed file.
+        path: PathBuf,
+        /// What the feed parser said.
+        message: String,
+    },
+    /// A feed item has neither content nor a summary to read.
+    #[error("{path}: feed item {item} has no text (no content, summary or description)")]
+    EmptyFeedItem {
+        /// The feed file.
+        path: PathBuf,
+        /// Which item: its 1-based position, and its link or id when it has one.
+        item: String,
+    },
     /// Two signatures or shingle sets built with different parameters were compared.
     #[error("parameters differ: {left} vs {right}")]
     ParamsMismatch {

@@ -2,7 +2,7 @@
 //!
 //! The pipeline, one module per stage:
 //!
-//! 1. [`source`]: read documents (files, stdin).
+//! 1. [`source`]: read documents (files, stdin, JSON Lines, HTML, feeds).
 //! 2. [`normalize`] and [`tokenize`]: NFKC, case folding, unified quotes;
 //!    words with byte offsets, sentences.
 //! 3. [`shingle`]: raw word 5-grams and stemmed content-word 2-grams, hashed

@@ -6,6 +6,7 @@ mod check;
 mod cli;
 mod dedup;
 mod errors;
+mod inputs;
 mod json;
 mod pairs;
 mod passages;

@@ -1,16 +1,21 @@
 //! Reading documents from any input: the one entry point every command that
 //! takes documents uses.
 //!
-//! [`Inputs::open`] expands paths ([`walk`](super::walk)); [`read_file`]
+//! [`Inputs::open`] expands paths ([`walk`]); [`read_file`]
 //! turns one file into zero or more documents according to its
 //! [`InputFormat`], detected from the extension or the first bytes unless
-//! forced. Each outcome is an [`Item`]: a document, a skip note, or an error
+//! forced: plain text, JSON Lines ([`jsonl`](super::jsonl)), HTML pages
+//! ([`html`](super::html)) and feeds ([`feed`](super::feed)). Standard
+//! input has no extension, so its format comes from its first bytes. Each
+//! outcome is an [`Item`]: a document, a skip note, or an error
 //! for that document alone, so one bad document never stops a batch.
 
 use std::io::BufReader;
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
+use crate::source::feed::{looks_like_json_feed, looks_like_xml_feed, read_feed};
+use crate::source::html::{looks_like_html, read_html};
 use crate::source::jsonl::{JsonlFields, JsonlReader};
 use crate::source::walk::{self, read_bytes, InputPath, SkipReason, Skipped, Walk};
 use crate::source::Document;
@@ -26,6 +31,10 @@ pub enum InputFormat {
     Text,
     /// JSON Lines: one document per line.
     Jsonl,
+    /// An HTML page: its main text is one document.
+    Html,
+    /// An RSS, Atom or JSON Feed file: one document per item.
+    Feed,
 }
 
 /// Options for reading inputs.
@@ -83,18 +92,31 @@ impl Inputs {
     }
 }
 
-/// The format of `path` judged from its extension alone.
+/// The format of `path` judged from its extension alone. `.xml` and `.json`
+/// are not decided here: such a file is a feed only if its content looks
+/// like one ([`format_from_content`]).
 pub fn format_from_extension(path: &Path) -> Option<InputFormat> {
     let ext = path.extension()?.to_str()?.to_ascii_lowercase();
     Some(match ext.as_str() {
         "jsonl" | "ndjson" => InputFormat::Jsonl,
         "txt" | "text" | "md" => InputFormat::Text,
+        "html" | "htm" | "xhtml" => InputFormat::Html,
+        "rss" | "atom" => InputFormat::Feed,
         _ => return None,
     })
 }
 
-/// The format of a file judged from its first bytes.
+/// The format of a file judged from its first bytes: an `<rss>`, `<feed>`
+/// or `<rdf:RDF>` root (after any `<?xml ...?>`) or a JSON Feed object is a
+/// feed, a doctype or `<html>` root is HTML, an object closed on its first
+/// line is JSON Lines, anything else is text.
 pub fn format_from_content(head: &[u8]) -> InputFormat {
+    if looks_like_xml_feed(head) || looks_like_json_feed(head) {
+        return InputFormat::Feed;
+    }
+    if looks_like_html(head) {
+        return InputFormat::Html;
+    }
     let head = head.trim_ascii_start();
     if head.starts_with(b"{") {
         // One JSON object per line: the first line must close its object.
@@ -143,7 +165,9 @@ pub fn read_file(file: &InputPath, options: &InputOptions) -> Vec<Item> {
         InputFormat::Jsonl => JsonlReader::new(bytes.as_slice(), path, options.fields.clone())
             .map(to_item)
             .collect(),
-        _ => vec![text_item(file, bytes)],
+        InputFormat::Feed => read_feed(path, &bytes).into_iter().map(to_item).collect(),
+        InputFormat::Html => vec![page_item(file, bytes)],
+        InputFormat::Text | InputFormat::Auto => vec![text_item(file, bytes)],
     }
 }
 
@@ -155,7 +179,20 @@ fn to_item(result: Result<Document>) -> Item {
 }
 
 fn text_item(file: &InputPath, bytes: Vec<u8>) -> Item {
-    match Document::from_bytes(file.path.to_string_lossy(), bytes) {
+    binary_skipped(
+        file,
+        Document::from_bytes(file.path.to_string_lossy(), bytes),
+    )
+}
+
+fn page_item(file: &InputPath, bytes: Vec<u8>) -> Item {
+    binary_skipped(file, read_html(file.path.to_string_lossy(), bytes))
+}
+
+/// A binary file found by walking a folder is skipped with a note; named by
+/// the user, it is an error.
+fn binary_skipped(file: &InputPath, result: Result<Document>) -> Item {
+    match result {
         Ok(doc) => Item::Document(doc),
         Err(Error::Binary { path, offset }) if file.walked => Item::Skipped(Skipped {
             path,
@@ -197,6 +234,90 @@ mod tests {
         assert!(items.iter().any(
             |i| matches!(i, Item::Skipped(s) if matches!(s.reason, SkipReason::Binary { .. }))
         ));
+    }
+
+    #[test]
+    fn detection_by_extension_then_content() {
+        let ext = |p: &str| format_from_extension(Path::new(p));
+        assert_eq!(ext("a/page.HTML"), Some(InputFormat::Html));
+        assert_eq!(ext("page.htm"), Some(InputFormat::Html));
+        assert_eq!(ext("page.xhtml"), Some(InputFormat::Html));
+        assert_eq!(ext("news.rss"), Some(InputFormat::Feed));
+        assert_eq!(ext("blog.atom"), Some(InputFormat::Feed));
+        // Decided by content: not every XML or JSON file is a feed.
+        assert_eq!(ext("feed.xml"), None);
+        assert_eq!(ext("feed.json"), None);
+        assert_eq!(ext("-"), None);
+        let content = |s: &str| format_from_content(s.as_bytes());
+        assert_eq!(
+            content("<?xml version=\"1.0\"?>\n<rss version=\"2.0\">"),
+            InputFormat::Feed
+        );
+        assert_eq!(
+            content("  <feed xmlns=\"http://www.w3.org/2005/Atom\">"),
+            InputFormat::Feed
+        );
+        assert_eq!(
+            content("{\"version\": \"https://jsonfeed.org/version/1.1\", \"items\": []}\n"),
+            InputFormat::Feed
+        );
+        assert_eq!(content("<!doctype html>\n<html>"), InputFormat::Html);
+        assert_eq!(content("<html><body>x</body></html>"), InputFormat::Html);
+        assert_eq!(content("{\"text\": \"x\"}\n"), InputFormat::Jsonl);
+        assert_eq!(
+            content("<?xml version=\"1.0\"?><catalog/>"),
+            InputFormat::Text
+        );
+        assert_eq!(content("Dear <html> fans,"), InputFormat::Text);
+    }
+
+    #[test]
+    fn xml_is_a_feed_only_when_it_looks_like_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let feed = dir.path().join("feed.xml");
+        std::fs::write(
+            &feed,
+            "<rss version=\"2.0\"><channel><item><guid>g1</guid><description>one</description></item>\
+             <item><guid>g2</guid><description>two</description></item></channel></rss>",
+        )
+        .unwrap();
+        let other = dir.path().join("data.xml");
+        std::fs::write(&other, "<?xml version=\"1.0\"?><catalog>words</catalog>").unwrap();
+        let ids = |path: &Path, format: InputFormat| -> Vec<String> {
+            let file = InputPath {
+                path: path.to_path_buf(),
+                walked: false,
+            };
+            let options = InputOptions {
+                format,
+                ..InputOptions::default()
+            };
+            read_file(&file, &options)
+                .into_iter()
+                .map(|item| match item {
+                    Item::Document(d) => d.id,
+                    other => panic!("{other:?}"),
+                })
+                .collect()
+        };
+        assert_eq!(ids(&feed, InputFormat::Auto), ["g1", "g2"]);
+        assert_eq!(
+            ids(&other, InputFormat::Auto),
+            [other.display().to_string()]
+        );
+        // Forced formats win over detection.
+        assert_eq!(ids(&feed, InputFormat::Text), [feed.display().to_string()]);
+        let forced = read_file(
+            &InputPath {
+                path: other.clone(),
+                walked: false,
+            },
+            &InputOptions {
+                format: InputFormat::Feed,
+                ..InputOptions::default()
+            },
+        );
+        assert!(matches!(forced[..], [Item::Failed(Error::Feed { .. })]));
     }
 
     #[test]

@@ -2,12 +2,15 @@
 //!
 //! A [`Document`] is an id plus its text as UTF-8. [`read_document`] reads one
 //! from a file or from standard input (`-`, never guessed). Bad input is an
-//! [`Error`](crate::Error) naming the path; recoverable oddities (invalid UTF-8
+//! [`Error`] naming the path; recoverable oddities (invalid UTF-8
 //! decoded lossily, an empty text) are [`Warning`]s carried on the document so
 //! the caller decides how to report them: the library never prints.
+//! [`input`] reads any input (text, JSON Lines, HTML, feeds) into documents.
 
 use std::path::{Path, PathBuf};
 
+pub mod feed;
+pub mod html;
 pub mod input;
 pub mod jsonl;
 pub mod list;
@@ -18,7 +21,8 @@ use crate::error::{Error, Result};
 /// One text to compare.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Document {
-    /// Stable identifier: the path as given, `-` for stdin, or a record id.
+    /// Stable identifier: the path as given, `-` for stdin, a record id, or
+    /// a feed item's link (else its guid, else `FILE#N`).
     pub id: String,
     /// The text, exactly as read (after lossy UTF-8 decoding if needed).
     pub text: String,

@@ -11,15 +11,24 @@ use lineage::source::jsonl::JsonlFields;
 /// How to read input files.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum InputFormatArg {
-    /// By extension (.jsonl/.ndjson, .txt/.md), then by the first bytes.
+    /// By extension (.jsonl/.ndjson, .txt/.md, .html/.htm/.xhtml,
+    /// .rss/.atom), then by the first bytes (an <rss>, <feed> or JSON Feed
+    /// is a feed, so .xml and .json files are feeds only when they are, a doctype or <html> is HTML, a JSON object per line is
+    /// JSON Lines, anything else text); standard input by its first bytes.
     Auto,
     /// Every file is one document.
     Text,
     /// One JSON object per line, one document each.
     Jsonl,
+    /// A web page: its main text (no menus, share buttons or footers) is one
+    /// document, id the path.
+    Html,
+    /// RSS, Atom or JSON Feed: one document per item, id the item's link
+    /// (else its guid, else FILE#N).
+    Feed,
 }
 
-/// `--input-format`, `--id-field`, `--text-field`.
+/// `--input-format` and the JSON Lines field names.
 #[derive(Debug, Clone, Args)]
 pub struct InputArgs {
     /// How to read input files.
@@ -32,6 +41,16 @@ pub struct InputArgs {
     /// JSON Lines field holding the text.
     #[arg(long, value_name = "NAME", default_value = "text")]
     pub text_field: String,
+    /// JSON Lines field holding the title (optional in records).
+    #[arg(long, value_name = "NAME", default_value = "title")]
+    pub title_field: String,
+    /// JSON Lines field holding the link (optional in records).
+    #[arg(long, value_name = "NAME", default_value = "url")]
+    pub url_field: String,
+    /// JSON Lines field holding the publish date (optional in records; kept
+    /// as written).
+    #[arg(long, value_name = "NAME", default_value = "date")]
+    pub date_field: String,
 }
 
 impl InputArgs {
@@ -42,11 +61,15 @@ impl InputArgs {
                 InputFormatArg::Auto => InputFormat::Auto,
                 InputFormatArg::Text => InputFormat::Text,
                 InputFormatArg::Jsonl => InputFormat::Jsonl,
+                InputFormatArg::Html => InputFormat::Html,
+                InputFormatArg::Feed => InputFormat::Feed,
             },
             fields: JsonlFields {
                 id: self.id_field.clone(),
                 text: self.text_field.clone(),
-                ..JsonlFields::default()
+                title: self.title_field.clone(),
+                url: self.url_field.clone(),
+                date: self.date_field.clone(),
             },
         }
     }
@@ -66,6 +89,12 @@ pub fn skipped_message(err: &lineage::Error) -> String {
         E::Read { .. } => "check the file's permissions; it was skipped",
         E::Binary { .. } => {
             "lineage reads text: extract the text first (e.g. pdftotext); it was skipped"
+        }
+        E::Feed { .. } => {
+            "check that it is RSS, Atom or JSON Feed, or read it as one text with --input-format text; it was skipped"
+        }
+        E::EmptyFeedItem { .. } => {
+            "the feed carries no text for it: fetch the page and read it as HTML; the item was skipped"
         }
         E::IsDirectory { .. } => "it was skipped",
         _ => "it was skipped",

@@ -1,0 +1,327 @@
+//! HTML input: one web page in, its main text out.
+//!
+//! A page is one [`Document`] whose id is the path. The main text is found by
+//! [dom_smoothie](https://github.com/niklak/dom_smoothie), a port of Mozilla's
+//! Readability, so navigation, share buttons, comments and footers are left
+//! out; block elements end in a blank line, so paragraphs stay apart (the
+//! alignment stage works on sentences). When Readability finds no article
+//! the whole `<body>` is taken instead, still without scripts and styles.
+//! The title is Readability's (the `<title>` tidied) and the date is
+//! `article:published_time` (or JSON-LD `datePublished`), else the first
+//! `<time datetime>`, in RFC 3339 UTC when it parses as RFC 3339 (as feed
+//! dates are) and as written otherwise.
+//!
+//! [`html_to_text`] is the plain converter used for HTML fragments such as
+//! feed item content, which are already the article and need no boilerplate
+//! removal.
+
+use dom_smoothie::{Config, Readability, TextMode};
+
+use crate::error::Result;
+use crate::source::{Document, Metadata};
+
+/// Elements whose text is never prose.
+const NOT_TEXT: &str = "script, style, noscript, template";
+
+/// What was taken out of a page.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Extracted {
+    /// The main text, paragraphs separated by blank lines.
+    pub text: String,
+    /// The page title, when it has one.
+    pub title: Option<String>,
+    /// The publish date (RFC 3339 UTC when it parses as such).
+    pub date: Option<String>,
+}
+
+/// Reads a page from raw bytes: NUL bytes make it binary (an error), invalid
+/// UTF-8 is decoded lossily with a warning, as for text.
+pub fn read_html(id: impl Into<String>, bytes: Vec<u8>) -> Result<Document> {
+    let mut doc = Document::from_bytes(id, bytes)?;
+    let page = extract(&doc.text);
+    doc.text = page.text;
+    doc.meta = Metadata {
+        title: page.title,
+        url: None,
+        date: page.date,
+    };
+    Ok(doc)
+}
+
+/// The main text, title and date of a page.
+pub fn extract(html: &str) -> Extracted {
+    let config = Config {
+        text_mode: TextMode::Formatted,
+        ..Config::default()
+    };
+    let article = Readability::new(html, None, Some(config)).and_then(|mut r| r.parse());
+    // The page is parsed again only when Readability left something out.
+    let dom = std::cell::OnceCell::new();
+    let dom = || dom.get_or_init(|| dom_query::Document::from(html));
+    let (text, title, date) = match article {
+        Ok(article) if !article.text_content.trim().is_empty() => (
+            tidy(&article.text_content),
+            Some(article.title),
+            article.published_time,
+        ),
+        _ => (body_text(dom()), None, None),
+    };
+    let title = title
+        .filter(|t| !t.trim().is_empty())
+        .or_else(|| non_empty(dom().select("head title").text().trim()));
+    let date = date
+        .or_else(|| page_date(dom()))
+        .map(|d| normalize_date(&d));
+    Extracted { text, title, date }
+}
+
+/// The text of an HTML fragment (or page) with its paragraphs kept as
+/// blank-line separated blocks, without scripts or styles.
+pub fn html_to_text(html: &str) -> String {
+    let dom = dom_query::Document::fragment(html);
+    dom.select(NOT_TEXT).remove();
+    tidy(&dom.root().formatted_text())
+}
+
+/// The whole `<body>` text, the fallback when Readability finds no article.
+fn body_text(dom: &dom_query::Document) -> String {
+    dom.select(NOT_TEXT).remove();
+    let body = dom.select("body");
+    if body.exists() {
+        tidy(&body.formatted_text())
+    } else {
+        tidy(&dom.formatted_text())
+    }
+}
+
+/// The publish date from the page's own markup.
+fn page_date(dom: &dom_query::Document) -> Option<String> {
+    let meta = dom
+        .select(r#"meta[property="article:published_time"]"#)
+        .attr("content");
+    meta.and_then(|d| non_empty(d.trim())).or_else(|| {
+        dom.select("time[datetime]")
+            .attr("datetime")
+            .and_then(|d| non_empty(d.trim()))
+    })
+}
+
+/// A date in RFC 3339 in UTC, so that dates from pages and feeds compare
+/// as strings; a date in another form is kept as written.
+fn normalize_date(date: &str) -> String {
+    match chrono::DateTime::parse_from_rfc3339(date.trim()) {
+        Ok(d) => rfc3339(&d.with_timezone(&chrono::Utc)),
+        Err(_) => date.to_string(),
+    }
+}
+
+/// The one way lineage writes a date: RFC 3339, UTC, `Z`.
+pub(crate) fn rfc3339(date: &chrono::DateTime<chrono::Utc>) -> String {
+    date.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
+}
+
+fn non_empty(s: &str) -> Option<String> {
+    (!s.is_empty()).then(|| s.to_string())
+}
+
+/// Trims each line and keeps at most one blank line between blocks.
+fn tidy(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut blank = false;
+    for line in text.lines().map(str::trim) {
+        if line.is_empty() {
+            blank = !out.is_empty();
+            continue;
+        }
+        if blank {
+            out.push_str("\n\n");
+        } else if !out.is_empty() {
+            out.push('\n');
+        }
+        blank = false;
+        out.push_str(line);
+    }
+    out
+}
+
+/// Whether the first bytes of a file look like an HTML page: a doctype or
+/// an `<html>` root after any XML declaration and comments.
+pub fn looks_like_html(head: &[u8]) -> bool {
+    matches!(first_markup(head), Some(Markup::Doctype(name) | Markup::Element(name)) if name.eq_ignore_ascii_case(b"html"))
+}
+
+/// The first markup of a file after whitespace, a byte order mark, XML
+/// declarations, processing instructions and comments.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Markup<'a> {
+    /// `<!DOCTYPE name ...>`: the name.
+    Doctype(&'a [u8]),
+    /// `<name ...>`: the local name (without a namespace prefix).
+    Element(&'a [u8]),
+}
+
+pub(crate) fn first_markup(head: &[u8]) -> Option<Markup<'_>> {
+    let mut rest = head.strip_prefix(b"\xef\xbb\xbf").unwrap_or(head);
+    loop {
+        rest = rest.trim_ascii_start();
+        if let Some(pi) = rest.strip_prefix(b"<?") {
+            rest = after(pi, b"?>")?;
+        } else if let Some(comment) = rest.strip_prefix(b"<!--") {
+            rest = after(comment, b"-->")?;
+        } else if let Some(decl) = rest.strip_prefix(b"<!") {
+            let keyword = b"doctype";
+            if decl.len() >= keyword.len() && decl[..keyword.len()].eq_ignore_ascii_case(keyword) {
+                return Some(Markup::Doctype(name(
+                    decl[keyword.len()..].trim_ascii_start(),
+                )));
+            }
+            rest = after(decl, b">")?;
+        } else if let Some(tag) = rest.strip_prefix(b"<") {
+            let qualified = name(tag);
+            let local = match memchr::memchr(b':', qualified) {
+                Some(colon) => &qualified[colon + 1..],
+                None => qualified,
+            };
+            return Some(Markup::Element(local));
+        } else {
+            return None;
+        }
+    }
+}
+
+/// What follows the first `end` in `s`.
+fn after<'a>(s: &'a [u8], end: &[u8]) -> Option<&'a [u8]> {
+    memchr::memmem::find(s, end).map(|at| &s[at + end.len()..])
+}
+
+/// The leading name characters of `s`.
+fn name(s: &[u8]) -> &[u8] {
+    let end = s
+        .iter()
+        .position(|b| !(b.is_ascii_alphanumeric() || matches!(b, b':' | b'-' | b'_' | b'.')))
+        .unwrap_or(s.len());
+    &s[..end]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A news page: the article sits between a site menu, share buttons,
+    /// a related-links box and a footer.
+    const PAGE: &str = r##"<!DOCTYPE html>
+<html lang="en">
+<head>
+  <title>Harbour bridge reopens after repairs | The Daily Example</title>
+  <meta property="article:published_time" content="2024-03-05T08:30:00Z">
+  <style>body { font-family: serif; }</style>
+  <script>var tracking = "do not read me";</script>
+</head>
+<body>
+  <header class="site-header">
+    <nav class="menu"><ul>
+      <li><a href="/">Home</a></li><li><a href="/news">News</a></li>
+      <li><a href="/sport">Sport</a></li><li><a href="/weather">Weather</a></li>
+    </ul></nav>
+  </header>
+  <main>
+    <article>
+      <h1>Harbour bridge reopens after repairs</h1>
+      <p>The harbour bridge reopened to traffic on Tuesday morning after eight months of
+      repairs to its steel deck, the city council said, ahead of the schedule agreed with
+      contractors last spring and slightly under the budget set by the transport committee.</p>
+      <p>Engineers replaced more than four hundred corroded plates and repainted the main
+      span, which carries about forty thousand vehicles a day between the old town and the
+      northern suburbs, and they installed sensors that will report strain in real time.</p>
+      <p>Commuters who had faced long detours through the industrial district welcomed the
+      news, although cyclists said the new lane markings were confusing at the southern end
+      and asked the council to review them before the summer season begins.</p>
+      <div class="share-buttons social"><a href="#">Share on Facebook</a> <a href="#">Share on X</a></div>
+    </article>
+    <aside class="related sidebar"><h2>Related</h2><ul><li><a href="/a">Ferry timetable changes</a></li></ul></aside>
+  </main>
+  <footer class="site-footer"><p>Copyright 2024 The Daily Example. All rights reserved.</p>
+  <a href="/privacy">Privacy policy</a></footer>
+</body>
+</html>"##;
+
+    #[test]
+    fn article_text_is_kept_and_boilerplate_dropped() {
+        let doc = read_html("page.html", PAGE.as_bytes().to_vec()).unwrap();
+        assert_eq!(doc.id, "page.html");
+        let text = &doc.text;
+        assert!(
+            text.contains("The harbour bridge reopened to traffic"),
+            "{text}"
+        );
+        assert!(text.contains("northern suburbs"), "{text}");
+        assert!(text.contains("before the summer season begins."), "{text}");
+        for boilerplate in [
+            "Sport",
+            "Weather",
+            "Share on",
+            "Ferry timetable",
+            "Copyright",
+            "Privacy",
+            "tracking",
+            "font-family",
+        ] {
+            assert!(
+                !text.contains(boilerplate),
+                "{boilerplate:?} kept in:\n{text}"
+            );
+        }
+        // Paragraphs stay apart, and a paragraph's own line breaks are gone.
+        assert!(text.contains("transport committee.\n\nEngineers"), "{text}");
+        assert!(!text.contains("steel deck, the city council said, ahead\n"));
+        assert_eq!(
+            doc.meta.title.as_deref(),
+            Some("Harbour bridge reopens after repairs")
+        );
+        assert_eq!(doc.meta.date.as_deref(), Some("2024-03-05T08:30:00Z"));
+    }
+
+    #[test]
+    fn short_page_falls_back_to_body_text() {
+        let page = "<html><head><title>Note</title><script>x()</script></head>\
+            <body><p>One short line.</p><p>Another.</p><time datetime=\"2023-01-02\">2 Jan</time></body></html>";
+        let got = extract(page);
+        assert!(got.text.contains("One short line."), "{}", got.text);
+        assert!(got.text.contains("Another."), "{}", got.text);
+        assert!(!got.text.contains("x()"), "{}", got.text);
+        assert_eq!(got.title.as_deref(), Some("Note"));
+        assert_eq!(got.date.as_deref(), Some("2023-01-02"));
+    }
+
+    #[test]
+    fn dates_are_normalised_when_they_parse() {
+        assert_eq!(
+            normalize_date("2024-03-05T09:30:00+01:00"),
+            "2024-03-05T08:30:00Z"
+        );
+        assert_eq!(normalize_date("5 March 2024"), "5 March 2024");
+    }
+
+    #[test]
+    fn fragment_to_text_keeps_paragraphs() {
+        let text = html_to_text(
+            "<p>First <b>bold</b> paragraph.</p><script>no()</script><p>Second &amp; last.</p>",
+        );
+        assert_eq!(text, "First bold paragraph.\n\nSecond & last.");
+    }
+
+    #[test]
+    fn sniffing_html() {
+        assert!(looks_like_html(b"\xef\xbb\xbf <!DOCTYPE html>\n<html>"));
+        assert!(looks_like_html(b"<!-- generated -->\n<HTML lang=en>"));
+        assert!(looks_like_html(
+            b"<?xml version=\"1.0\"?><html xmlns=\"http://www.w3.org/1999/xhtml\">"
+        ));
+        assert!(!looks_like_html(b"<rss version=\"2.0\">"));
+        assert!(!looks_like_html(b"plain <html> text"));
+        assert_eq!(
+            first_markup(b"<?xml version='1.0'?>\n<!-- c -->\n<rdf:RDF>"),
+            Some(Markup::Element(b"RDF"))
+        );
+    }
+}
