@@ -33,7 +33,7 @@ pub enum IndexAction {
     ///
     /// Exit status: 0 all documents indexed, 2 an error (bad documents are
     /// reported and skipped, the rest are still indexed).
-    Add(AddArgs),
+    Add(Box<AddArgs>),
     /// Describe INDEX: documents, size per document, parameters, dates.
     Stats(StatsArgs),
 }
