@@ -86,6 +86,14 @@ pub enum Error {
         /// What is wrong with it.
         message: String,
     },
+    /// A file expected to hold one document holds none or several.
+    #[error("{path}: holds {count} documents, expected one")]
+    NotOneDocument {
+        /// The file.
+        path: PathBuf,
+        /// How many it holds.
+        count: usize,
+    },
     /// A file could not be written.
     #[error("{path}: cannot write")]
     Write {

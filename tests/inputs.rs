@@ -249,3 +249,36 @@ fn jsonl_metadata_fields_are_read() {
     assert_eq!(keep(&[]), ["late"]);
     assert_eq!(keep(&["--date-field", "published"]), ["early"]);
 }
+
+#[test]
+fn score_reads_a_page_and_refuses_a_feed_of_several_items() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("page.html"), page()).unwrap();
+    std::fs::write(
+        dir.path().join("story.txt"),
+        format!("{PARA1}\n\n{PARA2}\n\n{PARA3}\n"),
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("feed.rss"), rss(false)).unwrap();
+    let out = run(lineage().current_dir(dir.path()).args([
+        "score",
+        "--format",
+        "json",
+        "page.html",
+        "story.txt",
+    ]));
+    assert_eq!(out.code, Some(1), "{}", out.stderr);
+    let r = out.one_json();
+    // The menu, share links and footer are gone: the page is the story.
+    assert_eq!(r["verdict"], "duplicate", "{r}");
+    let out = run(lineage()
+        .current_dir(dir.path())
+        .args(["score", "feed.rss", "story.txt"]));
+    assert_eq!(out.code, Some(2));
+    assert!(
+        out.stderr
+            .contains("feed.rss: holds 2 documents, expected one"),
+        "{}",
+        out.stderr
+    );
+}

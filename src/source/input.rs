@@ -171,6 +171,31 @@ pub fn read_file(file: &InputPath, options: &InputOptions) -> Vec<Item> {
     }
 }
 
+/// Reads a file that must hold exactly one document (a text file, a page,
+/// a feed or JSON Lines file of one item), the way `lineage score` reads
+/// each of its arguments; `-` reads standard input.
+pub fn read_one(path: &Path, options: &InputOptions) -> Result<Document> {
+    let file = InputPath {
+        path: path.to_path_buf(),
+        walked: false,
+    };
+    let mut docs = Vec::new();
+    for item in read_file(&file, options) {
+        match item {
+            Item::Document(doc) => docs.push(doc),
+            Item::Failed(err) => return Err(err),
+            Item::Skipped(_) => {}
+        }
+    }
+    match (docs.pop(), docs.len()) {
+        (Some(doc), 0) => Ok(doc),
+        (_, n) => Err(Error::NotOneDocument {
+            path: path.to_path_buf(),
+            count: n + usize::from(n > 0),
+        }),
+    }
+}
+
 fn to_item(result: Result<Document>) -> Item {
     match result {
         Ok(doc) => Item::Document(doc),

@@ -106,9 +106,17 @@ pub struct CommonArgs {
     /// Leave passages out of text output.
     #[arg(long)]
     pub no_passages: bool,
+    /// How to read the files (each must hold one document).
+    #[command(flatten)]
+    pub input: crate::input_args::InputArgs,
 }
 
 impl CommonArgs {
+    /// Reads one document the way these options say.
+    pub fn read(&self, path: &std::path::Path) -> lineage::Result<lineage::source::Document> {
+        lineage::source::input::read_one(path, &self.input.options())
+    }
+
     /// Validates the options into a library configuration.
     pub fn config(&self) -> anyhow::Result<Config> {
         let config = Config {

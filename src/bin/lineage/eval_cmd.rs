@@ -8,7 +8,7 @@ use anyhow::Context;
 use lineage::eval::{evaluate, AtThreshold, Evaluation, Scored};
 use lineage::pipeline::score_pair;
 use lineage::report::json;
-use lineage::source::{list::read_list, read_document};
+use lineage::source::list::read_list;
 use rayon::prelude::*;
 
 use crate::args::{EvalArgs, Format};
@@ -27,8 +27,8 @@ pub fn eval(args: &EvalArgs) -> anyhow::Result<ExitCode> {
         .map(|entry| {
             let entry = entry?;
             let label = entry.extra.first().cloned().unwrap_or_default();
-            let d = read_document(&entry.derived)?;
-            let s = read_document(&entry.source)?;
+            let d = args.common.read(&entry.derived)?;
+            let s = args.common.read(&entry.source)?;
             let report = score_pair(&d, &s, &config)
                 .with_context(|| format!("{}:{}", args.labelled.display(), entry.line))?;
             Ok(Scored {

@@ -19,7 +19,7 @@ use clap::Parser;
 use lineage::pipeline::{attribute, score_pair, Config};
 use lineage::report::human::Style;
 use lineage::report::{human, json, PairReport};
-use lineage::source::{list::read_list, read_document, Document};
+use lineage::source::{list::read_list, Document};
 use rayon::prelude::*;
 
 use crate::args::{Cli, ColorWhen, Command, CommonArgs, Format, ScoreArgs};
@@ -98,6 +98,9 @@ fn hint(err: &lineage::Error) -> Option<&'static str> {
         E::Malformed { .. } => "each line must be DERIVED<TAB>SOURCE, with # for comments",
         E::ParamsMismatch { .. } => "rebuild both fingerprints with the same parameters",
         E::Corrupt { .. } => "re-create it with lineage sketch",
+        E::NotOneDocument { .. } => {
+            "score compares one document per file: check a feed or JSON Lines file with lineage check, or force --input-format text"
+        }
         E::BadIndex { .. } => {
             "the file was left as it is: restore it from a backup or rebuild it with lineage index add"
         }
@@ -165,9 +168,14 @@ fn render(scored: &Scored, common: &CommonArgs) -> String {
     }
 }
 
-fn score_files(derived: &Path, source: &Path, config: &Config) -> anyhow::Result<Scored> {
-    let d = read_document(derived)?;
-    let s = read_document(source)?;
+fn score_files(
+    derived: &Path,
+    source: &Path,
+    config: &Config,
+    common: &CommonArgs,
+) -> anyhow::Result<Scored> {
+    let d = common.read(derived)?;
+    let s = common.read(source)?;
     let report = score_pair(&d, &s, config)?;
     Ok(Scored {
         report,
@@ -194,7 +202,7 @@ fn score(args: &ScoreArgs) -> anyhow::Result<ExitCode> {
     if args.files.len() > 2 {
         return score_many(&args.files, &config, &args.common, &mut stdout);
     }
-    let scored = score_files(&args.files[0], &args.files[1], &config)?;
+    let scored = score_files(&args.files[0], &args.files[1], &config, &args.common)?;
     let report = &scored.report;
     for w in &report.warnings {
         warn(w);
@@ -215,10 +223,10 @@ fn score_many(
     common: &CommonArgs,
     out: &mut impl Write,
 ) -> anyhow::Result<ExitCode> {
-    let derived = read_document(&files[0])?;
+    let derived = common.read(&files[0])?;
     let sources = files[1..]
         .iter()
-        .map(|f| read_document(f))
+        .map(|f| common.read(f))
         .collect::<Result<Vec<_>, _>>()?;
     let a = attribute(&derived, &sources, config)?;
     for p in &a.pairs {
@@ -260,7 +268,7 @@ fn score_pair_list(
         .into_par_iter()
         .map(|entry| {
             let entry = entry?;
-            score_files(&entry.derived, &entry.source, config)
+            score_files(&entry.derived, &entry.source, config, common)
                 .with_context(|| format!("{}:{}", pairs.display(), entry.line))
         })
         .collect();
