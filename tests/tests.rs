@@ -3,6 +3,7 @@
 
 mod archive;
 mod check;
+mod check_formats;
 mod cli;
 mod dedup;
 mod errors;

@@ -2,10 +2,17 @@
 //!
 //! [`PairReport`] is the result of scoring one pair; [`human`] renders it as
 //! text for a person and [`json`] as one JSON object per line for programs.
-//! Renderers write into a `String`; the binary decides where it goes.
+//! The results of `lineage check` also render for CI: [`sarif`] (code
+//! scanning), [`junit`] (test reports) and [`github`] (Actions
+//! annotations), with what they share in [`ci`]. Renderers write into a
+//! `String`; the binary decides where it goes.
 
+pub mod ci;
+pub mod github;
 pub mod human;
 pub mod json;
+pub mod junit;
+pub mod sarif;
 
 use serde::Serialize;
 

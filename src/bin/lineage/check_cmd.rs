@@ -9,7 +9,7 @@ use clap::{Args, ValueEnum};
 use lineage::check::{check_documents, CheckOptions, DocCheck, Finding};
 use lineage::index::{Index, RetrievalOptions};
 use lineage::pipeline::Config;
-use lineage::report::human;
+use lineage::report::{self, human};
 use lineage::source::input::Inputs;
 use serde::{Deserialize, Serialize};
 
@@ -24,6 +24,12 @@ pub enum CheckFormat {
     Text,
     /// One JSON object per finding, then a summary object.
     Json,
+    /// SARIF 2.1.0, for code scanning (one result per finding).
+    Sarif,
+    /// JUnit XML, for CI test reports (one test case per document).
+    Junit,
+    /// GitHub Actions annotations (one `::error` per failing finding).
+    Github,
 }
 
 /// `lineage check`.
@@ -243,6 +249,9 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<ExitCode> {
     let rendered = match args.format {
         CheckFormat::Text => render_text(&outcome, args),
         CheckFormat::Json => render_json(&outcome)?,
+        CheckFormat::Sarif => render_ci(&outcome, report::sarif::render),
+        CheckFormat::Junit => render_ci(&outcome, report::junit::render),
+        CheckFormat::Github => render_ci(&outcome, report::github::render),
     };
     let mut stdout = std::io::stdout().lock();
     stdout.write_all(rendered.as_bytes())?;
@@ -270,6 +279,21 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<ExitCode> {
         ExitCode::Clean
     };
     Ok(if failed > 0 { ExitCode::Error } else { code })
+}
+
+/// A CI renderer of the library (`report::sarif::render` and the like).
+type CiRenderer = fn(&[DocCheck], report::ci::IsAccepted<'_>, &report::ci::RunInfo<'_>) -> String;
+
+fn render_ci(outcome: &Outcome<'_>, render: CiRenderer) -> String {
+    let index = outcome.index.display().to_string();
+    let run = report::ci::RunInfo {
+        tool_version: env!("CARGO_PKG_VERSION"),
+        information_uri: Some(env!("CARGO_PKG_REPOSITORY")).filter(|u| !u.is_empty()),
+        index: &index,
+        archived: outcome.archived,
+        threshold: outcome.threshold,
+    };
+    render(outcome.checks, &|f| outcome.is_accepted(f), &run)
 }
 
 fn render_text(outcome: &Outcome<'_>, args: &CheckArgs) -> String {
