@@ -263,11 +263,7 @@ const SYNC_EVERY: usize = 4 << 20;
 impl FingerprintWriter {
     /// Starts a file at `path`.
     pub fn create(path: &Path, header: FingerprintHeader) -> Result<FingerprintWriter> {
-        let name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "fingerprints".into());
-        let temp = path.with_file_name(format!(".{name}.{}.tmp", std::process::id()));
+        let temp = temp_path(path);
         let write_err = |source| Error::Write {
             path: path.to_path_buf(),
             source,
@@ -323,23 +319,40 @@ impl FingerprintWriter {
         let file = out
             .into_inner()
             .map_err(|e| self.write_err(e.into_error()))?;
-        file.sync_all().map_err(|e| self.write_err(e))?;
-        drop(file);
-        std::fs::rename(&self.temp, &self.path).map_err(|e| self.write_err(e))?;
-        // Make the rename itself durable; not every platform can open a
-        // directory, and the data is already safe, so a failure is ignored.
-        if let Some(dir) = self.path.parent() {
-            let dir = if dir.as_os_str().is_empty() {
-                Path::new(".")
-            } else {
-                dir
-            };
-            if let Ok(d) = File::open(dir) {
-                let _ = d.sync_all();
-            }
-        }
+        commit_temp(file, &self.temp, &self.path).map_err(|e| self.write_err(e))?;
         Ok(records)
     }
+}
+
+/// The temporary file a writer fills before renaming it to `path`:
+/// `.NAME.PID.tmp` beside it, so the rename stays on one file system.
+pub(crate) fn temp_path(path: &Path) -> PathBuf {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "fingerprints".into());
+    path.with_file_name(format!(".{name}.{}.tmp", std::process::id()))
+}
+
+/// Syncs a finished temporary file to disk and renames it to `path`, so a
+/// reader sees the old file or the whole new one, never half a file.
+pub(crate) fn commit_temp(file: File, temp: &Path, path: &Path) -> std::io::Result<()> {
+    file.sync_all()?;
+    drop(file);
+    std::fs::rename(temp, path)?;
+    // Make the rename itself durable; not every platform can open a
+    // directory, and the data is already safe, so a failure is ignored.
+    if let Some(dir) = path.parent() {
+        let dir = if dir.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            dir
+        };
+        if let Ok(d) = File::open(dir) {
+            let _ = d.sync_all();
+        }
+    }
+    Ok(())
 }
 
 /// Waits for a background sync and returns its outcome.

@@ -41,6 +41,7 @@ pub mod eval;
 pub mod fingerprints;
 pub mod lsh;
 pub mod normalize;
+pub mod parquet_io;
 pub mod pipeline;
 pub mod report;
 pub mod score;
