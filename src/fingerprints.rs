@@ -356,7 +356,9 @@ pub(crate) fn commit_temp(file: File, temp: &Path, path: &Path) -> std::io::Resu
 }
 
 /// Waits for a background sync and returns its outcome.
-fn join_sync(handle: Option<std::thread::JoinHandle<std::io::Result<()>>>) -> std::io::Result<()> {
+pub(crate) fn join_sync(
+    handle: Option<std::thread::JoinHandle<std::io::Result<()>>>,
+) -> std::io::Result<()> {
     match handle.map(std::thread::JoinHandle::join) {
         None | Some(Ok(Ok(()))) => Ok(()),
         Some(Ok(Err(e))) => Err(e),

@@ -59,7 +59,7 @@ use parquet::schema::parser::parse_message_type;
 
 use crate::dedup::{lsh_params_for, min_equal_slots, ClusterAssignment};
 use crate::error::{Error, Result};
-use crate::fingerprints::{commit_temp, temp_path, DocFingerprint};
+use crate::fingerprints::{commit_temp, join_sync, temp_path, DocFingerprint};
 use crate::lsh::{band_key, LshParams, LshWeights};
 use crate::sketch::{Scheme, SketchParams};
 
@@ -162,11 +162,7 @@ impl Banding {
     /// The banding `lineage dedup` uses at `threshold` with `weights`
     /// ([`lsh_params_for`]).
     pub fn for_threshold(threshold: f64, num_perm: usize, weights: LshWeights) -> Result<Banding> {
-        if !(threshold > 0.0 && threshold <= 1.0) {
-            return Err(Error::InvalidParam(format!(
-                "threshold must be in (0, 1], got {threshold}"
-            )));
-        }
+        check_threshold(threshold)?;
         let lsh = lsh_params_for(threshold, num_perm, weights)?;
         lsh.validate(num_perm)?;
         Ok(Banding {
@@ -238,6 +234,15 @@ impl ParquetSketchHeader {
     }
 }
 
+fn check_threshold(threshold: f64) -> Result<()> {
+    if !(threshold > 0.0 && threshold <= 1.0) {
+        return Err(Error::InvalidParam(format!(
+            "threshold must be in (0, 1], got {threshold}"
+        )));
+    }
+    Ok(())
+}
+
 fn scheme_name(scheme: Scheme) -> &'static str {
     match scheme {
         Scheme::OnePermutationDensified => "one_permutation_densified",
@@ -287,6 +292,8 @@ struct RowGroup {
     signature: ListColumn<i32>,
     band_keys: ListColumn<i64>,
     shingle_set: ListColumn<i64>,
+    /// Whether each document had no shingles (and so gets no band keys).
+    empty: Vec<bool>,
 }
 
 impl RowGroup {
@@ -304,6 +311,26 @@ impl RowGroup {
         self.signature.clear();
         self.band_keys.clear();
         self.shingle_set.clear();
+        self.empty.clear();
+    }
+
+    /// Fills `band_keys` from the signatures (they are computed when the
+    /// group is written, so that the banding can be chosen meanwhile).
+    fn key_bands(&mut self, lsh: LshParams, num_perm: usize) {
+        self.band_keys.clear();
+        let mut slots = vec![0u32; num_perm];
+        let signatures = self.signature.values.chunks_exact(num_perm.max(1));
+        for (signature, &empty) in signatures.zip(&self.empty) {
+            for (slot, &bits) in slots.iter_mut().zip(signature) {
+                *slot = bits as u32;
+            }
+            let slots = &slots;
+            self.band_keys.push(
+                (0..lsh.bands)
+                    .filter(|_| !empty)
+                    .map(|band| band_key(slots, lsh, band) as i64),
+            );
+        }
     }
 }
 
@@ -311,18 +338,27 @@ impl RowGroup {
 /// without [`finish`](Self::finish), it removes the temporary file.
 pub struct ParquetSketchWriter {
     writer: Option<SerializedFileWriter<BufWriter<File>>>,
-    header: ParquetSketchHeader,
+    params: SketchParams,
+    shingle_sets: bool,
+    /// The banding, once known.
+    banding: Option<Banding>,
+    /// The thread choosing it, while it runs.
+    choosing: Option<std::thread::JoinHandle<Result<Banding>>>,
     group: RowGroup,
     rows: u64,
     path: PathBuf,
     temp: PathBuf,
+    /// The background sync of the row groups written so far, if one runs:
+    /// as in the native writer, it leaves the final fsync little to do.
+    syncing: Option<std::thread::JoinHandle<std::io::Result<()>>>,
 }
 
 impl std::fmt::Debug for ParquetSketchWriter {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ParquetSketchWriter")
             .field("path", &self.path)
-            .field("header", &self.header)
+            .field("params", &self.params)
+            .field("banding", &self.banding)
             .field("rows", &self.rows)
             .finish_non_exhaustive()
     }
@@ -340,6 +376,49 @@ impl ParquetSketchWriter {
     /// Starts a file at `path`.
     pub fn create(path: &Path, header: ParquetSketchHeader) -> Result<ParquetSketchWriter> {
         header.banding.lsh.validate(header.params.num_perm)?;
+        let mut writer = Self::open(path, header.params, header.shingle_sets)?;
+        writer.banding = Some(header.banding);
+        Ok(writer)
+    }
+
+    /// Starts a file at `path` whose band keys are for the banding
+    /// `lineage dedup` picks at `threshold` with `weights`
+    /// ([`Banding::for_threshold`]). Choosing it takes a few milliseconds
+    /// of numerical integration, which runs on its own thread while the
+    /// first row group is gathered.
+    pub fn create_for_threshold(
+        path: &Path,
+        params: SketchParams,
+        threshold: f64,
+        weights: LshWeights,
+        shingle_sets: bool,
+    ) -> Result<ParquetSketchWriter> {
+        params.validate()?;
+        // Fail here, not on the thread, on a threshold out of range.
+        check_threshold(threshold)?;
+        let mut writer = Self::open(path, params, shingle_sets)?;
+        let num_perm = params.num_perm;
+        writer.choosing = Some(std::thread::spawn(move || {
+            Banding::for_threshold(threshold, num_perm, weights)
+        }));
+        Ok(writer)
+    }
+
+    fn open(path: &Path, params: SketchParams, shingle_sets: bool) -> Result<ParquetSketchWriter> {
+        let header = ParquetSketchHeader {
+            params,
+            // Only the schema is taken from this header; the metadata is
+            // written at the end, with the banding chosen.
+            banding: Banding {
+                threshold: 1.0,
+                weights: LshWeights::default(),
+                lsh: LshParams {
+                    bands: 1,
+                    rows_per_band: 1,
+                },
+            },
+            shingle_sets,
+        };
         let write_err = |source| Error::Write {
             path: path.to_path_buf(),
             source,
@@ -353,7 +432,6 @@ impl ParquetSketchWriter {
             // Min/max of random hashes prune nothing; only ids get them.
             .set_statistics_enabled(EnabledStatistics::None)
             .set_column_statistics_enabled("id".into(), EnabledStatistics::Chunk)
-            .set_key_value_metadata(Some(header.metadata()))
             .set_created_by(format!("lineage {}", env!("CARGO_PKG_VERSION")))
             .build();
         let temp = temp_path(path);
@@ -369,11 +447,15 @@ impl ParquetSketchWriter {
         })?;
         Ok(ParquetSketchWriter {
             writer: Some(writer),
-            header,
+            params,
+            shingle_sets,
+            banding: None,
+            choosing: None,
             group: RowGroup::default(),
             rows: 0,
             path: path.to_path_buf(),
             temp,
+            syncing: None,
         })
     }
 
@@ -386,9 +468,7 @@ impl ParquetSketchWriter {
 
     /// Appends one document; a full row group is written out.
     pub fn write(&mut self, doc: &DocFingerprint) -> Result<()> {
-        let params = self.header.params;
-        if doc.slots.len() != params.num_perm
-            || doc.shingle_set.is_some() != self.header.shingle_sets
+        if doc.slots.len() != self.params.num_perm || doc.shingle_set.is_some() != self.shingle_sets
         {
             return Err(self.write_err(std::io::Error::new(
                 std::io::ErrorKind::InvalidInput,
@@ -413,13 +493,7 @@ impl ParquetSketchWriter {
         // The u32 slots keep their bits; the UINT_32 annotation tells
         // readers to see them unsigned.
         g.signature.push(doc.slots.iter().map(|&s| s as i32));
-        let lsh = self.header.banding.lsh;
-        let empty = doc.is_empty();
-        g.band_keys.push(
-            (0..lsh.bands)
-                .filter(|_| !empty)
-                .map(|band| band_key(&doc.slots, lsh, band) as i64),
-        );
+        g.empty.push(doc.is_empty());
         if let Some(set) = &doc.shingle_set {
             g.shingle_set.push(set.iter().map(|&h| h as i64));
         }
@@ -429,16 +503,42 @@ impl ParquetSketchWriter {
         Ok(())
     }
 
+    /// The banding, waiting for the thread choosing it if need be.
+    fn banding(&mut self) -> Result<Banding> {
+        if let Some(b) = self.banding {
+            return Ok(b);
+        }
+        let chosen = match self.choosing.take().map(std::thread::JoinHandle::join) {
+            Some(Ok(result)) => result?,
+            Some(Err(_)) => {
+                return Err(Error::InvalidParam("choosing the LSH bands failed".into()))
+            }
+            None => return Err(Error::InvalidParam("no LSH banding was given".into())),
+        };
+        self.banding = Some(chosen);
+        Ok(chosen)
+    }
+
     fn flush_group(&mut self) -> Result<()> {
-        if self.group.len() == 0 {
+        if self.group.len() == 0 || self.writer.is_none() {
             return Ok(());
         }
+        let lsh = self.banding()?.lsh;
+        self.group.key_bands(lsh, self.params.num_perm);
         let Some(writer) = self.writer.as_mut() else {
             return Ok(());
         };
         let rows = self.group.len() as u64;
-        write_group(writer, &self.group, self.header.shingle_sets)
-            .map_err(|e| self.write_err(parquet_err(e)))?;
+        let syncing = &mut self.syncing;
+        let result = write_group(writer, &self.group, self.shingle_sets)
+            .map_err(parquet_err)
+            .and_then(|()| writer.flush())
+            .and_then(|()| {
+                let file = writer.inner().get_ref().try_clone()?;
+                let previous = syncing.replace(std::thread::spawn(move || file.sync_data()));
+                join_sync(previous)
+            });
+        result.map_err(|e| self.write_err(e))?;
         self.rows += rows;
         self.group.clear();
         Ok(())
@@ -448,12 +548,19 @@ impl ParquetSketchWriter {
     /// it into place; returns the number of rows.
     pub fn finish(mut self) -> Result<u64> {
         self.flush_group()?;
-        let Some(writer) = self.writer.take() else {
+        let header = ParquetSketchHeader {
+            params: self.params,
+            banding: self.banding()?,
+            shingle_sets: self.shingle_sets,
+        };
+        let Some(mut writer) = self.writer.take() else {
             return Ok(0);
         };
-        let result = writer
-            .into_inner()
-            .map_err(parquet_err)
+        for kv in header.metadata() {
+            writer.append_key_value_metadata(kv);
+        }
+        let result = join_sync(self.syncing.take())
+            .and_then(|()| writer.into_inner().map_err(parquet_err))
             .and_then(|out| out.into_inner().map_err(|e| e.into_error()))
             .and_then(|file| commit_temp(file, &self.temp, &self.path));
         if let Err(e) = result {
@@ -874,6 +981,37 @@ mod tests {
         for key in MetadataKey::ALL {
             assert!(kv.iter().any(|k| k.key == key.name()), "{}", key.name());
         }
+    }
+
+    #[test]
+    fn choosing_the_banding_meanwhile_writes_the_same_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let header = header(false);
+        let known = dir.path().join("known.parquet");
+        let chosen = dir.path().join("chosen.parquet");
+        let mut a = ParquetSketchWriter::create(&known, header).unwrap();
+        let b = &header.banding;
+        let mut c = ParquetSketchWriter::create_for_threshold(
+            &chosen,
+            header.params,
+            b.threshold,
+            b.weights,
+            false,
+        )
+        .unwrap();
+        for n in 0..20 {
+            a.write(&doc(n, n == 4)).unwrap();
+            c.write(&doc(n, n == 4)).unwrap();
+        }
+        a.finish().unwrap();
+        c.finish().unwrap();
+        assert_eq!(
+            std::fs::read(&known).unwrap(),
+            std::fs::read(&chosen).unwrap()
+        );
+        let params = header.params;
+        let bad = ParquetSketchWriter::create_for_threshold(&chosen, params, 1.5, b.weights, false);
+        assert!(bad.is_err());
     }
 
     #[test]

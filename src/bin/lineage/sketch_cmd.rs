@@ -11,9 +11,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use lineage::corpus::{fingerprint_corpus, CorpusOptions};
 use lineage::fingerprints::{DocFingerprint, FingerprintHeader, FingerprintWriter};
 use lineage::lsh::LshWeights;
-use lineage::parquet_io::{
-    has_parquet_extension, Banding, ParquetSketchHeader, ParquetSketchWriter,
-};
+use lineage::parquet_io::{has_parquet_extension, ParquetSketchWriter};
 use lineage::sketch::SketchParams;
 use lineage::source::input::Inputs;
 
@@ -161,27 +159,21 @@ pub fn run(args: &SketchArgs) -> anyhow::Result<ExitCode> {
             args.recall_weight
         );
     }
-    let banding = Banding::for_threshold(
-        args.threshold,
-        params.num_perm,
-        LshWeights {
-            false_positive: 1.0 - args.recall_weight,
-            false_negative: args.recall_weight,
-        },
-    )?;
     let created = match format {
         SketchFormat::Native => FingerprintWriter::create(
             &args.output,
             FingerprintHeader::new(params, args.shingle_sets),
         )
         .map(Sink::Native),
-        SketchFormat::Parquet => ParquetSketchWriter::create(
+        SketchFormat::Parquet => ParquetSketchWriter::create_for_threshold(
             &args.output,
-            ParquetSketchHeader {
-                params,
-                banding,
-                shingle_sets: args.shingle_sets,
+            params,
+            args.threshold,
+            LshWeights {
+                false_positive: 1.0 - args.recall_weight,
+                false_negative: args.recall_weight,
             },
+            args.shingle_sets,
         )
         .map(Sink::Parquet),
     };
