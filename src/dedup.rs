@@ -23,9 +23,16 @@
 //!    cluster (so a chain `a ~ b ~ c` is one cluster even when `a` and `c`
 //!    are not similar themselves; the pairs show which links exist).
 //!
+//! [`apply_clusters`] takes the clusters from elsewhere instead (a Spark
+//! job's `id, cluster` file) and rebuilds the same [`DedupResult`]: the
+//! representatives by the same rule, and each cluster's verified pairs
+//! found by banding and verifying inside the cluster only.
+//!
 //! Documents without shingles (empty texts) never pair. Everything is
 //! ordered by document index, so the result is the same for any number of
 //! threads.
+
+use std::collections::HashMap;
 
 use rayon::prelude::*;
 use serde::Serialize;
@@ -228,6 +235,24 @@ impl UnionFind {
 
 pub use crate::score::intersection_size;
 
+/// The bands and rows [`dedup`] uses for `threshold` when none are given:
+/// [`optimal_params`], with a threshold of 1 (no S-curve to fit) taken as
+/// 0.99. `lineage sketch` records the same choice in Parquet sketches.
+pub fn lsh_params_for(threshold: f64, num_perm: usize, weights: LshWeights) -> Result<LshParams> {
+    optimal_params(threshold.min(0.99), num_perm, weights)
+}
+
+/// The fewest equal slots out of `num_perm` for which a pair passes
+/// signature verification at `threshold`: the smallest `e` with
+/// `e as f64 / num_perm as f64 >= threshold`, the very comparison
+/// [`dedup`] makes, so a job elsewhere can compare integers and agree
+/// exactly. `num_perm + 1` when no count passes.
+pub fn min_equal_slots(threshold: f64, num_perm: usize) -> usize {
+    (0..=num_perm)
+        .find(|&e| e as f64 / num_perm.max(1) as f64 >= threshold)
+        .unwrap_or(num_perm + 1)
+}
+
 fn verify(
     docs: &[DocFingerprint],
     pair: CandidatePair,
@@ -283,13 +308,8 @@ fn representative(docs: &[DocFingerprint], members: &[u32]) -> u32 {
     best
 }
 
-/// Finds the duplicate clusters of `docs` (see the module docs). All
-/// signatures must have the same number of slots.
-pub fn dedup(docs: &[DocFingerprint], options: &DedupOptions) -> Result<DedupResult> {
-    options.validate()?;
-    if docs.len() > u32::MAX as usize {
-        return Err(Error::InvalidParam("more than 2^32 documents".into()));
-    }
+/// The slot count every signature shares.
+fn common_num_perm(docs: &[DocFingerprint]) -> Result<usize> {
     let num_perm = docs.first().map_or(0, |d| d.slots.len());
     if docs.iter().any(|d| d.slots.len() != num_perm) {
         return Err(Error::ParamsMismatch {
@@ -297,12 +317,142 @@ pub fn dedup(docs: &[DocFingerprint], options: &DedupOptions) -> Result<DedupRes
             right: "another num_perm".into(),
         });
     }
+    Ok(num_perm)
+}
+
+/// Whether every document has its shingle set, and so how pairs are
+/// verified.
+fn verification_of(docs: &[DocFingerprint]) -> (bool, Verification) {
     let have_sets = docs.iter().all(|d| d.shingle_set.is_some());
     let verification = if have_sets {
         Verification::Exact
     } else {
         Verification::Estimate
     };
+    (have_sets, verification)
+}
+
+/// One row of a cluster file: a document and the label of its cluster.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClusterAssignment {
+    /// Document id.
+    pub id: String,
+    /// Cluster label (members share it; its value does not matter).
+    pub cluster: String,
+}
+
+/// The [`DedupResult`] of clusters computed elsewhere: documents with the
+/// same label in `assignments` form a cluster, documents without a label
+/// stand alone. Representatives follow [`dedup`]'s rule; each cluster's
+/// pairs are the candidates of LSH banding inside it that pass
+/// verification, so when `assignments` hold [`dedup`]'s clusters the result
+/// is [`dedup`]'s, except `candidates`, which counts only the candidates
+/// inside clusters. Document ids must be unique; an unknown id, or one
+/// given two labels, is an error.
+pub fn apply_clusters(
+    docs: &[DocFingerprint],
+    assignments: &[ClusterAssignment],
+    options: &DedupOptions,
+) -> Result<DedupResult> {
+    options.validate()?;
+    if options.containment.is_some() || options.exact_join {
+        return Err(Error::InvalidParam(
+            "the cluster file fixes the clusters: containment and the exact join do not apply"
+                .into(),
+        ));
+    }
+    if docs.len() > u32::MAX as usize {
+        return Err(Error::InvalidParam("more than 2^32 documents".into()));
+    }
+    let num_perm = common_num_perm(docs)?;
+    let (_, verification) = verification_of(docs);
+    let mut index: HashMap<&str, u32> = HashMap::with_capacity(docs.len());
+    for (i, d) in docs.iter().enumerate() {
+        if index.insert(d.id.as_str(), i as u32).is_some() {
+            return Err(Error::InvalidParam(format!(
+                "document id {} occurs twice; a cluster file names documents by id, so ids must be unique",
+                d.id
+            )));
+        }
+    }
+    let mut label_of: Vec<Option<&str>> = vec![None; docs.len()];
+    let mut first_with: HashMap<&str, u32> = HashMap::new();
+    let mut uf = UnionFind::new(docs.len());
+    for a in assignments {
+        let Some(&i) = index.get(a.id.as_str()) else {
+            return Err(Error::InvalidParam(format!(
+                "the cluster file names {}, which is not among the documents (pass the sketch the clusters were computed from)",
+                a.id
+            )));
+        };
+        match label_of[i as usize] {
+            Some(l) if l != a.cluster => {
+                return Err(Error::InvalidParam(format!(
+                    "the cluster file puts {} in two clusters ({l} and {})",
+                    a.id, a.cluster
+                )))
+            }
+            _ => label_of[i as usize] = Some(a.cluster.as_str()),
+        }
+        let first = *first_with.entry(a.cluster.as_str()).or_insert(i);
+        uf.union(first, i);
+    }
+    let params = match options.lsh {
+        Some(p) => p,
+        None => lsh_params_for(options.threshold, num_perm, options.lsh_weights)?,
+    };
+    params.validate(num_perm)?;
+    let mut candidates = 0;
+    let mut verified_pairs = 0;
+    let mut clusters = Vec::new();
+    for members in uf.groups() {
+        let sigs: Vec<Option<&[u32]>> = members
+            .iter()
+            .map(|&m| {
+                let d = &docs[m as usize];
+                (!d.is_empty()).then_some(d.slots.as_slice())
+            })
+            .collect();
+        let local = lsh_candidates(&sigs, params, false);
+        candidates += local.len();
+        // `members` ascend, so the pairs stay sorted as in `dedup`.
+        let pairs: Vec<DuplicatePair> = local
+            .iter()
+            .filter_map(|p| {
+                let pair = CandidatePair {
+                    left: members[p.left as usize],
+                    right: members[p.right as usize],
+                };
+                verify(docs, pair, options, verification)
+            })
+            .collect();
+        verified_pairs += pairs.len();
+        clusters.push(Cluster {
+            representative: representative(docs, &members),
+            members,
+            pairs,
+        });
+    }
+    Ok(DedupResult {
+        clusters,
+        documents: docs.len(),
+        empty_documents: docs.iter().filter(|d| d.is_empty()).count(),
+        candidates,
+        verified_pairs,
+        lsh: Some(params),
+        verification,
+    })
+}
+
+/// Finds the duplicate clusters of `docs` (see the module docs). All
+/// signatures must have the same number of slots.
+pub fn dedup(docs: &[DocFingerprint], options: &DedupOptions) -> Result<DedupResult> {
+    options.validate()?;
+    if docs.len() > u32::MAX as usize {
+        return Err(Error::InvalidParam("more than 2^32 documents".into()));
+    }
+    let num_perm = common_num_perm(docs)?;
+    let (have_sets, verification) = verification_of(docs);
     if !have_sets && (options.containment.is_some() || options.exact_join) {
         return Err(Error::InvalidParam(
             "containment and the exact join need shingle sets: pass the documents, or a fingerprint file made with `lineage sketch --shingle-sets`".into(),
@@ -320,8 +470,7 @@ pub fn dedup(docs: &[DocFingerprint], options: &DedupOptions) -> Result<DedupRes
     } else {
         let params = match options.lsh {
             Some(p) => p,
-            // A threshold of 1 has no S-curve to fit: use the 0.99 choice.
-            None => optimal_params(options.threshold.min(0.99), num_perm, options.lsh_weights)?,
+            None => lsh_params_for(options.threshold, num_perm, options.lsh_weights)?,
         };
         params.validate(num_perm)?;
         lsh = Some(params);
@@ -516,6 +665,53 @@ mod tests {
             ..DedupOptions::default()
         };
         assert!(dedup(&docs, &with_containment).is_err());
+    }
+
+    #[test]
+    fn applied_clusters_rebuild_the_result() {
+        let docs = fingerprints(&corpus(), false);
+        let options = DedupOptions::default();
+        let found = dedup(&docs, &options).unwrap();
+        let mut assignments = Vec::new();
+        for c in &found.clusters {
+            for &m in &c.members {
+                assignments.push(ClusterAssignment {
+                    id: docs[m as usize].id.clone(),
+                    cluster: docs[c.members[0] as usize].id.clone(),
+                });
+            }
+        }
+        let applied = apply_clusters(&docs, &assignments, &options).unwrap();
+        assert_eq!(applied.clusters, found.clusters);
+        assert_eq!(applied.kept(), found.kept());
+        let unknown = [ClusterAssignment {
+            id: "nope".into(),
+            cluster: "x".into(),
+        }];
+        assert!(apply_clusters(&docs, &unknown, &options).is_err());
+        let twice = [
+            ClusterAssignment {
+                id: "base".into(),
+                cluster: "x".into(),
+            },
+            ClusterAssignment {
+                id: "base".into(),
+                cluster: "y".into(),
+            },
+        ];
+        assert!(apply_clusters(&docs, &twice, &options).is_err());
+    }
+
+    #[test]
+    fn min_equal_slots_matches_the_float_comparison() {
+        for k in [1, 7, 64, 128, 256] {
+            for t in [0.1, 0.5, 0.7, 0.8, 0.85, 0.9, 0.95, 1.0] {
+                let e = min_equal_slots(t, k);
+                assert!(e as f64 / k as f64 >= t || e == k + 1);
+                assert!(e == 0 || ((e - 1) as f64 / k as f64) < t);
+            }
+        }
+        assert_eq!(min_equal_slots(0.8, 128), 103);
     }
 
     #[test]

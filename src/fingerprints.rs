@@ -263,7 +263,7 @@ const SYNC_EVERY: usize = 4 << 20;
 impl FingerprintWriter {
     /// Starts a file at `path`.
     pub fn create(path: &Path, header: FingerprintHeader) -> Result<FingerprintWriter> {
-        let temp = crate::atomic::temp_path(path);
+        let temp = temp_path(path);
         let write_err = |source| Error::Write {
             path: path.to_path_buf(),
             source,
@@ -319,15 +319,29 @@ impl FingerprintWriter {
         let file = out
             .into_inner()
             .map_err(|e| self.write_err(e.into_error()))?;
-        file.sync_all().map_err(|e| self.write_err(e))?;
-        drop(file);
-        crate::atomic::persist(&self.temp, &self.path).map_err(|e| self.write_err(e))?;
+        commit_temp(file, &self.temp, &self.path).map_err(|e| self.write_err(e))?;
         Ok(records)
     }
 }
 
+/// The temporary file a writer fills before renaming it to `path`:
+/// `.NAME.PID.tmp` beside it, so the rename stays on one file system.
+pub(crate) fn temp_path(path: &Path) -> PathBuf {
+    crate::atomic::temp_path(path)
+}
+
+/// Syncs a finished temporary file to disk and renames it to `path`, so a
+/// reader sees the old file or the whole new one, never half a file.
+pub(crate) fn commit_temp(file: File, temp: &Path, path: &Path) -> std::io::Result<()> {
+    file.sync_all()?;
+    drop(file);
+    crate::atomic::persist(temp, path)
+}
+
 /// Waits for a background sync and returns its outcome.
-fn join_sync(handle: Option<std::thread::JoinHandle<std::io::Result<()>>>) -> std::io::Result<()> {
+pub(crate) fn join_sync(
+    handle: Option<std::thread::JoinHandle<std::io::Result<()>>>,
+) -> std::io::Result<()> {
     match handle.map(std::thread::JoinHandle::join) {
         None | Some(Ok(Ok(()))) => Ok(()),
         Some(Ok(Err(e))) => Err(e),

@@ -44,6 +44,7 @@ pub mod fingerprints;
 pub mod index;
 pub mod lsh;
 pub mod normalize;
+pub mod parquet_io;
 pub mod pipeline;
 pub mod report;
 pub mod score;

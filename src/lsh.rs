@@ -17,6 +17,7 @@
 //! search order, so the choices agree with datasketch's (the tests pin
 //! values computed with datasketch 2.0.0).
 
+use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::error::{Error, Result};
@@ -109,6 +110,17 @@ pub fn optimal_params(threshold: f64, num_perm: usize, weights: LshWeights) -> R
     if num_perm == 0 {
         return Err(Error::InvalidParam("num_perm must be at least 1".into()));
     }
+    // The errors of every (b, r), computed by rows so that each grid
+    // point's s^r is computed once for all b (and the rows in parallel),
+    // then scanned in datasketch's order: b outer, r inner, first minimum.
+    // The arithmetic is the same as `false_positive_probability` and
+    // `false_negative_probability`, so the errors are bit for bit theirs
+    // (`fast_search_matches_the_plain_loop` checks it).
+    let grids = SimpsonGrids::new(threshold);
+    let by_rows: Vec<Vec<f64>> = (1..=num_perm)
+        .into_par_iter()
+        .map(|rows_per_band| errors_for_rows(&grids, num_perm, rows_per_band, weights))
+        .collect();
     let mut best = LshParams {
         bands: 1,
         rows_per_band: 1,
@@ -116,19 +128,136 @@ pub fn optimal_params(threshold: f64, num_perm: usize, weights: LshWeights) -> R
     let mut min_error = f64::INFINITY;
     for bands in 1..=num_perm {
         for rows_per_band in 1..=num_perm / bands {
-            let params = LshParams {
-                bands,
-                rows_per_band,
-            };
-            let error = weights.false_positive * false_positive_probability(threshold, params)
-                + weights.false_negative * false_negative_probability(threshold, params);
+            let error = by_rows[rows_per_band - 1][bands - 1];
             if error < min_error {
                 min_error = error;
-                best = params;
+                best = LshParams {
+                    bands,
+                    rows_per_band,
+                };
             }
         }
     }
     Ok(best)
+}
+
+/// The Simpson grids of `[0, t]` and `[t, 1]`, computed once for every
+/// `(b, r)`.
+struct SimpsonGrids {
+    threshold: f64,
+    /// The points of `[0, t]`.
+    below: Vec<f64>,
+    /// The points of `[t, 1]`.
+    above: Vec<f64>,
+}
+
+impl SimpsonGrids {
+    fn new(threshold: f64) -> SimpsonGrids {
+        SimpsonGrids {
+            threshold,
+            below: simpson_grid(0.0, threshold),
+            above: simpson_grid(threshold, 1.0),
+        }
+    }
+}
+
+/// The points at which `simpson` evaluates its integrand, computed as it
+/// computes them, in grid order (`a`, the inner points, `b`).
+fn simpson_grid(a: f64, b: f64) -> Vec<f64> {
+    if b <= a {
+        return Vec::new();
+    }
+    let h = (b - a) / SIMPSON_INTERVALS as f64;
+    let mut xs = Vec::with_capacity(SIMPSON_INTERVALS + 1);
+    xs.push(a);
+    xs.extend((1..SIMPSON_INTERVALS).map(|i| a + h * i as f64));
+    xs.push(b);
+    xs
+}
+
+/// The weighted error of `b` bands of `rows_per_band` rows for every
+/// `b` in `1..=num_perm / rows_per_band`, index `b - 1`.
+fn errors_for_rows(
+    grids: &SimpsonGrids,
+    num_perm: usize,
+    rows_per_band: usize,
+    weights: LshWeights,
+) -> Vec<f64> {
+    let max_bands = num_perm / rows_per_band;
+    let t = grids.threshold;
+    let power = |x: &f64| x.powi(rows_per_band as i32);
+    let below: Vec<f64> = grids.below.iter().map(power).collect();
+    let above: Vec<f64> = grids.above.iter().map(power).collect();
+    let fp = integrals_for_bands(&below, 0.0, t, max_bands, false);
+    let fn_ = integrals_for_bands(&above, t, 1.0, max_bands, true);
+    fp.iter()
+        .zip(&fn_)
+        .map(|(fp, fn_)| weights.false_positive * fp + weights.false_negative * fn_)
+        .collect()
+}
+
+/// `simpson` over `[a, b]` of the candidate probability (of one minus it,
+/// with `complement`), for every band count in `1..=max_bands`, index
+/// `bands - 1`, given `s^r` at the grid points: the same grid, the same
+/// order of additions and the same powers as `simpson` with
+/// [`LshParams::candidate_probability`].
+///
+/// The costly part is `(1 - s^r)^bands` for every band count. `powi`
+/// multiplies the squares `x, x^2, x^4, ..` of the set bits of the exponent
+/// in ascending order, so `x^bands` is `x^(bands without its top bit)`
+/// times the top bit's square: one multiplication per band count, bit for
+/// bit what `powi` returns, done a block of band counts `[2^k, 2^(k+1))` at
+/// a time so that the loops vectorise.
+fn integrals_for_bands(
+    s_to_r: &[f64],
+    a: f64,
+    b: f64,
+    max_bands: usize,
+    complement: bool,
+) -> Vec<f64> {
+    let n = SIMPSON_INTERVALS;
+    if s_to_r.len() != n + 1 {
+        return vec![0.0; max_bands];
+    }
+    let mut powers = vec![1.0; max_bands + 1];
+    let mut eval = |s_r: f64, values: &mut [f64]| {
+        let mut square = 1.0 - s_r;
+        let mut low = 1;
+        while low <= max_bands {
+            let high = (2 * low).min(max_bands + 1);
+            let (done, rest) = powers.split_at_mut(low);
+            for (p, &q) in rest[..high - low].iter_mut().zip(&done[..high - low]) {
+                *p = q * square;
+            }
+            square *= square;
+            low *= 2;
+        }
+        if complement {
+            for (v, &p) in values.iter_mut().zip(&powers[1..]) {
+                *v = 1.0 - (1.0 - p);
+            }
+        } else {
+            for (v, &p) in values.iter_mut().zip(&powers[1..]) {
+                *v = 1.0 - p;
+            }
+        }
+    };
+    let h = (b - a) / n as f64;
+    let mut sums = vec![0.0; max_bands];
+    let mut values = vec![0.0; max_bands];
+    eval(s_to_r[0], &mut sums);
+    eval(s_to_r[n], &mut values);
+    for (sum, v) in sums.iter_mut().zip(&values) {
+        *sum += v;
+    }
+    for (i, &s_r) in s_to_r.iter().enumerate().take(n).skip(1) {
+        eval(s_r, &mut values);
+        let weight = if i % 2 == 1 { 4.0 } else { 2.0 };
+        for (sum, v) in sums.iter_mut().zip(&values) {
+            *sum += weight * v;
+        }
+    }
+    sums.iter().map(|sum| sum * h / 3.0).collect()
 }
 
 /// Key of band `band` of a signature: a mix of its rows and the band index,
@@ -173,6 +302,53 @@ mod tests {
         for (t, k, want) in cases {
             let got = optimal_params(t, k, LshWeights::default()).unwrap();
             assert_eq!(got, want, "threshold {t}, num_perm {k}");
+        }
+    }
+
+    /// The search as first written: every (b, r) through the public
+    /// integrals.
+    fn plain_search(threshold: f64, num_perm: usize, weights: LshWeights) -> (LshParams, f64) {
+        let mut best = br(1, 1);
+        let mut min_error = f64::INFINITY;
+        for bands in 1..=num_perm {
+            for rows_per_band in 1..=num_perm / bands {
+                let params = br(bands, rows_per_band);
+                let error = weights.false_positive * false_positive_probability(threshold, params)
+                    + weights.false_negative * false_negative_probability(threshold, params);
+                if error < min_error {
+                    min_error = error;
+                    best = params;
+                }
+            }
+        }
+        (best, min_error)
+    }
+
+    #[test]
+    fn fast_search_matches_the_plain_loop() {
+        let recall = LshWeights {
+            false_positive: 1.0 - 0.95,
+            false_negative: 0.95,
+        };
+        for (t, k) in [(0.8, 128), (0.5, 64), (0.9, 100), (0.99, 32), (0.3, 16)] {
+            for w in [LshWeights::default(), recall] {
+                let (want, want_error) = plain_search(t, k, w);
+                assert_eq!(optimal_params(t, k, w).unwrap(), want, "{t} {k} {w:?}");
+                let grids = SimpsonGrids::new(t);
+                let got_error = errors_for_rows(&grids, k, want.rows_per_band, w)[want.bands - 1];
+                assert_eq!(got_error.to_bits(), want_error.to_bits());
+            }
+        }
+        // Every (b, r) of a small K, bit for bit.
+        let grids = SimpsonGrids::new(0.8);
+        for rows_per_band in 1..=20 {
+            let fast = errors_for_rows(&grids, 20, rows_per_band, LshWeights::default());
+            for (i, got) in fast.iter().enumerate() {
+                let p = br(i + 1, rows_per_band);
+                let want = 0.5 * false_positive_probability(0.8, p)
+                    + 0.5 * false_negative_probability(0.8, p);
+                assert_eq!(got.to_bits(), want.to_bits(), "{p:?}");
+            }
         }
     }
 

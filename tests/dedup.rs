@@ -300,3 +300,113 @@ fn a_damaged_sketch_file_is_an_error() {
         "{stderr}"
     );
 }
+
+/// Writes an `id, cluster` Parquet file, as a Spark job would.
+fn write_cluster_file(path: &Path, rows: &[(String, String)]) {
+    use parquet::data_type::{ByteArray, ByteArrayType};
+    use parquet::file::properties::WriterProperties;
+    use parquet::file::writer::SerializedFileWriter;
+    use std::sync::Arc;
+    let schema = parquet::schema::parser::parse_message_type(
+        "message c { required binary id (STRING); required binary cluster (STRING); }",
+    )
+    .unwrap();
+    let file = std::fs::File::create(path).unwrap();
+    let props = Arc::new(WriterProperties::builder().build());
+    let mut w = SerializedFileWriter::new(file, Arc::new(schema), props).unwrap();
+    let mut rg = w.next_row_group().unwrap();
+    for column in 0..2 {
+        let values: Vec<ByteArray> = rows
+            .iter()
+            .map(|(id, c)| ByteArray::from(if column == 0 { id.as_str() } else { c.as_str() }))
+            .collect();
+        let mut col = rg.next_column().unwrap().unwrap();
+        col.typed::<ByteArrayType>()
+            .write_batch(&values, None, None)
+            .unwrap();
+        col.close().unwrap();
+    }
+    rg.close().unwrap();
+    w.close().unwrap();
+}
+
+#[test]
+fn parquet_sketch_dedups_like_the_native_file_and_takes_cluster_files_back() {
+    let dir = tempfile::tempdir().unwrap();
+    generated(&dir.path().join("corpus.jsonl"));
+    for sets in [false, true] {
+        let flags: &[&str] = if sets { &["--shingle-sets"] } else { &[] };
+        for out in ["c.lfp", "c.parquet"] {
+            let mut args = vec!["sketch", "-q", "corpus.jsonl", "-o", out];
+            args.extend(flags);
+            assert_eq!(stdout(&args, dir.path()).1, 0);
+        }
+        let magic = std::fs::read(dir.path().join("c.parquet")).unwrap();
+        assert_eq!(&magic[..4], b"PAR1");
+        let native = stdout(&["dedup", "--format", "json", "c.lfp"], dir.path());
+        let parquet = stdout(&["dedup", "--format", "json", "c.parquet"], dir.path());
+        assert_eq!(native.1, 1);
+        assert_eq!(
+            String::from_utf8(parquet.0.clone()).unwrap(),
+            String::from_utf8(native.0).unwrap()
+        );
+
+        // The clusters as an id, cluster file, labelled by their first member.
+        let text = String::from_utf8(parquet.0).unwrap();
+        let mut rows = Vec::new();
+        let mut cluster_lines = Vec::new();
+        for line in text.lines() {
+            let v: serde_json::Value = serde_json::from_str(line).unwrap();
+            if v["type"] == "cluster" {
+                let members = v["data"]["members"].as_array().unwrap();
+                let label = members[0]["id"].as_str().unwrap().to_string();
+                for m in members {
+                    rows.push((m["id"].as_str().unwrap().to_string(), label.clone()));
+                }
+                cluster_lines.push(line.to_string());
+            }
+        }
+        assert!(!rows.is_empty());
+        write_cluster_file(&dir.path().join("clusters.parquet"), &rows);
+        let args = [
+            "dedup",
+            "--format",
+            "json",
+            "--from-parquet",
+            "clusters.parquet",
+            "c.parquet",
+        ];
+        let (back, code) = stdout(&args, dir.path());
+        assert_eq!(code, 1);
+        let back = String::from_utf8(back).unwrap();
+        let back_lines: Vec<&str> = back
+            .lines()
+            .filter(|l| l.contains(r#""type":"cluster""#))
+            .collect();
+        assert_eq!(back_lines, cluster_lines);
+        let keep = stdout(&["dedup", "--keep", "-", "c.parquet"], dir.path()).0;
+        let args = [
+            "dedup",
+            "--from-parquet",
+            "clusters.parquet",
+            "--keep",
+            "-",
+            "c.lfp",
+        ];
+        assert_eq!(stdout(&args, dir.path()).0, keep);
+        assert!(!keep.is_empty());
+    }
+    // A cluster file is applied to the sketch it came from, not to documents.
+    let out = lineage()
+        .current_dir(dir.path())
+        .args([
+            "dedup",
+            "--from-parquet",
+            "clusters.parquet",
+            "corpus.jsonl",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("sketch"));
+}

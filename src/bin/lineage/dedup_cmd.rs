@@ -6,9 +6,10 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context};
 use clap::Args;
 use lineage::corpus::{fingerprint_corpus, CorpusOptions};
-use lineage::dedup::{dedup, DedupOptions, DedupResult, DuplicatePair};
+use lineage::dedup::{apply_clusters, dedup, DedupOptions, DedupResult, DuplicatePair};
 use lineage::fingerprints::{is_fingerprint_file, read_fingerprints, DocFingerprint};
 use lineage::lsh::LshWeights;
+use lineage::parquet_io::{is_parquet_file, read_cluster_assignments, read_parquet_sketch};
 use lineage::sketch::SketchParams;
 use lineage::source::input::Inputs;
 use serde_json::json;
@@ -22,7 +23,8 @@ use crate::sketch_cmd::{progress, SketchParamArgs};
 #[derive(Debug, Args)]
 pub struct DedupArgs {
     /// Files, directories (walked recursively, sorted), - for standard
-    /// input, or one fingerprint file written by `lineage sketch`. Pairs are
+    /// input, or one fingerprint file written by `lineage sketch` (native or
+    /// Parquet). Pairs are
     /// verified exactly on the shingle sets, except for a fingerprint file
     /// made without --shingle-sets: it holds only signatures, so pairs are
     /// then kept on the estimated Jaccard similarity (and --containment and
@@ -56,9 +58,17 @@ pub struct DedupArgs {
     pub format: Format,
     /// Write the ids of the documents to keep (every document outside a
     /// cluster, and each cluster's representative: the oldest when all
-    /// members have dates, else the longest), one per line.
+    /// members have dates, else the longest), one per line; - prints them
+    /// on standard output instead of the report.
     #[arg(long, value_name = "FILE")]
     pub keep: Option<PathBuf>,
+    /// Take the clusters from this Parquet file (or folder of part files)
+    /// of `id, cluster` rows, as `spark/dedup.py` writes, instead of
+    /// finding them; INPUT must be the sketch they were computed from.
+    /// Documents it does not name stand alone. The report, the
+    /// representatives and --keep are as without it.
+    #[arg(long, value_name = "CLUSTERS")]
+    pub from_parquet: Option<PathBuf>,
     /// Sketch parameters (ignored for a fingerprint file, which records
     /// its own).
     #[command(flatten)]
@@ -100,14 +110,35 @@ pub fn run(args: &DedupArgs) -> anyhow::Result<ExitCode> {
     };
     options.validate()?;
     let (params, docs, mut code) = load(args, parallel)?;
-    let result = dedup(&docs, &options)?;
+    let result = match &args.from_parquet {
+        Some(clusters) => {
+            if !args.inputs.iter().all(|p| is_sketch(p)) {
+                bail!("--from-parquet needs the sketch the clusters were computed from as INPUT (a file written by `lineage sketch`)");
+            }
+            let assignments = read_cluster_assignments(clusters)?;
+            apply_clusters(&docs, &assignments, &options)?
+        }
+        None => dedup(&docs, &options)?,
+    };
     let mut out = std::io::stdout().lock();
-    match args.format {
-        Format::Text => write_text(&mut out, &docs, &result, &params, &options)?,
-        Format::Json => write_json(&mut out, &docs, &result, &params, &options)?,
+    let keep_to_stdout = args.keep.as_deref() == Some(Path::new("-"));
+    if keep_to_stdout {
+        for i in result.kept() {
+            writeln!(out, "{}", docs[i as usize].id)?;
+        }
+    } else {
+        let how = How {
+            params: &params,
+            options: &options,
+            clusters_from: args.from_parquet.as_deref(),
+        };
+        match args.format {
+            Format::Text => write_text(&mut out, &docs, &result, &how)?,
+            Format::Json => write_json(&mut out, &docs, &result, &how)?,
+        }
     }
     out.flush()?;
-    if let Some(path) = &args.keep {
+    if let Some(path) = args.keep.as_deref().filter(|_| !keep_to_stdout) {
         write_keep(path, &docs, &result)?;
     }
     if !result.clusters.is_empty() {
@@ -116,20 +147,34 @@ pub fn run(args: &DedupArgs) -> anyhow::Result<ExitCode> {
     Ok(code)
 }
 
+/// What the report says about how the clusters were found.
+struct How<'a> {
+    params: &'a SketchParams,
+    options: &'a DedupOptions,
+    /// The cluster file applied, if any.
+    clusters_from: Option<&'a Path>,
+}
+
+/// Whether `path` is a fingerprint file, native or Parquet.
+fn is_sketch(path: &Path) -> bool {
+    path.is_file() && (is_fingerprint_file(path) || is_parquet_file(path))
+}
+
 fn load(
     args: &DedupArgs,
     parallel: bool,
 ) -> anyhow::Result<(SketchParams, Vec<DocFingerprint>, ExitCode)> {
-    let fingerprint_files: Vec<&PathBuf> = args
-        .inputs
-        .iter()
-        .filter(|p| p.is_file() && is_fingerprint_file(p))
-        .collect();
+    let fingerprint_files: Vec<&PathBuf> = args.inputs.iter().filter(|p| is_sketch(p)).collect();
     if !fingerprint_files.is_empty() {
         if args.inputs.len() > 1 {
             bail!("pass one fingerprint file or documents, not both (merge corpora by sketching them together)");
         }
-        let (header, docs) = read_fingerprints(fingerprint_files[0])?;
+        let path = fingerprint_files[0];
+        if is_parquet_file(path) {
+            let (header, docs) = read_parquet_sketch(path)?;
+            return Ok((header.params, docs, ExitCode::Clean));
+        }
+        let (header, docs) = read_fingerprints(path)?;
         return Ok((header.params, docs, ExitCode::Clean));
     }
     let params = args.sketch.params()?;
@@ -174,12 +219,8 @@ fn pair_json(docs: &[DocFingerprint], p: &DuplicatePair) -> serde_json::Value {
     })
 }
 
-fn summary_json(
-    docs: &[DocFingerprint],
-    result: &DedupResult,
-    params: &SketchParams,
-    options: &DedupOptions,
-) -> serde_json::Value {
+fn summary_json(docs: &[DocFingerprint], result: &DedupResult, how: &How) -> serde_json::Value {
+    let (params, options) = (how.params, how.options);
     json!({
         "documents": docs.len(),
         "empty_documents": result.empty_documents,
@@ -189,6 +230,7 @@ fn summary_json(
         "candidates": result.candidates,
         "verified_pairs": result.verified_pairs,
         "verification": result.verification,
+        "clusters_from": how.clusters_from.map(|p| p.display().to_string()),
         "params": {
             "threshold": options.threshold,
             "containment": options.containment,
@@ -207,8 +249,7 @@ fn write_json(
     out: &mut impl Write,
     docs: &[DocFingerprint],
     result: &DedupResult,
-    params: &SketchParams,
-    options: &DedupOptions,
+    how: &How,
 ) -> anyhow::Result<()> {
     for (n, c) in result.clusters.iter().enumerate() {
         let members: Vec<serde_json::Value> = c
@@ -229,7 +270,7 @@ fn write_json(
         }});
         writeln!(out, "{line}")?;
     }
-    let line = json!({"type": "summary", "data": summary_json(docs, result, params, options)});
+    let line = json!({"type": "summary", "data": summary_json(docs, result, how)});
     writeln!(out, "{line}")?;
     Ok(())
 }
@@ -238,9 +279,9 @@ fn write_text(
     out: &mut impl Write,
     docs: &[DocFingerprint],
     result: &DedupResult,
-    params: &SketchParams,
-    options: &DedupOptions,
+    how_found: &How,
 ) -> anyhow::Result<()> {
+    let (params, options) = (how_found.params, how_found.options);
     let id = |i: u32| docs[i as usize].id.as_str();
     for (n, c) in result.clusters.iter().enumerate() {
         writeln!(
@@ -275,10 +316,13 @@ fn write_text(
         result.duplicates(),
         docs.len() - result.duplicates()
     )?;
-    let how = match result.lsh {
+    let mut how = match result.lsh {
         Some(l) => format!("LSH {} bands x {} rows", l.bands, l.rows_per_band),
         None => "exact join".to_string(),
     };
+    if let Some(file) = how_found.clusters_from {
+        how = format!("{how} inside the clusters of {}", file.display());
+    }
     let mut containment = String::new();
     if let Some(c) = options.containment {
         containment = format!(", containment {c}");

@@ -1,17 +1,21 @@
-//! `lineage sketch`: fingerprint a corpus into a fingerprint file.
+//! `lineage sketch`: fingerprint a corpus into a fingerprint file, native or
+//! Apache Parquet.
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::time::Instant;
 
 use anyhow::Context;
-use clap::Args;
+use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use lineage::corpus::{fingerprint_corpus, CorpusOptions};
-use lineage::fingerprints::{FingerprintHeader, FingerprintWriter};
+use lineage::fingerprints::{DocFingerprint, FingerprintHeader, FingerprintWriter};
+use lineage::lsh::LshWeights;
+use lineage::parquet_io::{has_parquet_extension, ParquetSketchWriter};
 use lineage::sketch::SketchParams;
 use lineage::source::input::Inputs;
 
+use crate::dedup_cmd::DEFAULT_FN_WEIGHT;
 use crate::exit::ExitCode;
 use crate::input_args::{exit_for, failed_note, report, InputArgs, Reported};
 
@@ -25,6 +29,19 @@ pub struct SketchArgs {
     /// The fingerprint file to write (replaced atomically).
     #[arg(short = 'o', long, value_name = "FILE")]
     pub output: PathBuf,
+    /// File format (default: parquet when FILE ends in .parquet, else
+    /// native). Parquet files carry LSH band keys for --threshold and open
+    /// in Spark, DuckDB and pandas; `lineage dedup` reads both.
+    #[arg(long, value_enum)]
+    pub format: Option<SketchFormat>,
+    /// Jaccard threshold the Parquet band keys are chosen for (bands and
+    /// rows as `lineage dedup --threshold` picks them).
+    #[arg(long, default_value_t = 0.8)]
+    pub threshold: f64,
+    /// Weight of false negatives when choosing the Parquet bands and rows,
+    /// as `lineage dedup --recall-weight`.
+    #[arg(long, value_name = "W", default_value_t = DEFAULT_FN_WEIGHT)]
+    pub recall_weight: f64,
     /// Input reading options.
     #[command(flatten)]
     pub input: InputArgs,
@@ -45,6 +62,37 @@ pub struct SketchArgs {
     /// No progress bar and no closing summary.
     #[arg(short, long)]
     pub quiet: bool,
+}
+
+/// Fingerprint file formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SketchFormat {
+    /// lineage's own checksummed format.
+    Native,
+    /// Apache Parquet, one row per document, with LSH band keys.
+    Parquet,
+}
+
+/// Where fingerprints go.
+enum Sink {
+    Native(FingerprintWriter),
+    Parquet(ParquetSketchWriter),
+}
+
+impl Sink {
+    fn write(&mut self, fp: &DocFingerprint) -> lineage::Result<()> {
+        match self {
+            Sink::Native(w) => w.write(fp),
+            Sink::Parquet(w) => w.write(fp),
+        }
+    }
+
+    fn finish(self) -> lineage::Result<u64> {
+        match self {
+            Sink::Native(w) => w.finish(),
+            Sink::Parquet(w) => w.finish(),
+        }
+    }
 }
 
 /// Shingle and MinHash parameters of corpus commands.
@@ -98,11 +146,38 @@ pub fn run(args: &SketchArgs) -> anyhow::Result<ExitCode> {
     crate::set_threads(args.threads)?;
     let started = Instant::now();
     let inputs = Inputs::open(&args.inputs, args.input.options());
-    let mut writer = FingerprintWriter::create(
-        &args.output,
-        FingerprintHeader::new(params, args.shingle_sets),
-    )
-    .with_context(|| {
+    let format = args
+        .format
+        .unwrap_or(if has_parquet_extension(&args.output) {
+            SketchFormat::Parquet
+        } else {
+            SketchFormat::Native
+        });
+    if !(0.0..=1.0).contains(&args.recall_weight) {
+        anyhow::bail!(
+            "--recall-weight must be between 0 and 1, got {}",
+            args.recall_weight
+        );
+    }
+    let created = match format {
+        SketchFormat::Native => FingerprintWriter::create(
+            &args.output,
+            FingerprintHeader::new(params, args.shingle_sets),
+        )
+        .map(Sink::Native),
+        SketchFormat::Parquet => ParquetSketchWriter::create_for_threshold(
+            &args.output,
+            params,
+            args.threshold,
+            LshWeights {
+                false_positive: 1.0 - args.recall_weight,
+                false_negative: args.recall_weight,
+            },
+            args.shingle_sets,
+        )
+        .map(Sink::Parquet),
+    };
+    let mut writer = created.with_context(|| {
         "cannot create the fingerprint file (check the folder exists and is writable)"
     })?;
     let options = CorpusOptions {

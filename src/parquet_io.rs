@@ -1,0 +1,1071 @@
+//! Fingerprints and clusters as Apache Parquet, for engines that are not
+//! lineage (Spark, DuckDB, pandas).
+//!
+//! In: [`DocFingerprint`]s with their [`SketchParams`] and the LSH
+//! [`Banding`] to key them for. Out: a Parquet file of one row per document,
+//! written in row groups of [`ParquetSketchWriter::ROW_GROUP_DOCS`] as the
+//! documents stream, to a temporary file that is synced and renamed into
+//! place (like [`crate::fingerprints::FingerprintWriter`]). Also the way
+//! back: [`read_parquet_sketch`] reads such a file, and
+//! [`read_cluster_assignments`] reads the `id, cluster` file (or folder of
+//! part files) a Spark job writes.
+//!
+//! Schema (the names Spark, DuckDB and pandas see):
+//!
+//! ```text
+//! message lineage_sketch {
+//!   required binary id (STRING);
+//!   optional binary date (STRING);
+//!   required int64 bytes;
+//!   required int64 tokens;
+//!   required int64 shingles;
+//!   required group signature (LIST)   { repeated group list { required int32 element (INTEGER(32,false)); } }
+//!   required group band_keys (LIST)   { repeated group list { required int64 element; } }
+//!   required group shingle_set (LIST) { repeated group list { required int64 element; } }  -- only with shingle sets
+//! }
+//! ```
+//!
+//! * `signature`: the K slots as unsigned 32-bit integers (Spark reads them
+//!   as `bigint`, DuckDB as `UINTEGER`, pyarrow as `uint32`). An empty slot
+//!   is 4294967295.
+//! * `band_keys`: one key per LSH band, in band order, from
+//!   [`crate::lsh::band_key`]. The keys are unsigned 64-bit hashes stored as
+//!   signed `int64` with the same bits, because Spark has no unsigned 64-bit
+//!   type (it would read `UINT_64` as `decimal(20,0)`, slow to join);
+//!   equality, all a join needs, is unchanged. A document without shingles
+//!   has no band keys, so it never pairs, as in `lineage dedup`.
+//! * `shingle_set`: the sorted distinct shingle hashes, same bit-cast, for
+//!   exact verification (only when asked for: 8 bytes per shingle).
+//!
+//! The file's key-value metadata names every parameter, so a job reading it
+//! needs nothing else: see [`MetadataKey`].
+//! Pages are uncompressed: signatures and keys are random bits, which no
+//! codec shrinks, and skipping it keeps writing as fast as the native file.
+
+use std::collections::HashMap;
+use std::fs::File;
+use std::io::BufWriter;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use parquet::basic::{Compression, Encoding};
+use parquet::data_type::{ByteArray, ByteArrayType, Int32Type, Int64Type};
+use parquet::file::metadata::KeyValue;
+use parquet::file::properties::{EnabledStatistics, WriterProperties, WriterVersion};
+use parquet::file::reader::{FileReader, SerializedFileReader};
+use parquet::file::writer::SerializedFileWriter;
+use parquet::record::Field;
+use parquet::schema::parser::parse_message_type;
+
+use crate::dedup::{lsh_params_for, min_equal_slots, ClusterAssignment};
+use crate::error::{Error, Result};
+use crate::fingerprints::{commit_temp, join_sync, temp_path, DocFingerprint};
+use crate::lsh::{band_key, LshParams, LshWeights};
+use crate::sketch::{Scheme, SketchParams};
+
+/// The value of [`MetadataKey::Format`] in files this library writes.
+pub const FORMAT: &str = "lineage-sketch/1";
+
+/// Keys of the file's key-value metadata, all prefixed `lineage.`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MetadataKey {
+    /// `lineage.format`: [`FORMAT`].
+    Format,
+    /// `lineage.version`: the lineage version that wrote the file.
+    Version,
+    /// `lineage.num_perm`: signature slots, K.
+    NumPerm,
+    /// `lineage.shingle_size`: words per shingle.
+    ShingleSize,
+    /// `lineage.seed`: seed of the shingle and slot hashes.
+    Seed,
+    /// `lineage.scheme`: the sketching scheme.
+    Scheme,
+    /// `lineage.threshold`: the Jaccard threshold the bands were chosen for.
+    Threshold,
+    /// `lineage.bands`: LSH bands, b (= band keys per document).
+    Bands,
+    /// `lineage.rows_per_band`: signature slots per band, r.
+    RowsPerBand,
+    /// `lineage.false_positive_weight`: weight of false positives when the
+    /// bands were chosen.
+    FalsePositiveWeight,
+    /// `lineage.false_negative_weight`: weight of false negatives.
+    FalseNegativeWeight,
+    /// `lineage.min_equal_slots`: the fewest equal signature slots for which
+    /// a pair passes verification at the threshold (see
+    /// [`min_equal_slots`]); compare integers with it to agree with
+    /// `lineage dedup` exactly.
+    MinEqualSlots,
+    /// `lineage.shingle_sets`: `true` when rows carry `shingle_set`.
+    ShingleSets,
+    /// `lineage.band_key_encoding`: how band keys are stored.
+    BandKeyEncoding,
+}
+
+impl MetadataKey {
+    /// Every key, in the order they are written.
+    pub const ALL: [MetadataKey; 14] = [
+        MetadataKey::Format,
+        MetadataKey::Version,
+        MetadataKey::NumPerm,
+        MetadataKey::ShingleSize,
+        MetadataKey::Seed,
+        MetadataKey::Scheme,
+        MetadataKey::Threshold,
+        MetadataKey::Bands,
+        MetadataKey::RowsPerBand,
+        MetadataKey::FalsePositiveWeight,
+        MetadataKey::FalseNegativeWeight,
+        MetadataKey::MinEqualSlots,
+        MetadataKey::ShingleSets,
+        MetadataKey::BandKeyEncoding,
+    ];
+
+    /// The key as written in the file.
+    pub fn name(self) -> &'static str {
+        match self {
+            MetadataKey::Format => "lineage.format",
+            MetadataKey::Version => "lineage.version",
+            MetadataKey::NumPerm => "lineage.num_perm",
+            MetadataKey::ShingleSize => "lineage.shingle_size",
+            MetadataKey::Seed => "lineage.seed",
+            MetadataKey::Scheme => "lineage.scheme",
+            MetadataKey::Threshold => "lineage.threshold",
+            MetadataKey::Bands => "lineage.bands",
+            MetadataKey::RowsPerBand => "lineage.rows_per_band",
+            MetadataKey::FalsePositiveWeight => "lineage.false_positive_weight",
+            MetadataKey::FalseNegativeWeight => "lineage.false_negative_weight",
+            MetadataKey::MinEqualSlots => "lineage.min_equal_slots",
+            MetadataKey::ShingleSets => "lineage.shingle_sets",
+            MetadataKey::BandKeyEncoding => "lineage.band_key_encoding",
+        }
+    }
+}
+
+/// What `lineage.band_key_encoding` says.
+pub const BAND_KEY_ENCODING: &str =
+    "int64 holding the bits of the u64 band key, one per band in band order; none for a document without shingles";
+
+/// The LSH banding a sketch's band keys are computed for.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Banding {
+    /// The Jaccard threshold the bands were chosen for.
+    pub threshold: f64,
+    /// The error weights they were chosen with.
+    pub weights: LshWeights,
+    /// Bands and rows.
+    pub lsh: LshParams,
+}
+
+impl Banding {
+    /// The banding `lineage dedup` uses at `threshold` with `weights`
+    /// ([`lsh_params_for`]).
+    pub fn for_threshold(threshold: f64, num_perm: usize, weights: LshWeights) -> Result<Banding> {
+        check_threshold(threshold)?;
+        let lsh = lsh_params_for(threshold, num_perm, weights)?;
+        lsh.validate(num_perm)?;
+        Ok(Banding {
+            threshold,
+            weights,
+            lsh,
+        })
+    }
+}
+
+/// The parameters a Parquet sketch records.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ParquetSketchHeader {
+    /// Shingle size, seed, slots and scheme of every signature.
+    pub params: SketchParams,
+    /// The banding of the band keys.
+    pub banding: Banding,
+    /// Whether rows carry their shingle sets.
+    pub shingle_sets: bool,
+}
+
+impl ParquetSketchHeader {
+    /// The key-value metadata naming every parameter.
+    pub fn metadata(&self) -> Vec<KeyValue> {
+        MetadataKey::ALL
+            .iter()
+            .map(|&key| KeyValue::new(key.name().to_string(), self.value(key)))
+            .collect()
+    }
+
+    fn value(&self, key: MetadataKey) -> String {
+        let (p, b) = (&self.params, &self.banding);
+        match key {
+            MetadataKey::Format => FORMAT.to_string(),
+            MetadataKey::Version => env!("CARGO_PKG_VERSION").to_string(),
+            MetadataKey::NumPerm => p.num_perm.to_string(),
+            MetadataKey::ShingleSize => p.shingle_size.to_string(),
+            MetadataKey::Seed => p.seed.to_string(),
+            MetadataKey::Scheme => scheme_name(p.scheme).to_string(),
+            MetadataKey::Threshold => b.threshold.to_string(),
+            MetadataKey::Bands => b.lsh.bands.to_string(),
+            MetadataKey::RowsPerBand => b.lsh.rows_per_band.to_string(),
+            MetadataKey::FalsePositiveWeight => b.weights.false_positive.to_string(),
+            MetadataKey::FalseNegativeWeight => b.weights.false_negative.to_string(),
+            MetadataKey::MinEqualSlots => min_equal_slots(b.threshold, p.num_perm).to_string(),
+            MetadataKey::ShingleSets => self.shingle_sets.to_string(),
+            MetadataKey::BandKeyEncoding => BAND_KEY_ENCODING.to_string(),
+        }
+    }
+
+    /// The Parquet schema of the rows.
+    fn schema(&self) -> String {
+        let list = |name: &str, element: &str| {
+            format!(
+                "required group {name} (LIST) {{ repeated group list {{ required {element}; }} }}"
+            )
+        };
+        let mut s = String::from(
+            "message lineage_sketch { required binary id (STRING); optional binary date (STRING); \
+             required int64 bytes; required int64 tokens; required int64 shingles; ",
+        );
+        s.push_str(&list("signature", "int32 element (INTEGER(32,false))"));
+        s.push_str(&list("band_keys", "int64 element"));
+        if self.shingle_sets {
+            s.push_str(&list("shingle_set", "int64 element"));
+        }
+        s.push_str(" }");
+        s
+    }
+}
+
+fn check_threshold(threshold: f64) -> Result<()> {
+    if !(threshold > 0.0 && threshold <= 1.0) {
+        return Err(Error::InvalidParam(format!(
+            "threshold must be in (0, 1], got {threshold}"
+        )));
+    }
+    Ok(())
+}
+
+fn scheme_name(scheme: Scheme) -> &'static str {
+    match scheme {
+        Scheme::OnePermutationDensified => "one_permutation_densified",
+    }
+}
+
+/// One list column being gathered: values with their Parquet levels.
+#[derive(Debug, Default)]
+struct ListColumn<T> {
+    values: Vec<T>,
+    definition: Vec<i16>,
+    repetition: Vec<i16>,
+}
+
+impl<T> ListColumn<T> {
+    fn push(&mut self, items: impl IntoIterator<Item = T>) {
+        let before = self.values.len();
+        self.values.extend(items);
+        let added = self.values.len() - before;
+        if added == 0 {
+            // An empty list: one level pair, no value.
+            self.definition.push(0);
+            self.repetition.push(0);
+            return;
+        }
+        self.definition.extend(std::iter::repeat_n(1, added));
+        self.repetition.push(0);
+        self.repetition.extend(std::iter::repeat_n(1, added - 1));
+    }
+
+    fn clear(&mut self) {
+        self.values.clear();
+        self.definition.clear();
+        self.repetition.clear();
+    }
+}
+
+/// The rows of one row group, column by column.
+#[derive(Debug, Default)]
+struct RowGroup {
+    ids: Vec<ByteArray>,
+    dates: Vec<ByteArray>,
+    date_defined: Vec<i16>,
+    bytes: Vec<i64>,
+    tokens: Vec<i64>,
+    shingles: Vec<i64>,
+    signature: ListColumn<i32>,
+    band_keys: ListColumn<i64>,
+    shingle_set: ListColumn<i64>,
+    /// Whether each document had no shingles (and so gets no band keys).
+    empty: Vec<bool>,
+}
+
+impl RowGroup {
+    fn len(&self) -> usize {
+        self.ids.len()
+    }
+
+    fn clear(&mut self) {
+        self.ids.clear();
+        self.dates.clear();
+        self.date_defined.clear();
+        self.bytes.clear();
+        self.tokens.clear();
+        self.shingles.clear();
+        self.signature.clear();
+        self.band_keys.clear();
+        self.shingle_set.clear();
+        self.empty.clear();
+    }
+
+    /// Fills `band_keys` from the signatures (they are computed when the
+    /// group is written, so that the banding can be chosen meanwhile).
+    fn key_bands(&mut self, lsh: LshParams, num_perm: usize) {
+        self.band_keys.clear();
+        let mut slots = vec![0u32; num_perm];
+        let signatures = self.signature.values.chunks_exact(num_perm.max(1));
+        for (signature, &empty) in signatures.zip(&self.empty) {
+            for (slot, &bits) in slots.iter_mut().zip(signature) {
+                *slot = bits as u32;
+            }
+            let slots = &slots;
+            self.band_keys.push(
+                (0..lsh.bands)
+                    .filter(|_| !empty)
+                    .map(|band| band_key(slots, lsh, band) as i64),
+            );
+        }
+    }
+}
+
+/// Writes a Parquet sketch atomically (see the module docs). Dropped
+/// without [`finish`](Self::finish), it removes the temporary file.
+pub struct ParquetSketchWriter {
+    writer: Option<SerializedFileWriter<BufWriter<File>>>,
+    params: SketchParams,
+    shingle_sets: bool,
+    /// The banding, once known.
+    banding: Option<Banding>,
+    /// The thread choosing it, while it runs.
+    choosing: Option<std::thread::JoinHandle<Result<Banding>>>,
+    group: RowGroup,
+    rows: u64,
+    path: PathBuf,
+    temp: PathBuf,
+    /// The background sync of the row groups written so far, if one runs:
+    /// as in the native writer, it leaves the final fsync little to do.
+    syncing: Option<std::thread::JoinHandle<std::io::Result<()>>>,
+}
+
+impl std::fmt::Debug for ParquetSketchWriter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ParquetSketchWriter")
+            .field("path", &self.path)
+            .field("params", &self.params)
+            .field("banding", &self.banding)
+            .field("rows", &self.rows)
+            .finish_non_exhaustive()
+    }
+}
+
+fn parquet_err(e: parquet::errors::ParquetError) -> std::io::Error {
+    std::io::Error::other(e)
+}
+
+impl ParquetSketchWriter {
+    /// Documents per row group: big enough for fast scans, small enough to
+    /// keep a row group's buffers to a few megabytes at K = 128.
+    pub const ROW_GROUP_DOCS: usize = 8192;
+
+    /// Starts a file at `path`.
+    pub fn create(path: &Path, header: ParquetSketchHeader) -> Result<ParquetSketchWriter> {
+        header.banding.lsh.validate(header.params.num_perm)?;
+        let mut writer = Self::open(path, header.params, header.shingle_sets)?;
+        writer.banding = Some(header.banding);
+        Ok(writer)
+    }
+
+    /// Starts a file at `path` whose band keys are for the banding
+    /// `lineage dedup` picks at `threshold` with `weights`
+    /// ([`Banding::for_threshold`]). Choosing it takes a few milliseconds
+    /// of numerical integration, which runs on its own thread while the
+    /// first row group is gathered.
+    pub fn create_for_threshold(
+        path: &Path,
+        params: SketchParams,
+        threshold: f64,
+        weights: LshWeights,
+        shingle_sets: bool,
+    ) -> Result<ParquetSketchWriter> {
+        params.validate()?;
+        // Fail here, not on the thread, on a threshold out of range.
+        check_threshold(threshold)?;
+        let mut writer = Self::open(path, params, shingle_sets)?;
+        let num_perm = params.num_perm;
+        writer.choosing = Some(std::thread::spawn(move || {
+            Banding::for_threshold(threshold, num_perm, weights)
+        }));
+        Ok(writer)
+    }
+
+    fn open(path: &Path, params: SketchParams, shingle_sets: bool) -> Result<ParquetSketchWriter> {
+        let header = ParquetSketchHeader {
+            params,
+            // Only the schema is taken from this header; the metadata is
+            // written at the end, with the banding chosen.
+            banding: Banding {
+                threshold: 1.0,
+                weights: LshWeights::default(),
+                lsh: LshParams {
+                    bands: 1,
+                    rows_per_band: 1,
+                },
+            },
+            shingle_sets,
+        };
+        let write_err = |source| Error::Write {
+            path: path.to_path_buf(),
+            source,
+        };
+        let schema = parse_message_type(&header.schema()).map_err(|e| write_err(parquet_err(e)))?;
+        let props = WriterProperties::builder()
+            .set_writer_version(WriterVersion::PARQUET_1_0)
+            .set_compression(Compression::UNCOMPRESSED)
+            .set_encoding(Encoding::PLAIN)
+            .set_dictionary_enabled(false)
+            // Min/max of random hashes prune nothing; only ids get them.
+            .set_statistics_enabled(EnabledStatistics::None)
+            .set_column_statistics_enabled("id".into(), EnabledStatistics::Chunk)
+            .set_created_by(format!("lineage {}", env!("CARGO_PKG_VERSION")))
+            .build();
+        let temp = temp_path(path);
+        let file = File::create(&temp).map_err(write_err)?;
+        let writer = SerializedFileWriter::new(
+            BufWriter::with_capacity(1 << 20, file),
+            Arc::new(schema),
+            Arc::new(props),
+        )
+        .map_err(|e| {
+            let _ = std::fs::remove_file(&temp);
+            write_err(parquet_err(e))
+        })?;
+        Ok(ParquetSketchWriter {
+            writer: Some(writer),
+            params,
+            shingle_sets,
+            banding: None,
+            choosing: None,
+            group: RowGroup::default(),
+            rows: 0,
+            path: path.to_path_buf(),
+            temp,
+            syncing: None,
+        })
+    }
+
+    fn write_err(&self, source: std::io::Error) -> Error {
+        Error::Write {
+            path: self.path.clone(),
+            source,
+        }
+    }
+
+    /// Appends one document; a full row group is written out.
+    pub fn write(&mut self, doc: &DocFingerprint) -> Result<()> {
+        if doc.slots.len() != self.params.num_perm || doc.shingle_set.is_some() != self.shingle_sets
+        {
+            return Err(self.write_err(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                format!(
+                    "fingerprint of {} does not match the file's parameters",
+                    doc.id
+                ),
+            )));
+        }
+        let g = &mut self.group;
+        g.ids.push(ByteArray::from(doc.id.as_bytes().to_vec()));
+        match &doc.date {
+            Some(d) => {
+                g.dates.push(ByteArray::from(d.as_bytes().to_vec()));
+                g.date_defined.push(1);
+            }
+            None => g.date_defined.push(0),
+        }
+        g.bytes.push(doc.bytes as i64);
+        g.tokens.push(doc.tokens as i64);
+        g.shingles.push(doc.shingles as i64);
+        // The u32 slots keep their bits; the UINT_32 annotation tells
+        // readers to see them unsigned.
+        g.signature.push(doc.slots.iter().map(|&s| s as i32));
+        g.empty.push(doc.is_empty());
+        if let Some(set) = &doc.shingle_set {
+            g.shingle_set.push(set.iter().map(|&h| h as i64));
+        }
+        if g.len() >= Self::ROW_GROUP_DOCS {
+            self.flush_group()?;
+        }
+        Ok(())
+    }
+
+    /// The banding, waiting for the thread choosing it if need be.
+    fn banding(&mut self) -> Result<Banding> {
+        if let Some(b) = self.banding {
+            return Ok(b);
+        }
+        let chosen = match self.choosing.take().map(std::thread::JoinHandle::join) {
+            Some(Ok(result)) => result?,
+            Some(Err(_)) => {
+                return Err(Error::InvalidParam("choosing the LSH bands failed".into()))
+            }
+            None => return Err(Error::InvalidParam("no LSH banding was given".into())),
+        };
+        self.banding = Some(chosen);
+        Ok(chosen)
+    }
+
+    fn flush_group(&mut self) -> Result<()> {
+        if self.group.len() == 0 || self.writer.is_none() {
+            return Ok(());
+        }
+        let lsh = self.banding()?.lsh;
+        self.group.key_bands(lsh, self.params.num_perm);
+        let Some(writer) = self.writer.as_mut() else {
+            return Ok(());
+        };
+        let rows = self.group.len() as u64;
+        let syncing = &mut self.syncing;
+        let result = write_group(writer, &self.group, self.shingle_sets)
+            .map_err(parquet_err)
+            .and_then(|()| writer.flush())
+            .and_then(|()| {
+                let file = writer.inner().get_ref().try_clone()?;
+                let previous = syncing.replace(std::thread::spawn(move || file.sync_data()));
+                join_sync(previous)
+            });
+        result.map_err(|e| self.write_err(e))?;
+        self.rows += rows;
+        self.group.clear();
+        Ok(())
+    }
+
+    /// Writes the last row group and the footer, syncs the file and renames
+    /// it into place; returns the number of rows.
+    pub fn finish(mut self) -> Result<u64> {
+        self.flush_group()?;
+        let header = ParquetSketchHeader {
+            params: self.params,
+            banding: self.banding()?,
+            shingle_sets: self.shingle_sets,
+        };
+        let Some(mut writer) = self.writer.take() else {
+            return Ok(0);
+        };
+        for kv in header.metadata() {
+            writer.append_key_value_metadata(kv);
+        }
+        let result = join_sync(self.syncing.take())
+            .and_then(|()| writer.into_inner().map_err(parquet_err))
+            .and_then(|out| out.into_inner().map_err(|e| e.into_error()))
+            .and_then(|file| commit_temp(file, &self.temp, &self.path));
+        if let Err(e) = result {
+            let _ = std::fs::remove_file(&self.temp);
+            return Err(self.write_err(e));
+        }
+        Ok(self.rows)
+    }
+}
+
+impl Drop for ParquetSketchWriter {
+    fn drop(&mut self) {
+        if self.writer.is_some() {
+            let _ = std::fs::remove_file(&self.temp);
+        }
+    }
+}
+
+/// Writes `g` as one row group, column by column in schema order.
+fn write_group(
+    writer: &mut SerializedFileWriter<BufWriter<File>>,
+    g: &RowGroup,
+    shingle_sets: bool,
+) -> parquet::errors::Result<()> {
+    let mut rg = writer.next_row_group()?;
+    let mut column = 0;
+    while let Some(mut col) = rg.next_column()? {
+        match column {
+            0 => {
+                col.typed::<ByteArrayType>()
+                    .write_batch(&g.ids, None, None)?;
+            }
+            1 => {
+                col.typed::<ByteArrayType>()
+                    .write_batch(&g.dates, Some(&g.date_defined), None)?;
+            }
+            2 => {
+                col.typed::<Int64Type>().write_batch(&g.bytes, None, None)?;
+            }
+            3 => {
+                col.typed::<Int64Type>()
+                    .write_batch(&g.tokens, None, None)?;
+            }
+            4 => {
+                col.typed::<Int64Type>()
+                    .write_batch(&g.shingles, None, None)?;
+            }
+            5 => {
+                let c = &g.signature;
+                col.typed::<Int32Type>().write_batch(
+                    &c.values,
+                    Some(&c.definition),
+                    Some(&c.repetition),
+                )?;
+            }
+            6 | 7 => {
+                let c = if column == 6 {
+                    &g.band_keys
+                } else {
+                    &g.shingle_set
+                };
+                if column == 7 && !shingle_sets {
+                    return Err(parquet::errors::ParquetError::General(
+                        "unexpected shingle_set column".into(),
+                    ));
+                }
+                col.typed::<Int64Type>().write_batch(
+                    &c.values,
+                    Some(&c.definition),
+                    Some(&c.repetition),
+                )?;
+            }
+            _ => {
+                return Err(parquet::errors::ParquetError::General(
+                    "unexpected column".into(),
+                ))
+            }
+        }
+        col.close()?;
+        column += 1;
+    }
+    rg.close()?;
+    Ok(())
+}
+
+/// Whether `path` ends in `.parquet` (any case).
+pub fn has_parquet_extension(path: &Path) -> bool {
+    path.extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("parquet"))
+}
+
+/// Whether the file at `path` starts with the Parquet magic `PAR1`.
+pub fn is_parquet_file(path: &Path) -> bool {
+    use std::io::Read;
+    let mut head = [0u8; 4];
+    File::open(path)
+        .and_then(|mut f| f.read_exact(&mut head))
+        .is_ok()
+        && &head == b"PAR1"
+}
+
+fn corrupt(path: &Path, message: impl Into<String>) -> Error {
+    Error::Corrupt {
+        path: path.to_path_buf(),
+        message: message.into(),
+    }
+}
+
+fn open_reader(path: &Path) -> Result<SerializedFileReader<File>> {
+    let file = File::open(path).map_err(|source| Error::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    SerializedFileReader::new(file).map_err(|e| corrupt(path, format!("not a Parquet file: {e}")))
+}
+
+fn parse_header(path: &Path, kv: &HashMap<String, String>) -> Result<ParquetSketchHeader> {
+    let get = |key: MetadataKey| -> Result<&str> {
+        kv.get(key.name())
+            .map(String::as_str)
+            .ok_or_else(|| corrupt(path, format!("no {} in the metadata", key.name())))
+    };
+    fn num<T: std::str::FromStr>(path: &Path, key: MetadataKey, s: &str) -> Result<T> {
+        s.parse()
+            .map_err(|_| corrupt(path, format!("{} is not a number: {s}", key.name())))
+    }
+    let format = get(MetadataKey::Format)?;
+    if format != FORMAT {
+        return Err(corrupt(
+            path,
+            format!("format {format}, this lineage reads {FORMAT}"),
+        ));
+    }
+    let scheme = get(MetadataKey::Scheme)?;
+    if scheme != scheme_name(Scheme::OnePermutationDensified) {
+        return Err(corrupt(path, format!("unknown scheme {scheme}")));
+    }
+    let value = |key| get(key).and_then(|s| num::<f64>(path, key, s));
+    let count = |key| get(key).and_then(|s| num::<usize>(path, key, s));
+    let params = SketchParams {
+        num_perm: count(MetadataKey::NumPerm)?,
+        shingle_size: count(MetadataKey::ShingleSize)?,
+        seed: get(MetadataKey::Seed).and_then(|s| num(path, MetadataKey::Seed, s))?,
+        scheme: Scheme::OnePermutationDensified,
+    };
+    params.validate()?;
+    let banding = Banding {
+        threshold: value(MetadataKey::Threshold)?,
+        weights: LshWeights {
+            false_positive: value(MetadataKey::FalsePositiveWeight)?,
+            false_negative: value(MetadataKey::FalseNegativeWeight)?,
+        },
+        lsh: LshParams {
+            bands: count(MetadataKey::Bands)?,
+            rows_per_band: count(MetadataKey::RowsPerBand)?,
+        },
+    };
+    banding.lsh.validate(params.num_perm)?;
+    Ok(ParquetSketchHeader {
+        params,
+        banding,
+        shingle_sets: get(MetadataKey::ShingleSets)? == "true",
+    })
+}
+
+fn long(field: &Field) -> Option<i64> {
+    match field {
+        Field::Long(v) => Some(*v),
+        Field::Int(v) => Some(i64::from(*v)),
+        Field::UInt(v) => Some(i64::from(*v)),
+        Field::ULong(v) => i64::try_from(*v).ok(),
+        _ => None,
+    }
+}
+
+fn string(field: &Field) -> Option<String> {
+    match field {
+        Field::Str(s) => Some(s.clone()),
+        Field::Bytes(b) => std::str::from_utf8(b.data()).ok().map(str::to_string),
+        Field::Int(_) | Field::Long(_) | Field::UInt(_) | Field::ULong(_) => {
+            long(field).map(|v| v.to_string())
+        }
+        _ => None,
+    }
+}
+
+/// Reads a Parquet sketch written by [`ParquetSketchWriter`]: its header
+/// and its documents in file order. Any engine may have rewritten it, as
+/// long as the columns and the metadata survive.
+pub fn read_parquet_sketch(path: &Path) -> Result<(ParquetSketchHeader, Vec<DocFingerprint>)> {
+    let reader = open_reader(path)?;
+    let kv: HashMap<String, String> = reader
+        .metadata()
+        .file_metadata()
+        .key_value_metadata()
+        .map(|kvs| {
+            kvs.iter()
+                .filter_map(|kv| Some((kv.key.clone(), kv.value.clone()?)))
+                .collect()
+        })
+        .unwrap_or_default();
+    let header = parse_header(path, &kv)?;
+    let rows = reader
+        .get_row_iter(None)
+        .map_err(|e| corrupt(path, e.to_string()))?;
+    let mut docs = Vec::with_capacity(reader.metadata().file_metadata().num_rows().max(0) as usize);
+    for (n, row) in rows.enumerate() {
+        let row = row.map_err(|e| corrupt(path, format!("row {n}: {e}")))?;
+        let bad = |what: &str| corrupt(path, format!("row {n}: bad or missing {what}"));
+        let mut doc = DocFingerprint {
+            id: String::new(),
+            date: None,
+            bytes: 0,
+            tokens: 0,
+            shingles: 0,
+            slots: Vec::new(),
+            shingle_set: None,
+        };
+        let mut have_id = false;
+        for (name, field) in row.get_column_iter() {
+            match (name.as_str(), field) {
+                ("id", f) => {
+                    doc.id = string(f).ok_or_else(|| bad("id"))?;
+                    have_id = true;
+                }
+                ("date", Field::Null) => {}
+                ("date", f) => doc.date = Some(string(f).ok_or_else(|| bad("date"))?),
+                ("bytes", f) => doc.bytes = long(f).ok_or_else(|| bad("bytes"))? as u64,
+                ("tokens", f) => doc.tokens = long(f).ok_or_else(|| bad("tokens"))? as u64,
+                ("shingles", f) => doc.shingles = long(f).ok_or_else(|| bad("shingles"))? as u64,
+                ("signature", Field::ListInternal(list)) => {
+                    doc.slots = list
+                        .elements()
+                        .iter()
+                        .map(|f| long(f).map(|v| v as u32))
+                        .collect::<Option<Vec<u32>>>()
+                        .ok_or_else(|| bad("signature"))?;
+                }
+                ("shingle_set", Field::ListInternal(list)) if header.shingle_sets => {
+                    doc.shingle_set = Some(
+                        list.elements()
+                            .iter()
+                            .map(|f| long(f).map(|v| v as u64))
+                            .collect::<Option<Vec<u64>>>()
+                            .ok_or_else(|| bad("shingle_set"))?,
+                    );
+                }
+                _ => {}
+            }
+        }
+        if !have_id {
+            return Err(bad("id"));
+        }
+        if doc.slots.len() != header.params.num_perm {
+            return Err(bad("signature"));
+        }
+        if header.shingle_sets && doc.shingle_set.is_none() {
+            return Err(bad("shingle_set"));
+        }
+        docs.push(doc);
+    }
+    Ok((header, docs))
+}
+
+/// Reads the `id` and `cluster` columns of a Parquet file, or of every
+/// `*.parquet` file in a folder (the part files Spark writes), in file name
+/// order.
+pub fn read_cluster_assignments(path: &Path) -> Result<Vec<ClusterAssignment>> {
+    let files: Vec<PathBuf> = if path.is_dir() {
+        let entries = std::fs::read_dir(path).map_err(|source| Error::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let mut files = Vec::new();
+        for entry in entries {
+            let entry = entry.map_err(|source| Error::Read {
+                path: path.to_path_buf(),
+                source,
+            })?;
+            let p = entry.path();
+            let hidden = p
+                .file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with(['.', '_']));
+            if !hidden && has_parquet_extension(&p) {
+                files.push(p);
+            }
+        }
+        files.sort();
+        files
+    } else {
+        vec![path.to_path_buf()]
+    };
+    let mut out = Vec::new();
+    for file in &files {
+        let reader = open_reader(file)?;
+        let rows = reader
+            .get_row_iter(None)
+            .map_err(|e| corrupt(file, e.to_string()))?;
+        for (n, row) in rows.enumerate() {
+            let row = row.map_err(|e| corrupt(file, format!("row {n}: {e}")))?;
+            let (mut id, mut cluster) = (None, None);
+            for (name, field) in row.get_column_iter() {
+                match name.as_str() {
+                    "id" => id = string(field),
+                    "cluster" => cluster = string(field),
+                    _ => {}
+                }
+            }
+            match (id, cluster) {
+                (Some(id), Some(cluster)) => out.push(ClusterAssignment { id, cluster }),
+                _ => {
+                    return Err(corrupt(
+                        file,
+                        format!("row {n}: needs a non-null id and cluster column"),
+                    ))
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn doc(n: usize, empty: bool) -> DocFingerprint {
+        DocFingerprint {
+            id: format!("doc{n}"),
+            date: n
+                .is_multiple_of(2)
+                .then(|| format!("2020-01-{:02}", n % 28 + 1)),
+            bytes: 100 + n as u64,
+            tokens: 20 + n as u64,
+            shingles: 16 + n as u64,
+            slots: if empty {
+                vec![u32::MAX; 16]
+            } else {
+                (0..16).map(|i| (i * 7 + n as u32) ^ 0xF000_0000).collect()
+            },
+            shingle_set: None,
+        }
+    }
+
+    fn header(shingle_sets: bool) -> ParquetSketchHeader {
+        let params = SketchParams {
+            num_perm: 16,
+            ..SketchParams::default()
+        };
+        ParquetSketchHeader {
+            params,
+            banding: Banding::for_threshold(0.8, 16, LshWeights::default()).unwrap(),
+            shingle_sets,
+        }
+    }
+
+    #[test]
+    fn round_trips_rows_and_metadata() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.parquet");
+        let header = header(true);
+        let mut writer = ParquetSketchWriter::create(&path, header).unwrap();
+        let docs: Vec<DocFingerprint> = (0..ParquetSketchWriter::ROW_GROUP_DOCS + 5)
+            .map(|n| {
+                let mut d = doc(n, n == 3);
+                d.shingle_set = Some(vec![n as u64, u64::MAX - n as u64]);
+                d
+            })
+            .collect();
+        for d in &docs {
+            writer.write(d).unwrap();
+        }
+        assert_eq!(writer.finish().unwrap(), docs.len() as u64);
+        assert!(is_parquet_file(&path));
+        // Nothing left behind but the file.
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+        let (read_header, read_docs) = read_parquet_sketch(&path).unwrap();
+        assert_eq!(read_header, header);
+        assert_eq!(read_docs, docs);
+        let reader = open_reader(&path).unwrap();
+        assert_eq!(reader.metadata().num_row_groups(), 2);
+    }
+
+    #[test]
+    fn band_keys_match_lsh_and_empty_documents_have_none() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.parquet");
+        let header = header(false);
+        let mut writer = ParquetSketchWriter::create(&path, header).unwrap();
+        writer.write(&doc(1, false)).unwrap();
+        writer.write(&doc(2, true)).unwrap();
+        writer.finish().unwrap();
+        let reader = open_reader(&path).unwrap();
+        let rows: Vec<_> = reader
+            .get_row_iter(None)
+            .unwrap()
+            .map(|r| r.unwrap())
+            .collect();
+        let keys = |n: usize| -> Vec<i64> {
+            rows[n]
+                .get_column_iter()
+                .find(|(name, _)| name.as_str() == "band_keys")
+                .and_then(|(_, f)| match f {
+                    Field::ListInternal(l) => l.elements().iter().map(long).collect(),
+                    _ => None,
+                })
+                .unwrap()
+        };
+        let lsh = header.banding.lsh;
+        let want: Vec<i64> = (0..lsh.bands)
+            .map(|b| band_key(&doc(1, false).slots, lsh, b) as i64)
+            .collect();
+        assert_eq!(keys(0), want);
+        assert!(keys(1).is_empty());
+        let kv = reader
+            .metadata()
+            .file_metadata()
+            .key_value_metadata()
+            .unwrap();
+        for key in MetadataKey::ALL {
+            assert!(kv.iter().any(|k| k.key == key.name()), "{}", key.name());
+        }
+    }
+
+    #[test]
+    fn choosing_the_banding_meanwhile_writes_the_same_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let header = header(false);
+        let known = dir.path().join("known.parquet");
+        let chosen = dir.path().join("chosen.parquet");
+        let mut a = ParquetSketchWriter::create(&known, header).unwrap();
+        let b = &header.banding;
+        let mut c = ParquetSketchWriter::create_for_threshold(
+            &chosen,
+            header.params,
+            b.threshold,
+            b.weights,
+            false,
+        )
+        .unwrap();
+        for n in 0..20 {
+            a.write(&doc(n, n == 4)).unwrap();
+            c.write(&doc(n, n == 4)).unwrap();
+        }
+        a.finish().unwrap();
+        c.finish().unwrap();
+        assert_eq!(
+            std::fs::read(&known).unwrap(),
+            std::fs::read(&chosen).unwrap()
+        );
+        let params = header.params;
+        let bad = ParquetSketchWriter::create_for_threshold(&chosen, params, 1.5, b.weights, false);
+        assert!(bad.is_err());
+    }
+
+    #[test]
+    fn mismatched_fingerprints_are_refused_and_leave_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.parquet");
+        let mut writer = ParquetSketchWriter::create(&path, header(false)).unwrap();
+        let mut d = doc(1, false);
+        d.slots.pop();
+        assert!(writer.write(&d).is_err());
+        drop(writer);
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+    }
+
+    #[test]
+    fn cluster_files_read_strings_and_integers() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("part-0.parquet");
+        let schema = parse_message_type(
+            "message c { optional binary id (STRING); optional int64 cluster; }",
+        )
+        .unwrap();
+        let file = File::create(&path).unwrap();
+        let mut w = SerializedFileWriter::new(
+            file,
+            Arc::new(schema),
+            Arc::new(WriterProperties::builder().build()),
+        )
+        .unwrap();
+        let mut rg = w.next_row_group().unwrap();
+        let mut c = rg.next_column().unwrap().unwrap();
+        c.typed::<ByteArrayType>()
+            .write_batch(
+                &[ByteArray::from("a"), ByteArray::from("b")],
+                Some(&[1, 1]),
+                None,
+            )
+            .unwrap();
+        c.close().unwrap();
+        let mut c = rg.next_column().unwrap().unwrap();
+        c.typed::<Int64Type>()
+            .write_batch(&[7, 7], Some(&[1, 1]), None)
+            .unwrap();
+        c.close().unwrap();
+        rg.close().unwrap();
+        w.close().unwrap();
+        std::fs::write(dir.path().join("_SUCCESS"), "").unwrap();
+        let got = read_cluster_assignments(dir.path()).unwrap();
+        let want = ["a", "b"].map(|id| ClusterAssignment {
+            id: id.into(),
+            cluster: "7".into(),
+        });
+        assert_eq!(got, want);
+    }
+}
