@@ -159,9 +159,9 @@ impl Sketcher {
             let bin = (((x >> 32) * k) >> 32) as usize;
             let value = x as u32;
             if let Some(slot) = mins.get_mut(bin) {
-                if value < *slot {
-                    *slot = value;
-                }
+                // A conditional move: whether a shingle lowers its bin's
+                // minimum is unpredictable.
+                *slot = (*slot).min(value);
             }
         }
         self.densify(&mut mins);
@@ -219,34 +219,59 @@ impl Sketcher {
         })
     }
 
-    /// Densification for `num_perm <= 256`: the original values are copied
-    /// to an array of 256 that a byte indexes without bounds checks.
+    /// Densification for `num_perm <= 256`, level by level and without
+    /// data-dependent branches: whether a probed bin is empty is a coin toss
+    /// that a branch predictor loses (the per-bin probe loop cost a sixth of
+    /// corpus sketching on Reuters, where the median document fills 91 of
+    /// 128 bins). The bins still empty are kept in a list; each level probes
+    /// the next table entry of every bin in it and keeps, without a branch,
+    /// those that found an empty bin again. The original values live in an
+    /// array of 256 that a byte indexes without bounds checks.
     fn densify_small(&self, mins: &mut [u32]) {
         let mut original = [EMPTY_SLOT; 256];
-        for (o, &m) in original.iter_mut().zip(mins.iter()) {
+        // Bins still empty; `num_perm <= 256`, so every bin fits in a byte.
+        let mut pending = [0u8; 256];
+        let mut count = 0usize;
+        for (i, (o, &m)) in original.iter_mut().zip(mins.iter()).enumerate() {
             *o = m;
+            pending[count] = i as u8;
+            count += usize::from(m == EMPTY_SLOT);
         }
         let table = self.small_probe_table();
-        for (i, (slot, probes)) in mins.iter_mut().zip(table).enumerate() {
-            if *slot != EMPTY_SLOT {
-                continue;
+        for level in 0..SMALL_PROBE_DEPTH {
+            if count == 0 {
+                return;
             }
-            let mut value = EMPTY_SLOT;
-            for &j in probes {
-                value = original[j as usize];
-                if value != EMPTY_SLOT {
-                    break;
+            let mut still = 0usize;
+            for p in 0..count {
+                let i = pending[p];
+                let j = table.get(usize::from(i)).map_or(0, |row| row[level]);
+                let value = original[usize::from(j)];
+                if let Some(slot) = mins.get_mut(usize::from(i)) {
+                    *slot = value;
                 }
+                pending[still] = i;
+                still += usize::from(value == EMPTY_SLOT);
             }
+            count = still;
+        }
+        // Beyond the table (documents of a shingle or two): compute probes.
+        for &i in &pending[..count] {
+            let i = usize::from(i);
             let mut attempt = SMALL_PROBE_DEPTH as u64 + 1;
-            while value == EMPTY_SLOT {
-                value = original
+            let value = loop {
+                let value = original
                     .get(self.probe(i, attempt))
                     .copied()
                     .unwrap_or(EMPTY_SLOT);
+                if value != EMPTY_SLOT {
+                    break value;
+                }
                 attempt += 1;
+            };
+            if let Some(slot) = mins.get_mut(i) {
+                *slot = value;
             }
-            *slot = value;
         }
     }
 
@@ -367,13 +392,13 @@ mod tests {
 
     #[test]
     fn table_densification_matches_the_reference() {
-        for num_perm in [1, 7, 128, 1000] {
+        for num_perm in [1, 7, 128, 200, 256, 257, 1000] {
             let s = Sketcher::new(SketchParams {
                 num_perm,
                 ..SketchParams::default()
             })
             .unwrap();
-            for n in [1u64, 2, 3, 10, 50, 400] {
+            for n in [1u64, 2, 3, 5, 10, 20, 50, 90, 150, 400] {
                 let sig = s.sketch(set(n * 1000..n * 1001));
                 let mut raw = vec![EMPTY_SLOT; num_perm];
                 for h in set(n * 1000..n * 1001) {
