@@ -160,9 +160,9 @@ struct Units<'a> {
     format: InputFormat,
     /// The JSON Lines file being read: its path, reader and last line.
     jsonl: Option<(Arc<Path>, BufReader<std::fs::File>, usize)>,
-    buf: Vec<u8>,
-    /// Size of the largest block of lines so far (to allocate it once).
-    block_hint: usize,
+    /// The block of a batch already emitted, reused for the next one (no
+    /// fresh pages to fault in per batch).
+    spare: Vec<u8>,
 }
 
 /// A batch: its units and the block their JSON Lines lines live in.
@@ -176,25 +176,29 @@ impl Units<'_> {
     /// The next batch: at most `docs` units and about `bytes` bytes of
     /// lines; empty at the end.
     fn batch(&mut self, docs: usize, bytes: usize) -> Batch {
-        let mut out = Vec::new();
-        let mut lines = Vec::with_capacity(bytes.min(self.block_hint));
+        let mut out = Vec::with_capacity(docs.min(4096));
+        let mut lines = std::mem::take(&mut self.spare);
+        lines.clear();
         while out.len() < docs && lines.len() < bytes {
             if let Some((path, reader, line)) = &mut self.jsonl {
-                self.buf.clear();
                 *line += 1;
-                match read_line(reader, &mut self.buf) {
+                let start = lines.len();
+                match read_line(reader, &mut lines) {
                     Ok(0) => self.jsonl = None,
                     Ok(_) => {
-                        // One growing buffer for reading, an exact-size
-                        // copy per line.
-                        let trimmed = self.buf.trim_ascii();
-                        if !trimmed.is_empty() {
-                            let start = lines.len();
-                            lines.extend_from_slice(trimmed);
+                        // Read straight into the block; the unit covers the
+                        // line without the white space around it.
+                        let read = &lines[start..];
+                        let trimmed = read.trim_ascii_start();
+                        let first = start + (read.len() - trimmed.len());
+                        let end = first + trimmed.trim_ascii_end().len();
+                        if first == end {
+                            lines.truncate(start);
+                        } else {
                             out.push(Unit::Line {
                                 path: Arc::clone(path),
                                 line: *line,
-                                bytes: start..lines.len(),
+                                bytes: first..end,
                             });
                         }
                     }
@@ -226,8 +230,14 @@ impl Units<'_> {
                 })),
             }
         }
-        self.block_hint = self.block_hint.max(lines.len());
         Batch { units: out, lines }
+    }
+
+    /// Takes back the block of a batch that is done with.
+    fn recycle(&mut self, batch: Batch) {
+        if batch.lines.capacity() > self.spare.capacity() {
+            self.spare = batch.lines;
+        }
     }
 }
 
@@ -399,8 +409,7 @@ where
         files: inputs.walk.files.iter(),
         format: inputs.options.format,
         jsonl: None,
-        buf: Vec::new(),
-        block_hint: 0,
+        spare: Vec::new(),
     };
     let mut batch = units.batch(docs, bytes);
     let mut pending: Vec<Events> = Vec::new();
@@ -422,7 +431,7 @@ where
             (worker.run(&batch)?, units.batch(docs, bytes))
         };
         pending = results;
-        batch = next;
+        units.recycle(std::mem::replace(&mut batch, next));
     }
     emit(&mut sink, pending)
 }

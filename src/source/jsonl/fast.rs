@@ -292,9 +292,18 @@ pub(super) fn parse(bytes: &[u8], fields: &JsonlFields) -> Option<Fast> {
                 .count();
             let value = c.value(hits > 0)?;
             if let Some(value) = value {
+                // Move the value into the last field that wants it; copy
+                // it only when two fields name the same key.
+                let mut value = Some(value);
+                let mut left = hits;
                 for (name, slot) in wanted {
                     if name.as_str() == key {
-                        *slot = Some(value.clone());
+                        left -= 1;
+                        *slot = if left == 0 {
+                            value.take()
+                        } else {
+                            value.clone()
+                        };
                     }
                 }
             }
