@@ -31,7 +31,7 @@ use crate::sketch::{SketchParams, Sketcher};
 use crate::source::input::{
     format_from_extension, read_file, InputFormat, InputOptions, Inputs, Item,
 };
-use crate::source::jsonl::parse_record;
+use crate::source::jsonl::parse_record_reusing;
 use crate::source::walk::{InputPath, Skipped};
 use crate::source::{Document, Warning};
 
@@ -152,6 +152,24 @@ struct Worker<'a> {
     options: CorpusOptions,
     input: &'a InputOptions,
     sketcher: Sketcher,
+}
+
+/// What one worker reuses from document to document.
+struct WorkerState {
+    shingler: RawShingler,
+    /// The text buffer of the last JSON Lines record, to decode the next
+    /// one into (texts of about a kilobyte are past the allocator's
+    /// fast per-thread caches).
+    spare: Option<String>,
+}
+
+impl WorkerState {
+    fn new(shingle: ShingleParams) -> Result<WorkerState> {
+        Ok(WorkerState {
+            shingler: RawShingler::new(shingle)?,
+            spare: None,
+        })
+    }
 }
 
 /// Hands out the inputs as batches of units, streaming JSON Lines files.
@@ -300,6 +318,16 @@ impl Worker<'_> {
     }
 
     fn fingerprint_one(&self, shingler: &mut RawShingler, doc: Document) -> CorpusEvent {
+        self.fingerprint_keeping_text(shingler, doc).0
+    }
+
+    /// [`fingerprint_one`](Self::fingerprint_one), handing back the text's
+    /// buffer for the next record to decode into.
+    fn fingerprint_keeping_text(
+        &self,
+        shingler: &mut RawShingler,
+        doc: Document,
+    ) -> (CorpusEvent, String) {
         let mut fp = fingerprint_text(
             &doc.text,
             &self.sketcher,
@@ -309,16 +337,20 @@ impl Worker<'_> {
         // The document is done with: move, do not copy.
         fp.id = doc.id;
         fp.date = doc.meta.date;
-        CorpusEvent::Fingerprint(fp)
+        (CorpusEvent::Fingerprint(fp), doc.text)
     }
 
-    fn process(&self, shingler: &mut RawShingler, unit: &Unit, lines: &[u8]) -> Events {
+    fn process(&self, state: &mut WorkerState, unit: &Unit, lines: &[u8]) -> Events {
+        let shingler = &mut state.shingler;
         match unit {
             Unit::Line { path, line, bytes } => {
                 let record = lines.get(bytes.clone()).unwrap_or_default();
-                match parse_record(path, *line, record, &self.input.fields) {
+                let fields = &self.input.fields;
+                match parse_record_reusing(path, *line, record, fields, &mut state.spare) {
                     Ok(doc) if doc.warnings.is_empty() => {
-                        Events::One(self.fingerprint_one(shingler, doc))
+                        let (event, text) = self.fingerprint_keeping_text(shingler, doc);
+                        state.spare = Some(text);
+                        Events::One(event)
                     }
                     Ok(doc) => {
                         let mut out = Vec::new();
@@ -351,9 +383,9 @@ impl Worker<'_> {
                 .units
                 .par_iter()
                 .map_init(
-                    || RawShingler::new(shingle),
-                    |shingler, unit| match shingler {
-                        Ok(shingler) => self.process(shingler, unit, lines),
+                    || WorkerState::new(shingle),
+                    |state, unit| match state {
+                        Ok(state) => self.process(state, unit, lines),
                         Err(e) => {
                             Events::One(CorpusEvent::Failed(Error::InvalidParam(e.to_string())))
                         }
@@ -361,11 +393,11 @@ impl Worker<'_> {
                 )
                 .collect()
         } else {
-            let mut shingler = RawShingler::new(shingle)?;
+            let mut state = WorkerState::new(shingle)?;
             batch
                 .units
                 .iter()
-                .map(|unit| self.process(&mut shingler, unit, lines))
+                .map(|unit| self.process(&mut state, unit, lines))
                 .collect()
         };
         Ok(results)

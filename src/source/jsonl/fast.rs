@@ -147,16 +147,23 @@ impl Cursor<'_> {
         None
     }
 
-    /// A value: kept (decoded) when `keep`, else only checked.
-    fn value(&mut self, keep: bool) -> Option<Option<Scalar>> {
+    /// A value: kept (decoded) when `keep`, else only checked. A kept
+    /// string is decoded into `reuse` when given (its old contents
+    /// dropped), so that a caller can recycle one buffer across records.
+    fn value(&mut self, keep: bool, reuse: Option<String>) -> Option<Option<Scalar>> {
         match self.b.get(self.pos)? {
             b'"' => {
                 if keep {
-                    // One allocation: the decoded text is no longer than
-                    // the rest of the line.
-                    let mut out = String::with_capacity(self.b.len() - self.pos);
+                    // One allocation at most: the decoded text is no longer
+                    // than the rest of the line.
+                    let rest = self.b.len() - self.pos;
+                    // A recycled buffer is handed back soon: keep its size.
+                    let shrink = reuse.is_none();
+                    let mut out = reuse.unwrap_or_default();
+                    out.clear();
+                    out.reserve(rest);
                     self.string(Some(&mut out))?;
-                    if out.capacity() > 2 * out.len() + 64 {
+                    if shrink && out.capacity() > 2 * out.len() + 64 {
                         out.shrink_to_fit();
                     }
                     Some(Some(Scalar::Str(out)))
@@ -258,7 +265,18 @@ fn find_special(bytes: &[u8]) -> Option<usize> {
 }
 
 /// Parses a flat record, or `None` to send the line to serde_json.
+#[cfg(test)]
 pub(super) fn parse(bytes: &[u8], fields: &JsonlFields) -> Option<Fast> {
+    parse_reusing(bytes, fields, &mut None)
+}
+
+/// [`parse`], decoding the text field into `spare` when it holds a
+/// buffer (taken; the record's text owns it afterwards).
+pub(super) fn parse_reusing(
+    bytes: &[u8],
+    fields: &JsonlFields,
+    spare: &mut Option<String>,
+) -> Option<Fast> {
     let s = std::str::from_utf8(bytes).ok()?;
     let mut c = Cursor {
         s,
@@ -290,7 +308,12 @@ pub(super) fn parse(bytes: &[u8], fields: &JsonlFields) -> Option<Fast> {
                 .iter()
                 .filter(|(name, _)| name.as_str() == key)
                 .count();
-            let value = c.value(hits > 0)?;
+            let reuse = if key == fields.text.as_str() {
+                spare.take()
+            } else {
+                None
+            };
+            let value = c.value(hits > 0, reuse)?;
             if let Some(value) = value {
                 // Move the value into the last field that wants it; copy
                 // it only when two fields name the same key.
