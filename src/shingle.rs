@@ -38,7 +38,7 @@ use xxhash_rust::xxh3::xxh3_64;
 
 use crate::error::{Error, Result};
 use crate::sketch::{Signature, Sketcher};
-use crate::tokenize::{for_each_ascii_word, words, Tokenized, WordScratch};
+use crate::tokenize::{ascii_lowercase_into, for_each_ascii_word, words, Tokenized, WordScratch};
 
 /// Which view of the text a shingle sequence was built from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -153,10 +153,25 @@ fn read32(bytes: &[u8], at: usize) -> u64 {
 /// `xxhash-rust`; the tests compare with `xxh3_64` for every length.
 #[inline(always)]
 fn xxh3_word(bytes: &[u8], at: usize, len: usize) -> u64 {
-    use std::hint::select_unpredictable;
     if !(1..=16).contains(&len) {
         return bytes.get(at..at + len).map_or(0, xxh3_64);
     }
+    // With 8 bytes before the word and 24 after its start, all reads fall
+    // in one 32-byte window and need no bounds checks of their own.
+    let window = at
+        .checked_sub(8)
+        .and_then(|from| bytes.get(from..from + 32))
+        .and_then(|w| <&[u8; 32]>::try_from(w).ok());
+    match window {
+        Some(window) => xxh3_short(window, 8, len),
+        None => xxh3_short(bytes, at, len),
+    }
+}
+
+/// The three short formulas of xxh3 and the select (see [`xxh3_word`]).
+#[inline(always)]
+fn xxh3_short(bytes: &[u8], at: usize, len: usize) -> u64 {
+    use std::hint::select_unpredictable;
     let end = at + len;
     let n = len as u64;
     // 1 to 3 bytes: first, middle and last byte, then xxh64's avalanche.
@@ -325,28 +340,27 @@ impl RawShingler {
     /// The token hashes of `text` into `self.units`.
     fn words_of(&mut self, text: &str) {
         self.units.clear();
-        if text.is_ascii() {
+        self.lower.clear();
+        // Eight bytes before the text and 24 after keep the hash's reads
+        // in one window (see `xxh3_word`).
+        self.lower.extend_from_slice(&[0; 8]);
+        if ascii_lowercase_into(text.as_bytes(), &mut self.lower) {
             // ASCII normalisation only lower-cases and folds white space, and
             // white space never sits inside a word, so the words of the
             // lower-cased bytes are the normalised tokens.
-            self.lower.clear();
-            self.lower.extend_from_slice(text.as_bytes());
-            self.lower.make_ascii_lowercase();
             // Find the words first, then hash them in a second tight loop:
             // two simple loops run faster than one that does both.
             let spans = &mut self.spans;
             spans.clear();
-            for_each_ascii_word(&self.lower, &mut self.words, |word| {
+            for_each_ascii_word(&self.lower[8..], &mut self.words, |word| {
                 spans.push((word.start as u32, word.end as u32));
             });
-            // Eight bytes after the text keep the hash's over-reads in
-            // bounds (see `xxh3_word`).
-            self.lower.extend_from_slice(&[0; 8]);
+            self.lower.extend_from_slice(&[0; 24]);
             let lower = &self.lower;
             self.units.extend(
-                spans
-                    .iter()
-                    .map(|&(start, end)| xxh3_word(lower, start as usize, (end - start) as usize)),
+                spans.iter().map(|&(start, end)| {
+                    xxh3_word(lower, start as usize + 8, (end - start) as usize)
+                }),
             );
         } else {
             // Shingles need the words only, not the sentences.

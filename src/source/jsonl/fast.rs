@@ -277,7 +277,14 @@ pub(super) fn parse_reusing(
     fields: &JsonlFields,
     spare: &mut Option<String>,
 ) -> Option<Fast> {
-    let s = std::str::from_utf8(bytes).ok()?;
+    let s = if crate::tokenize::is_ascii(bytes) {
+        // Validating UTF-8 was 3% of corpus sketching; the ASCII check
+        // runs 64 bytes a step.
+        // SAFETY: every byte is ASCII, and ASCII is valid UTF-8.
+        unsafe { std::str::from_utf8_unchecked(bytes) }
+    } else {
+        std::str::from_utf8(bytes).ok()?
+    };
     let mut c = Cursor {
         s,
         b: bytes,
