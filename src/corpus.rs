@@ -411,6 +411,9 @@ fn is_jsonl(path: &Path, format: InputFormat) -> bool {
                 && format_from_extension(path) == Some(InputFormat::Jsonl)))
 }
 
+/// Most bytes of JSON Lines per batch in serial mode.
+const SERIAL_BLOCK_BYTES: usize = 256 << 10;
+
 /// Fingerprints every document of `inputs`, handing events to `sink` in
 /// input order. An error from the sink stops the run and is returned;
 /// errors of single documents or files are events, not failures.
@@ -431,7 +434,13 @@ where
     for skipped in &inputs.walk.skipped {
         sink(CorpusEvent::Skipped(skipped.clone()))?;
     }
-    let (docs, bytes) = (options.batch_docs.max(1), options.batch_bytes.max(1));
+    let (docs, mut bytes) = (options.batch_docs.max(1), options.batch_bytes.max(1));
+    if !options.parallel {
+        // Nothing overlaps the reading in serial mode, so a batch gains
+        // nothing from size; a block that stays in the L2 cache until its
+        // records are parsed does (~4% on Reuters JSON Lines).
+        bytes = bytes.min(SERIAL_BLOCK_BYTES);
+    }
     let worker = Worker {
         options,
         input: &inputs.options,
