@@ -126,8 +126,9 @@ pub struct Sketcher {
     key: u64,
     /// First probes of every bin for densification, built on first use.
     probes: OnceLock<Vec<u16>>,
-    /// The same table as bytes, for the usual `num_perm <= 256`.
-    small_probes: OnceLock<Vec<[u8; SMALL_PROBE_DEPTH]>>,
+    /// The first [`SMALL_PROBE_DEPTH`] probes as bytes, depth-major, for
+    /// the usual `num_perm <= 256`.
+    small_probes: OnceLock<Vec<[u8; 256]>>,
 }
 
 impl Sketcher {
@@ -202,14 +203,16 @@ impl Sketcher {
         })
     }
 
-    /// [`probe_table`](Self::probe_table) as bytes, one row per bin (for
-    /// `num_perm <= 256`).
-    fn small_probe_table(&self) -> &[[u8; SMALL_PROBE_DEPTH]] {
+    /// [`probe_table`](Self::probe_table) as bytes for `num_perm <= 256`,
+    /// one row per probe depth (`table[d][bin]` is attempt `d + 1` of
+    /// `bin`), so that a byte indexes a row without bounds checks and the
+    /// first depths, which most documents never leave, share cache lines.
+    fn small_probe_table(&self) -> &[[u8; 256]] {
         self.small_probes.get_or_init(|| {
-            (0..self.params.num_perm)
-                .map(|bin| {
-                    let mut row = [0u8; SMALL_PROBE_DEPTH];
-                    for (attempt, j) in (1u64..).zip(row.iter_mut()) {
+            (1..=SMALL_PROBE_DEPTH as u64)
+                .map(|attempt| {
+                    let mut row = [0u8; 256];
+                    for (bin, j) in row.iter_mut().enumerate().take(self.params.num_perm) {
                         // num_perm <= 256 here, so every bin fits in a byte.
                         *j = self.probe(bin, attempt) as u8;
                     }
@@ -225,8 +228,8 @@ impl Sketcher {
     /// corpus sketching on Reuters, where the median document fills 91 of
     /// 128 bins). The bins still empty are kept in a list; each level probes
     /// the next table entry of every bin in it and keeps, without a branch,
-    /// those that found an empty bin again. The original values live in an
-    /// array of 256 that a byte indexes without bounds checks.
+    /// those that found an empty bin again. Everything is indexed by bytes
+    /// into arrays of 256, so the loop has no bounds checks.
     fn densify_small(&self, mins: &mut [u32]) {
         let mut original = [EMPTY_SLOT; 256];
         // Bins still empty; `num_perm <= 256`, so every bin fits in a byte.
@@ -234,32 +237,31 @@ impl Sketcher {
         let mut count = 0usize;
         for (i, (o, &m)) in original.iter_mut().zip(mins.iter()).enumerate() {
             *o = m;
-            pending[count] = i as u8;
+            // count <= i < 256.
+            pending[count & 255] = i as u8;
             count += usize::from(m == EMPTY_SLOT);
         }
-        let table = self.small_probe_table();
-        for level in 0..SMALL_PROBE_DEPTH {
+        let mut out = original;
+        for row in self.small_probe_table() {
             if count == 0 {
-                return;
+                break;
             }
             let mut still = 0usize;
             for p in 0..count {
-                let i = pending[p];
-                let j = table.get(usize::from(i)).map_or(0, |row| row[level]);
-                let value = original[usize::from(j)];
-                if let Some(slot) = mins.get_mut(usize::from(i)) {
-                    *slot = value;
-                }
-                pending[still] = i;
+                // still <= p < count <= 256.
+                let i = pending[p & 255];
+                let value = original[usize::from(row[usize::from(i)])];
+                out[usize::from(i)] = value;
+                pending[still & 255] = i;
                 still += usize::from(value == EMPTY_SLOT);
             }
             count = still;
         }
         // Beyond the table (documents of a shingle or two): compute probes.
-        for &i in &pending[..count] {
+        for &i in pending.iter().take(count) {
             let i = usize::from(i);
             let mut attempt = SMALL_PROBE_DEPTH as u64 + 1;
-            let value = loop {
+            out[i] = loop {
                 let value = original
                     .get(self.probe(i, attempt))
                     .copied()
@@ -269,9 +271,9 @@ impl Sketcher {
                 }
                 attempt += 1;
             };
-            if let Some(slot) = mins.get_mut(i) {
-                *slot = value;
-            }
+        }
+        for (m, &o) in mins.iter_mut().zip(out.iter()) {
+            *m = o;
         }
     }
 
@@ -327,9 +329,9 @@ impl Sketcher {
 /// Probes per bin kept in [`Sketcher`]'s table.
 const PROBE_DEPTH: usize = 16;
 
-/// Probes per bin kept in the byte table for `num_perm <= 256` (8 KiB for
-/// K = 128): deep enough that documents of a handful of shingles rarely
-/// compute a probe.
+/// Probes per bin kept in the byte table for `num_perm <= 256` (16 KiB):
+/// deep enough that documents of a handful of shingles rarely compute a
+/// probe.
 const SMALL_PROBE_DEPTH: usize = 64;
 
 #[cfg(test)]
