@@ -123,6 +123,8 @@ pub struct FingerprintEncoder<W: Write> {
     hasher: Xxh3,
     header: FingerprintHeader,
     records: u64,
+    /// The record being encoded, reused from record to record.
+    scratch: Vec<u8>,
 }
 
 impl<W: Write> FingerprintEncoder<W> {
@@ -133,6 +135,7 @@ impl<W: Write> FingerprintEncoder<W> {
             hasher: Xxh3::new(),
             header,
             records: 0,
+            scratch: Vec::new(),
         };
         let p = header.params;
         let mut bytes = Vec::with_capacity(32);
@@ -173,7 +176,9 @@ impl<W: Write> FingerprintEncoder<W> {
             ));
         }
         let set_len = doc.shingle_set.as_ref().map_or(0, |s| 4 + 8 * s.len());
-        let mut bytes = Vec::with_capacity(64 + doc.id.len() + 4 * doc.slots.len() + set_len);
+        let mut bytes = std::mem::take(&mut self.scratch);
+        bytes.clear();
+        bytes.reserve(64 + doc.id.len() + 4 * doc.slots.len() + set_len);
         bytes.push(TAG_RECORD);
         put_str(&mut bytes, Some(&doc.id));
         put_str(&mut bytes, doc.date.as_deref());
@@ -193,7 +198,9 @@ impl<W: Write> FingerprintEncoder<W> {
                 dst.copy_from_slice(&h.to_le_bytes());
             }
         }
-        self.put(&bytes)?;
+        let written = self.put(&bytes);
+        self.scratch = bytes;
+        written?;
         self.records += 1;
         Ok(())
     }

@@ -38,7 +38,7 @@ use xxhash_rust::xxh3::xxh3_64;
 
 use crate::error::{Error, Result};
 use crate::sketch::{Signature, Sketcher};
-use crate::tokenize::{for_each_ascii_word, words, Tokenized, WordScratch};
+use crate::tokenize::{ascii_lowercase_into, for_each_ascii_word, words, Tokenized, WordScratch};
 
 /// Which view of the text a shingle sequence was built from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -123,6 +123,87 @@ pub fn token_hash(token: &str) -> u64 {
 }
 
 const MIX: u64 = 0x9E37_79B9_7F4A_7C15;
+
+/// Little-endian `u64` at `at`, 0 when out of bounds.
+#[inline(always)]
+fn read64(bytes: &[u8], at: usize) -> u64 {
+    bytes
+        .get(at..at.wrapping_add(8))
+        .and_then(|b| <[u8; 8]>::try_from(b).ok())
+        .map_or(0, u64::from_le_bytes)
+}
+
+/// Little-endian `u32` at `at`, 0 when out of bounds.
+#[inline(always)]
+fn read32(bytes: &[u8], at: usize) -> u64 {
+    bytes
+        .get(at..at.wrapping_add(4))
+        .and_then(|b| <[u8; 4]>::try_from(b).ok())
+        .map_or(0, |b| u64::from(u32::from_le_bytes(b)))
+}
+
+/// `xxh3_64(&bytes[at..at + len])` for `1 <= len <= 16` (the words of
+/// natural text), without branching on the length: xxh3 has three formulas
+/// for 1-3, 4-8 and 9-16 bytes, and word lengths jump between them at
+/// random, which a branch predictor cannot follow. All three are computed
+/// (their reads may reach up to 8 bytes around the word; a read out of
+/// `bytes` gives 0 and is only ever used by a formula that is not
+/// selected) and the right one picked by conditional moves. Longer words
+/// go to `xxh3_64`. The constants are xxh3's default secret folded as in
+/// `xxhash-rust`; the tests compare with `xxh3_64` for every length.
+#[inline(always)]
+fn xxh3_word(bytes: &[u8], at: usize, len: usize) -> u64 {
+    if !(1..=16).contains(&len) {
+        return bytes.get(at..at + len).map_or(0, xxh3_64);
+    }
+    // With 8 bytes before the word and 24 after its start, all reads fall
+    // in one 32-byte window and need no bounds checks of their own.
+    let window = at
+        .checked_sub(8)
+        .and_then(|from| bytes.get(from..from + 32))
+        .and_then(|w| <&[u8; 32]>::try_from(w).ok());
+    match window {
+        Some(window) => xxh3_short(window, 8, len),
+        None => xxh3_short(bytes, at, len),
+    }
+}
+
+/// The three short formulas of xxh3 and the select (see [`xxh3_word`]).
+#[inline(always)]
+fn xxh3_short(bytes: &[u8], at: usize, len: usize) -> u64 {
+    use std::hint::select_unpredictable;
+    let end = at + len;
+    let n = len as u64;
+    // 1 to 3 bytes: first, middle and last byte, then xxh64's avalanche.
+    let byte = |i: usize| u64::from(bytes.get(i).copied().unwrap_or(0));
+    let combo = (byte(at) << 16) | (byte(at + (len >> 1)) << 24) | byte(end - 1) | (n << 8);
+    let mut small = combo ^ 0x8727_5a9b;
+    small ^= small >> 33;
+    small = small.wrapping_mul(0xC2B2_AE3D_27D4_EB4F);
+    small ^= small >> 29;
+    small = small.wrapping_mul(0x1656_67B1_9E37_79F9);
+    small ^= small >> 32;
+    // 4 to 8 bytes: first and last four, then rrmxmx.
+    let keyed = (read32(bytes, end.saturating_sub(4)).wrapping_add(read32(bytes, at) << 32))
+        ^ 0xc73a_b174_c5ec_d5a2;
+    let mut mid = keyed ^ keyed.rotate_left(49) ^ keyed.rotate_left(24);
+    mid = mid.wrapping_mul(0x9FB2_1C65_1E98_DF25);
+    mid ^= (mid >> 35).wrapping_add(n);
+    mid = mid.wrapping_mul(0x9FB2_1C65_1E98_DF25);
+    mid ^= mid >> 28;
+    // 9 to 16 bytes: first and last eight, folded 128-bit product.
+    let lo = read64(bytes, at) ^ 0x6782_737b_ea42_39b9;
+    let hi = read64(bytes, end.saturating_sub(8)) ^ 0xaf56_bc3b_0996_523a;
+    let product = u128::from(lo) * u128::from(hi);
+    let mut large = n
+        .wrapping_add(lo.swap_bytes())
+        .wrapping_add(hi)
+        .wrapping_add((product as u64) ^ ((product >> 64) as u64));
+    large ^= large >> 37;
+    large = large.wrapping_mul(0x1656_6791_9E37_79F9);
+    large ^= large >> 32;
+    select_unpredictable(len > 8, large, select_unpredictable(len >= 4, mid, small))
+}
 
 /// Finaliser of MurmurHash3: spreads every input bit over the output.
 #[inline]
@@ -259,25 +340,27 @@ impl RawShingler {
     /// The token hashes of `text` into `self.units`.
     fn words_of(&mut self, text: &str) {
         self.units.clear();
-        if text.is_ascii() {
+        self.lower.clear();
+        // Eight bytes before the text and 24 after keep the hash's reads
+        // in one window (see `xxh3_word`).
+        self.lower.extend_from_slice(&[0; 8]);
+        if ascii_lowercase_into(text.as_bytes(), &mut self.lower) {
             // ASCII normalisation only lower-cases and folds white space, and
             // white space never sits inside a word, so the words of the
             // lower-cased bytes are the normalised tokens.
-            self.lower.clear();
-            self.lower.extend_from_slice(text.as_bytes());
-            self.lower.make_ascii_lowercase();
             // Find the words first, then hash them in a second tight loop:
             // two simple loops run faster than one that does both.
             let spans = &mut self.spans;
             spans.clear();
-            for_each_ascii_word(&self.lower, &mut self.words, |word| {
+            for_each_ascii_word(&self.lower[8..], &mut self.words, |word| {
                 spans.push((word.start as u32, word.end as u32));
             });
+            self.lower.extend_from_slice(&[0; 24]);
             let lower = &self.lower;
             self.units.extend(
-                spans
-                    .iter()
-                    .map(|&(start, end)| xxh3_64(&lower[start as usize..end as usize])),
+                spans.iter().map(|&(start, end)| {
+                    xxh3_word(lower, start as usize + 8, (end - start) as usize)
+                }),
             );
         } else {
             // Shingles need the words only, not the sentences.
@@ -376,6 +459,38 @@ pub fn stem(token: &str) -> Option<String> {
 mod tests {
     use super::*;
     use crate::tokenize::tokenize;
+
+    #[test]
+    fn word_hash_is_xxh3() {
+        let text: Vec<u8> = (0..200u32)
+            .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+            .collect();
+        for at in 0..60 {
+            for len in 1..=40 {
+                let want = xxh3_64(&text[at..at + len]);
+                assert_eq!(xxh3_word(&text, at, len), want, "at {at} len {len}");
+                // No bytes around the word to over-read.
+                let alone = text[at..at + len].to_vec();
+                assert_eq!(xxh3_word(&alone, 0, len), want, "len {len} alone");
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn word_hash_is_xxh3_anywhere(
+            bytes in proptest::collection::vec(proptest::num::u8::ANY, 1..48),
+            cut in 0usize..48,
+        ) {
+            let at = cut % bytes.len();
+            for len in 1..=bytes.len() - at {
+                proptest::prop_assert_eq!(
+                    xxh3_word(&bytes, at, len),
+                    xxh3_64(&bytes[at..at + len])
+                );
+            }
+        }
+    }
 
     #[test]
     fn raw_shingles_count_and_ranges() {

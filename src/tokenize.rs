@@ -318,6 +318,80 @@ fn block_masks(block: &[u8; 64]) -> (u64, u64) {
     (word, joiner)
 }
 
+/// Appends `text` lower-cased to `out` when it is all ASCII and returns
+/// true; returns false (with `out` holding a partial copy) otherwise. One
+/// pass instead of three (`is_ascii`, copy, `make_ascii_lowercase`).
+pub fn ascii_lowercase_into(text: &[u8], out: &mut Vec<u8>) -> bool {
+    out.reserve(text.len());
+    let mut chunks = text.chunks_exact(16);
+    let mut high = 0u8;
+    for chunk in chunks.by_ref() {
+        let lane: &[u8; 16] = chunk.try_into().unwrap_or(&[0; 16]);
+        let (lower, bits) = lower16(lane);
+        out.extend_from_slice(&lower);
+        high |= bits;
+    }
+    for &b in chunks.remainder() {
+        high |= b;
+        out.push(b.to_ascii_lowercase());
+    }
+    high < 0x80
+}
+
+/// Sixteen bytes lower-cased (ASCII letters only) and the OR of the input
+/// bytes: the portable version of [`lower16`].
+#[cfg(any(test, not(target_arch = "x86_64")))]
+#[inline]
+fn lower16_scalar(lane: &[u8; 16]) -> ([u8; 16], u8) {
+    let mut out = *lane;
+    out.make_ascii_lowercase();
+    (out, lane.iter().fold(0, |a, &b| a | b))
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+#[inline]
+fn lower16(lane: &[u8; 16]) -> ([u8; 16], u8) {
+    lower16_scalar(lane)
+}
+
+/// SSE2 version of [`lower16_scalar`]; the returned OR only tells whether
+/// a byte had its high bit set (0x80) or not (0).
+#[cfg(target_arch = "x86_64")]
+#[inline]
+fn lower16(lane: &[u8; 16]) -> ([u8; 16], u8) {
+    use std::arch::x86_64::*;
+    let mut out = [0u8; 16];
+    // SAFETY: `lane` and `out` are 16 bytes each; unaligned loads and
+    // stores have no alignment requirement; SSE2 is always enabled on
+    // x86_64.
+    let high = unsafe {
+        let v = _mm_loadu_si128(lane.as_ptr().cast::<__m128i>());
+        // Unsigned (v - 'A') <= 25, via min.
+        let d = _mm_sub_epi8(v, _mm_set1_epi8(b'A' as i8));
+        let upper = _mm_cmpeq_epi8(_mm_min_epu8(d, _mm_set1_epi8(25)), d);
+        let lower = _mm_or_si128(v, _mm_and_si128(upper, _mm_set1_epi8(0x20)));
+        _mm_storeu_si128(out.as_mut_ptr().cast::<__m128i>(), lower);
+        _mm_movemask_epi8(v)
+    };
+    (out, if high != 0 { 0x80 } else { 0 })
+}
+
+/// Whether every byte is ASCII, 64 bytes per step.
+pub fn is_ascii(bytes: &[u8]) -> bool {
+    let mut chunks = bytes.chunks_exact(64);
+    for chunk in chunks.by_ref() {
+        let block: &[u8; 64] = chunk.try_into().unwrap_or(&[0; 64]);
+        let mut words = [0u64; 8];
+        for (w, b) in words.iter_mut().zip(block.chunks_exact(8)) {
+            *w = u64::from_le_bytes(b.try_into().unwrap_or([0; 8]));
+        }
+        if words.iter().fold(0, |a, &w| a | w) & 0x8080_8080_8080_8080 != 0 {
+            return false;
+        }
+    }
+    chunks.remainder().is_ascii()
+}
+
 /// Buffers reused by [`for_each_ascii_word`].
 #[derive(Debug, Clone, Default)]
 pub struct WordScratch {
@@ -613,6 +687,37 @@ mod tests {
             }
             assign_sentences(text, &mut slow);
             assert_eq!(fast.tokens, slow, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn ascii_lowercase_into_matches_std() {
+        let bytes: Vec<u8> = (0..=255u8).cycle().take(600).collect();
+        for start in 0..130 {
+            for end in [
+                start,
+                start + 1,
+                start + 15,
+                start + 16,
+                start + 17,
+                start + 300,
+            ] {
+                let s = &bytes[start..end.min(bytes.len())];
+                let mut out = b"x".to_vec();
+                let ascii = ascii_lowercase_into(s, &mut out);
+                assert_eq!(ascii, s.is_ascii());
+                assert_eq!(is_ascii(s), s.is_ascii());
+                if ascii {
+                    assert_eq!(&out[1..], s.to_ascii_lowercase().as_slice());
+                }
+            }
+        }
+        for b in 0..=255u8 {
+            let lane = [b; 16];
+            let (lower, high) = lower16(&lane);
+            let (want, want_high) = lower16_scalar(&lane);
+            assert_eq!(lower, want);
+            assert_eq!(high >= 0x80, want_high >= 0x80);
         }
     }
 

@@ -84,7 +84,21 @@ pub fn parse_record(
     bytes: &[u8],
     fields: &JsonlFields,
 ) -> Result<Document> {
-    if let Some(doc) = fast::parse(bytes, fields).and_then(|f| from_fast(path, line, f)) {
+    parse_record_reusing(path, line, bytes, fields, &mut None)
+}
+
+/// [`parse_record`], decoding the text into `spare` when it holds a
+/// buffer (a previous document's text that is done with), which saves an
+/// allocation per record. The document is the same either way.
+pub fn parse_record_reusing(
+    path: &Path,
+    line: usize,
+    bytes: &[u8],
+    fields: &JsonlFields,
+    spare: &mut Option<String>,
+) -> Result<Document> {
+    let fast = fast::parse_reusing(bytes, fields, spare);
+    if let Some(doc) = fast.and_then(|f| from_fast(path, line, f)) {
         return Ok(doc);
     }
     parse_record_serde(path, line, bytes, fields)
