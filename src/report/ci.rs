@@ -191,6 +191,17 @@ pub(crate) mod tests {
     use crate::score::{Direction, Overlap};
     use crate::source::Metadata;
 
+    /// The run info of the renderers' tests, with `index` as the index.
+    pub(crate) fn info(index: &'static str) -> RunInfo<'static> {
+        RunInfo {
+            tool_version: "0.1.0",
+            information_uri: None,
+            index,
+            archived: 3,
+            threshold: 0.1,
+        }
+    }
+
     /// A finding of `derived` (checked) taking lines 2-3 from `source`.
     pub(crate) fn finding(derived: &str, source: &str, verdict: Verdict) -> Finding {
         let derived_text = "intro\ncopied words here\nand here\n".to_string();

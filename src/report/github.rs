@@ -98,17 +98,11 @@ pub fn render(checks: &[DocCheck], is_accepted: IsAccepted<'_>, _run: &RunInfo<'
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::ci::tests::{check, finding};
+    use crate::report::ci::tests::{check, finding, info as ci_info};
     use crate::score::Verdict;
 
     fn info() -> RunInfo<'static> {
-        RunInfo {
-            tool_version: "0.1.0",
-            information_uri: None,
-            index: "a.idx",
-            archived: 3,
-            threshold: 0.1,
-        }
+        ci_info("a.idx")
     }
 
     #[test]

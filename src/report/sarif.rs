@@ -275,16 +275,10 @@ pub fn render(checks: &[DocCheck], is_accepted: IsAccepted<'_>, run: &RunInfo<'_
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::ci::tests::{check, finding};
+    use crate::report::ci::tests::{check, finding, info as ci_info};
 
     fn info() -> RunInfo<'static> {
-        RunInfo {
-            tool_version: "0.1.0",
-            information_uri: None,
-            index: "archive.idx",
-            archived: 3,
-            threshold: 0.1,
-        }
+        ci_info("archive.idx")
     }
 
     fn log(checks: &[DocCheck], accepted: IsAccepted<'_>) -> Value {
