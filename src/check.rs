@@ -23,7 +23,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::error::Result;
-use crate::index::{entry, Candidate, Index, IndexParams, RetrievalOptions};
+use crate::index::{entry_of, Candidate, Entry, Index, IndexParams, RetrievalOptions};
 use crate::pipeline::{compare, Config, Fingerprint};
 use crate::report::PairReport;
 use crate::score::Verdict;
@@ -259,17 +259,16 @@ fn verify_archived(
 /// Verifies a pair of checked documents: the scores say which is derived.
 fn verify_input(
     checked: &Fingerprint<'_>,
-    other: &Document,
+    other: &Fingerprint<'_>,
     candidate: &Candidate,
     config: &Config,
 ) -> Result<Option<Finding>> {
-    let theirs = Fingerprint::new(other, config)?;
-    let report = compare(checked, &theirs, config)?;
+    let report = compare(checked, other, config)?;
     Ok(report.finding.then(|| {
         finding(
             report,
             checked.doc,
-            other,
+            other.doc,
             true,
             SourceKind::Input,
             candidate,
@@ -296,7 +295,24 @@ pub fn check_document(
     options: &CheckOptions,
 ) -> Result<DocCheck> {
     let config = config_for(index.params(), options.config);
-    let fp = Fingerprint::new(doc, &config)?;
+    check_fingerprint(
+        &Fingerprint::new(doc, &config)?,
+        index,
+        index_path,
+        &config,
+        options,
+    )
+}
+
+/// [`check_document`] of a document already fingerprinted with `config`.
+fn check_fingerprint(
+    fp: &Fingerprint<'_>,
+    index: &Index,
+    index_path: &Path,
+    config: &Config,
+    options: &CheckOptions,
+) -> Result<DocCheck> {
+    let doc = fp.doc;
     let query = index.params().keep(&fp.content_set);
     let candidates = index.candidates(&query, &options.retrieval, None);
     let mut out = DocCheck {
@@ -324,7 +340,7 @@ pub fn check_document(
                 }
             },
         };
-        if let Some(f) = verify_archived(&fp, &other, c, &config)? {
+        if let Some(f) = verify_archived(fp, &other, c, config)? {
             out.findings.push(f);
         }
     }
@@ -336,63 +352,70 @@ pub fn check_document(
 /// back in input order whatever the number of threads), and with
 /// `options.within` against each other: a pair of checked documents is
 /// reported once, under the document that takes the text (for mutual
-/// copies, the later one by date, else by input order).
+/// copies, the later one by date, else by input order). Each document is
+/// fingerprinted once for both.
 pub fn check_documents(
     docs: &[Document],
     index: &Index,
     index_path: &Path,
     options: &CheckOptions,
 ) -> Vec<Result<DocCheck>> {
-    let mut results: Vec<Result<DocCheck>> = docs
+    let config = config_for(index.params(), options.config);
+    let fps: Vec<Fingerprint<'_>> = match docs
         .par_iter()
-        .map(|d| check_document(d, index, index_path, options))
+        .map(|d| Fingerprint::new(d, &config))
+        .collect::<Result<_>>()
+    {
+        Ok(fps) => fps,
+        Err(e) => return vec![Err(e)],
+    };
+    let mut results: Vec<Result<DocCheck>> = fps
+        .par_iter()
+        .map(|fp| check_fingerprint(fp, index, index_path, &config, options))
         .collect();
     if !options.within || docs.len() < 2 {
         return results;
     }
-    let config = config_for(index.params(), options.config);
     let params = IndexParams {
         store_text: false,
         ..*index.params()
     };
-    let entries: Vec<_> = docs.par_iter().map(|d| entry(d, &params)).collect();
     let mut run = match Index::new(params) {
         Ok(run) => run,
         Err(e) => return vec![Err(e)],
     };
     // Ids may repeat across inputs; index positions, not ids, identify
     // documents here.
+    let entries: Vec<Entry> = fps
+        .iter()
+        .enumerate()
+        .map(|(i, fp)| {
+            let mut e = entry_of(fp.doc, fp.tokens.tokens.len(), &fp.content_set, &params);
+            e.doc.id = i.to_string();
+            e
+        })
+        .collect();
     let queries: Vec<Vec<u32>> = entries.iter().map(|e| e.hashes.clone()).collect();
-    run.add(
-        entries
-            .into_iter()
-            .enumerate()
-            .map(|(i, mut e)| {
-                e.doc.id = i.to_string();
-                e
-            })
-            .collect(),
-    );
-    let within: Vec<Result<(usize, Vec<Finding>)>> = docs
+    run.add(entries);
+    let within: Vec<Result<(usize, Vec<Finding>)>> = fps
         .par_iter()
         .enumerate()
-        .map(|(i, doc)| {
-            let fp = Fingerprint::new(doc, &config)?;
+        .map(|(i, fp)| {
             let mut found = Vec::new();
             let candidates = run.candidates(&queries[i], &options.retrieval, Some(i as u32));
             for c in &candidates {
                 let j = c.doc as usize;
-                let Some(f) = verify_input(&fp, &docs[j], c, &config)? else {
+                let Some(f) = verify_input(fp, &fps[j], c, &config)? else {
                     continue;
                 };
                 // Keep each pair once: under the document that takes text.
                 let mutual = f.report.direction == crate::score::Direction::Mutual;
-                let later = match Older::of(doc.meta.date.as_deref(), docs[j].meta.date.as_deref())
-                {
-                    Older::Source => true,
-                    Older::Derived => false,
-                    Older::Same | Older::Unknown => i > j,
-                };
+                let later =
+                    match Older::of(docs[i].meta.date.as_deref(), docs[j].meta.date.as_deref()) {
+                        Older::Source => true,
+                        Older::Derived => false,
+                        Older::Same | Older::Unknown => i > j,
+                    };
                 if f.checked_is_derived && (!mutual || later) {
                     found.push(f);
                 }
@@ -417,7 +440,7 @@ pub fn check_documents(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::index::IndexParams;
+    use crate::index::{entry, IndexParams};
 
     const ORIGINAL: &str = include_str!("../samples/original.txt");
     const REWRITE: &str = include_str!("../samples/rewrite.txt");

@@ -195,13 +195,21 @@ pub fn entry(doc: &Document, params: &IndexParams) -> Entry {
         tokens,
         sentences: Vec::new(),
     };
-    let hashes = params.keep(&content_shingles(&tokenized, &params.shingle).set());
+    let content_set = content_shingles(&tokenized, &params.shingle).set();
+    entry_of(doc, tokenized.tokens.len(), &content_set, params)
+}
+
+/// The entry of a document already shingled: its word count and sorted
+/// distinct content-shingle hashes (a [`Fingerprint`](crate::pipeline::Fingerprint)
+/// has both), so a caller that has them does not tokenise twice.
+pub fn entry_of(doc: &Document, tokens: usize, content_set: &[u64], params: &IndexParams) -> Entry {
+    let hashes = params.keep(content_set);
     Entry {
         doc: IndexedDoc {
             id: doc.id.clone(),
             meta: doc.meta.clone(),
             bytes: doc.text.len() as u64,
-            tokens: tokenized.tokens.len() as u64,
+            tokens: tokens as u64,
             text_hash: xxh3_64(doc.text.as_bytes()),
             terms: hashes.len() as u32,
             text: params
