@@ -75,9 +75,11 @@ impl Inputs {
         }
     }
 
-    /// Reads every file in order (sequentially; callers that want
-    /// parallelism map [`read_file`] over `walk.files` with rayon).
+    /// Reads every file: the skip notes of the walk first, then each file's
+    /// items in input order (files are read in parallel on the rayon pool;
+    /// the order does not depend on the number of threads).
     pub fn read_all(&self) -> Vec<Item> {
+        use rayon::prelude::*;
         let mut items: Vec<Item> = self
             .walk
             .skipped
@@ -85,9 +87,13 @@ impl Inputs {
             .cloned()
             .map(Item::Skipped)
             .collect();
-        for file in &self.walk.files {
-            items.extend(read_file(file, &self.options));
-        }
+        let per_file: Vec<Vec<Item>> = self
+            .walk
+            .files
+            .par_iter()
+            .map(|file| read_file(file, &self.options))
+            .collect();
+        items.extend(per_file.into_iter().flatten());
         items
     }
 }

@@ -142,26 +142,14 @@ pub fn read_documents(
     bar: &ProgressBar,
     quiet: bool,
 ) -> (Vec<lineage::source::Document>, usize) {
-    use lineage::source::input::{read_file, Item};
-    use rayon::prelude::*;
+    use lineage::source::input::Item;
     let mut failed = 0;
     for err in &inputs.walk.errors {
         bar.suspend(|| eprintln!("{}", skipped_message(err)));
         failed += 1;
     }
-    if !quiet {
-        for s in &inputs.walk.skipped {
-            bar.suspend(|| eprintln!("lineage: {s}"));
-        }
-    }
-    let items: Vec<Vec<Item>> = inputs
-        .walk
-        .files
-        .par_iter()
-        .map(|f| read_file(f, &inputs.options))
-        .collect();
     let mut docs = Vec::new();
-    for item in items.into_iter().flatten() {
+    for item in inputs.read_all() {
         match item {
             Item::Document(doc) => {
                 for w in &doc.warnings {
