@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::args::ColorWhen;
 use crate::exit::ExitCode;
-use crate::input_args::{read_documents, InputArgs};
+use crate::input_args::{exit_for, read_documents, InputArgs};
 
 /// Output formats of `check`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -267,18 +267,14 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<ExitCode> {
                 path.display()
             );
         }
-        return Ok(if failed > 0 {
-            ExitCode::Error
-        } else {
-            ExitCode::Clean
-        });
+        return Ok(exit_for(failed));
     }
     let code = if outcome.failing() > 0 {
         ExitCode::Findings
     } else {
         ExitCode::Clean
     };
-    Ok(if failed > 0 { ExitCode::Error } else { code })
+    Ok(exit_for(failed).worst(code))
 }
 
 /// A CI renderer of the library (`report::sarif::render` and the like).
