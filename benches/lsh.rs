@@ -10,7 +10,7 @@ use std::hint::black_box;
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use lineage::candidates::{lsh_candidates, CandidatePair};
 use lineage::dedup::{intersection_size, UnionFind};
-use lineage::lsh::{optimal_params, LshParams, LshWeights};
+use lineage::lsh::{band_key, optimal_params, LshParams, LshWeights};
 use lineage::shingle::fmix64;
 
 const DOCS: usize = 20_000;
@@ -75,6 +75,25 @@ fn bench_candidates(c: &mut Criterion) {
     group.finish();
 }
 
+/// Every band key of every signature at 9 x 13 (the Parquet writer and
+/// the candidate stage both compute them).
+fn bench_band_keys(c: &mut Criterion) {
+    let sigs = signatures();
+    let params = LshParams {
+        bands: 9,
+        rows_per_band: 13,
+    };
+    let mut group = c.benchmark_group("lsh_band_keys");
+    group.bench_function("9x13", |b| {
+        b.iter(|| {
+            sigs.iter()
+                .flat_map(|s| (0..params.bands).map(move |band| band_key(s, params, band)))
+                .fold(0u64, |acc, k| acc ^ black_box(k))
+        })
+    });
+    group.finish();
+}
+
 fn bench_verify_and_union(c: &mut Criterion) {
     let sets: Vec<Vec<u64>> = (0..2_000u64)
         .map(|d| {
@@ -111,6 +130,7 @@ criterion_group!(
     benches,
     bench_params,
     bench_candidates,
+    bench_band_keys,
     bench_verify_and_union
 );
 criterion_main!(benches);

@@ -12,12 +12,13 @@
 //! `w_fp * FP(t) + w_fn * FN(t)`, where `FP(t)` is the area under the curve
 //! below `t` (pairs below the threshold that become candidates) and `FN(t)`
 //! the area above the curve from `t` to 1 (pairs above it that do not).
-//! Both areas are integrated numerically (composite Simpson; datasketch uses
-//! `scipy.integrate.quad`), and ties go to the first `(b, r)` in the same
+//! Both areas are integrals of polynomials of degree `b * r <= num_perm`,
+//! which Gauss-Legendre quadrature with `num_perm / 2 + 1` nodes gives
+//! exactly, up to rounding (datasketch approximates them with
+//! `scipy.integrate.quad`). Ties go to the first `(b, r)` in datasketch's
 //! search order, so the choices agree with datasketch's (the tests pin
 //! values computed with datasketch 2.0.0).
 
-use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::error::{Error, Result};
@@ -70,33 +71,85 @@ impl Default for LshWeights {
     }
 }
 
-/// Intervals of the composite Simpson rule (even). The integrands are
-/// polynomials of degree `b * r <= num_perm`; 2048 intervals put the error
-/// far below the gaps between neighbouring choices.
-const SIMPSON_INTERVALS: usize = 2048;
+/// Gauss-Legendre nodes and weights on `[-1, 1]`: `n` nodes integrate
+/// every polynomial of degree up to `2n - 1` exactly. The candidate curve
+/// `1 - (1 - s^r)^b` is a polynomial of degree `b * r`, so
+/// [`nodes_for_degree`] nodes give both areas exactly, up to rounding.
+#[derive(Debug, Clone)]
+struct GaussLegendre {
+    /// `(node, weight)` pairs, nodes ascending.
+    points: Vec<(f64, f64)>,
+}
 
-fn simpson(f: impl Fn(f64) -> f64, a: f64, b: f64) -> f64 {
-    if b <= a {
-        return 0.0;
+/// Nodes that integrate a polynomial of degree `degree` exactly.
+fn nodes_for_degree(degree: usize) -> usize {
+    degree / 2 + 1
+}
+
+impl GaussLegendre {
+    /// The `n`-point rule, nodes found by Newton's method on the Legendre
+    /// polynomial `P_n` from the usual Chebyshev-like first guesses.
+    fn new(n: usize) -> GaussLegendre {
+        let n = n.max(1);
+        let mut points = vec![(0.0, 0.0); n];
+        let nf = n as f64;
+        // P_n(x) and P_n'(x) by the three-term recurrence.
+        let legendre = |x: f64| {
+            let (mut before, mut p) = (1.0, x);
+            for k in 2..=n {
+                let k = k as f64;
+                let next = ((2.0 * k - 1.0) * x * p - (k - 1.0) * before) / k;
+                before = p;
+                p = next;
+            }
+            let derivative = nf * (x * p - before) / (x * x - 1.0);
+            (p, derivative)
+        };
+        for i in 0..n.div_ceil(2) {
+            let mut x = (std::f64::consts::PI * (i as f64 + 0.75) / (nf + 0.5)).cos();
+            for _ in 0..100 {
+                let (p, derivative) = legendre(x);
+                let step = p / derivative;
+                x -= step;
+                if step.abs() <= 1e-16 {
+                    break;
+                }
+            }
+            let (_, derivative) = legendre(x);
+            let weight = 2.0 / ((1.0 - x * x) * derivative * derivative);
+            points[i] = (-x, weight);
+            points[n - 1 - i] = (x, weight);
+        }
+        GaussLegendre { points }
     }
-    let n = SIMPSON_INTERVALS;
-    let h = (b - a) / n as f64;
-    let mut sum = f(a) + f(b);
-    for i in 1..n {
-        let x = a + h * i as f64;
-        sum += if i % 2 == 1 { 4.0 * f(x) } else { 2.0 * f(x) };
+
+    /// The rule's nodes and weights moved to `[a, b]`.
+    fn on(&self, a: f64, b: f64) -> Vec<(f64, f64)> {
+        let half = (b - a) / 2.0;
+        let mid = (a + b) / 2.0;
+        self.points
+            .iter()
+            .map(|&(x, w)| (mid + half * x, half * w))
+            .collect()
     }
-    sum * h / 3.0
 }
 
 /// Area under the candidate curve below `threshold`.
 pub fn false_positive_probability(threshold: f64, params: LshParams) -> f64 {
-    simpson(|s| params.candidate_probability(s), 0.0, threshold)
+    let rule = GaussLegendre::new(nodes_for_degree(params.bands * params.rows_per_band));
+    rule.on(0.0, threshold.clamp(0.0, 1.0))
+        .iter()
+        .map(|&(s, w)| w * params.candidate_probability(s))
+        .sum()
 }
 
 /// Area above the candidate curve from `threshold` to 1.
 pub fn false_negative_probability(threshold: f64, params: LshParams) -> f64 {
-    simpson(|s| 1.0 - params.candidate_probability(s), threshold, 1.0)
+    let rule = GaussLegendre::new(nodes_for_degree(params.bands * params.rows_per_band));
+    rule.on(threshold.clamp(0.0, 1.0), 1.0)
+        .iter()
+        .map(|&(s, w)| w * (1.0 - params.candidate_probability(s)))
+        .sum()
 }
 
 /// The bands and rows that minimise the weighted false positive and false
@@ -110,16 +163,14 @@ pub fn optimal_params(threshold: f64, num_perm: usize, weights: LshWeights) -> R
     if num_perm == 0 {
         return Err(Error::InvalidParam("num_perm must be at least 1".into()));
     }
-    // The errors of every (b, r), computed by rows so that each grid
-    // point's s^r is computed once for all b (and the rows in parallel),
-    // then scanned in datasketch's order: b outer, r inner, first minimum.
-    // The arithmetic is the same as `false_positive_probability` and
-    // `false_negative_probability`, so the errors are bit for bit theirs
-    // (`fast_search_matches_the_plain_loop` checks it).
-    let grids = SimpsonGrids::new(threshold);
+    // One rule exact for every (b, r) with b * r <= num_perm; the errors
+    // are computed a row count at a time, b ascending, then scanned in
+    // datasketch's order: b outer, r inner, first minimum.
+    let rule = GaussLegendre::new(nodes_for_degree(num_perm));
+    let below = rule.on(0.0, threshold);
+    let above = rule.on(threshold, 1.0);
     let by_rows: Vec<Vec<f64>> = (1..=num_perm)
-        .into_par_iter()
-        .map(|rows_per_band| errors_for_rows(&grids, num_perm, rows_per_band, weights))
+        .map(|rows_per_band| errors_for_rows(&below, &above, num_perm, rows_per_band, weights))
         .collect();
     let mut best = LshParams {
         bands: 1,
@@ -141,123 +192,48 @@ pub fn optimal_params(threshold: f64, num_perm: usize, weights: LshWeights) -> R
     Ok(best)
 }
 
-/// The Simpson grids of `[0, t]` and `[t, 1]`, computed once for every
-/// `(b, r)`.
-struct SimpsonGrids {
-    threshold: f64,
-    /// The points of `[0, t]`.
-    below: Vec<f64>,
-    /// The points of `[t, 1]`.
-    above: Vec<f64>,
-}
-
-impl SimpsonGrids {
-    fn new(threshold: f64) -> SimpsonGrids {
-        SimpsonGrids {
-            threshold,
-            below: simpson_grid(0.0, threshold),
-            above: simpson_grid(threshold, 1.0),
-        }
-    }
-}
-
-/// The points at which `simpson` evaluates its integrand, computed as it
-/// computes them, in grid order (`a`, the inner points, `b`).
-fn simpson_grid(a: f64, b: f64) -> Vec<f64> {
-    if b <= a {
-        return Vec::new();
-    }
-    let h = (b - a) / SIMPSON_INTERVALS as f64;
-    let mut xs = Vec::with_capacity(SIMPSON_INTERVALS + 1);
-    xs.push(a);
-    xs.extend((1..SIMPSON_INTERVALS).map(|i| a + h * i as f64));
-    xs.push(b);
-    xs
-}
-
 /// The weighted error of `b` bands of `rows_per_band` rows for every
-/// `b` in `1..=num_perm / rows_per_band`, index `b - 1`.
+/// `b` in `1..=num_perm / rows_per_band`, index `b - 1`, from the nodes
+/// and weights of `[0, t]` (`below`) and `[t, 1]` (`above`).
+///
+/// `(1 - s^r)^b` is kept per node as a running product over `b`, so each
+/// `(b, r)` costs one multiplication per node.
 fn errors_for_rows(
-    grids: &SimpsonGrids,
+    below: &[(f64, f64)],
+    above: &[(f64, f64)],
     num_perm: usize,
     rows_per_band: usize,
     weights: LshWeights,
 ) -> Vec<f64> {
     let max_bands = num_perm / rows_per_band;
-    let t = grids.threshold;
-    let power = |x: &f64| x.powi(rows_per_band as i32);
-    let below: Vec<f64> = grids.below.iter().map(power).collect();
-    let above: Vec<f64> = grids.above.iter().map(power).collect();
-    let fp = integrals_for_bands(&below, 0.0, t, max_bands, false);
-    let fn_ = integrals_for_bands(&above, t, 1.0, max_bands, true);
-    fp.iter()
-        .zip(&fn_)
-        .map(|(fp, fn_)| weights.false_positive * fp + weights.false_negative * fn_)
-        .collect()
-}
-
-/// `simpson` over `[a, b]` of the candidate probability (of one minus it,
-/// with `complement`), for every band count in `1..=max_bands`, index
-/// `bands - 1`, given `s^r` at the grid points: the same grid, the same
-/// order of additions and the same powers as `simpson` with
-/// [`LshParams::candidate_probability`].
-///
-/// The costly part is `(1 - s^r)^bands` for every band count. `powi`
-/// multiplies the squares `x, x^2, x^4, ..` of the set bits of the exponent
-/// in ascending order, so `x^bands` is `x^(bands without its top bit)`
-/// times the top bit's square: one multiplication per band count, bit for
-/// bit what `powi` returns, done a block of band counts `[2^k, 2^(k+1))` at
-/// a time so that the loops vectorise.
-fn integrals_for_bands(
-    s_to_r: &[f64],
-    a: f64,
-    b: f64,
-    max_bands: usize,
-    complement: bool,
-) -> Vec<f64> {
-    let n = SIMPSON_INTERVALS;
-    if s_to_r.len() != n + 1 {
-        return vec![0.0; max_bands];
-    }
-    let mut powers = vec![1.0; max_bands + 1];
-    let mut eval = |s_r: f64, values: &mut [f64]| {
-        let mut square = 1.0 - s_r;
-        let mut low = 1;
-        while low <= max_bands {
-            let high = (2 * low).min(max_bands + 1);
-            let (done, rest) = powers.split_at_mut(low);
-            for (p, &q) in rest[..high - low].iter_mut().zip(&done[..high - low]) {
-                *p = q * square;
-            }
-            square *= square;
-            low *= 2;
-        }
-        if complement {
-            for (v, &p) in values.iter_mut().zip(&powers[1..]) {
-                *v = 1.0 - (1.0 - p);
-            }
-        } else {
-            for (v, &p) in values.iter_mut().zip(&powers[1..]) {
-                *v = 1.0 - p;
-            }
-        }
+    let r = rows_per_band as i32;
+    // Per node: (1 - s^r), the running (1 - s^r)^b and the weight.
+    let start = |points: &[(f64, f64)]| -> Vec<(f64, f64, f64)> {
+        points
+            .iter()
+            .map(|&(s, w)| {
+                let miss = 1.0 - s.powi(r);
+                (miss, 1.0, w)
+            })
+            .collect()
     };
-    let h = (b - a) / n as f64;
-    let mut sums = vec![0.0; max_bands];
-    let mut values = vec![0.0; max_bands];
-    eval(s_to_r[0], &mut sums);
-    eval(s_to_r[n], &mut values);
-    for (sum, v) in sums.iter_mut().zip(&values) {
-        *sum += v;
-    }
-    for (i, &s_r) in s_to_r.iter().enumerate().take(n).skip(1) {
-        eval(s_r, &mut values);
-        let weight = if i % 2 == 1 { 4.0 } else { 2.0 };
-        for (sum, v) in sums.iter_mut().zip(&values) {
-            *sum += weight * v;
+    let mut low = start(below);
+    let mut high = start(above);
+    let mut errors = Vec::with_capacity(max_bands);
+    for _ in 0..max_bands {
+        let mut fp = 0.0;
+        for (miss, power, w) in &mut low {
+            *power *= *miss;
+            fp += *w * (1.0 - *power);
         }
+        let mut fn_ = 0.0;
+        for (miss, power, w) in &mut high {
+            *power *= *miss;
+            fn_ += *w * *power;
+        }
+        errors.push(weights.false_positive * fp + weights.false_negative * fn_);
     }
-    sums.iter().map(|sum| sum * h / 3.0).collect()
+    errors
 }
 
 /// Key of band `band` of a signature: a mix of its rows and the band index,
@@ -334,22 +310,50 @@ mod tests {
             for w in [LshWeights::default(), recall] {
                 let (want, want_error) = plain_search(t, k, w);
                 assert_eq!(optimal_params(t, k, w).unwrap(), want, "{t} {k} {w:?}");
-                let grids = SimpsonGrids::new(t);
-                let got_error = errors_for_rows(&grids, k, want.rows_per_band, w)[want.bands - 1];
-                assert_eq!(got_error.to_bits(), want_error.to_bits());
+                let rule = GaussLegendre::new(nodes_for_degree(k));
+                let (below, above) = (rule.on(0.0, t), rule.on(t, 1.0));
+                let got_error = errors_for_rows(&below, &above, k, want.rows_per_band, w);
+                assert!((got_error[want.bands - 1] - want_error).abs() < 1e-13);
             }
         }
-        // Every (b, r) of a small K, bit for bit.
-        let grids = SimpsonGrids::new(0.8);
+        // Every (b, r) of a small K.
+        let rule = GaussLegendre::new(nodes_for_degree(20));
+        let (below, above) = (rule.on(0.0, 0.8), rule.on(0.8, 1.0));
         for rows_per_band in 1..=20 {
-            let fast = errors_for_rows(&grids, 20, rows_per_band, LshWeights::default());
+            let fast = errors_for_rows(&below, &above, 20, rows_per_band, LshWeights::default());
             for (i, got) in fast.iter().enumerate() {
                 let p = br(i + 1, rows_per_band);
                 let want = 0.5 * false_positive_probability(0.8, p)
                     + 0.5 * false_negative_probability(0.8, p);
-                assert_eq!(got.to_bits(), want.to_bits(), "{p:?}");
+                assert!((got - want).abs() < 1e-13, "{p:?}: {got} {want}");
             }
         }
+    }
+
+    /// The rule integrates polynomials up to degree 2n - 1 exactly, and
+    /// the areas of known curves come out in closed form.
+    #[test]
+    fn gauss_legendre_is_exact_on_polynomials() {
+        for n in [1, 2, 3, 8, 65, 129] {
+            let rule = GaussLegendre::new(n);
+            for degree in 0..2 * n {
+                let got: f64 = rule
+                    .on(0.0, 1.0)
+                    .iter()
+                    .map(|&(s, w)| w * s.powi(degree as i32))
+                    .sum();
+                let want = 1.0 / (degree as f64 + 1.0);
+                assert!(
+                    (got - want).abs() < 1e-13,
+                    "n {n} degree {degree}: {got} {want}"
+                );
+            }
+        }
+        // b bands of one row: FN = integral over [t, 1] of (1 - s)^b.
+        let (t, b) = (0.8f64, 7);
+        let want = (1.0 - t).powi(b + 1) / f64::from(b + 1);
+        let got = false_negative_probability(t, br(b as usize, 1));
+        assert!((got - want).abs() < 1e-15, "{got} {want}");
     }
 
     #[test]
