@@ -59,7 +59,7 @@ use parquet::schema::parser::parse_message_type;
 
 use crate::dedup::{lsh_params_for, min_equal_slots, ClusterAssignment};
 use crate::error::{Error, Result};
-use crate::fingerprints::{commit_temp, join_sync, temp_path, DocFingerprint};
+use crate::fingerprints::{commit_temp, temp_path, DocFingerprint};
 use crate::lsh::{band_key, LshParams, LshWeights};
 use crate::sketch::{Scheme, SketchParams};
 
@@ -258,6 +258,15 @@ struct ListColumn<T> {
 }
 
 impl<T> ListColumn<T> {
+    /// Room for `rows` lists of `items` items.
+    fn with_capacity(rows: usize, items: usize) -> ListColumn<T> {
+        ListColumn {
+            values: Vec::with_capacity(rows * items),
+            definition: Vec::with_capacity(rows * items.max(1)),
+            repetition: Vec::with_capacity(rows * items.max(1)),
+        }
+    }
+
     fn push(&mut self, items: impl IntoIterator<Item = T>) {
         let before = self.values.len();
         self.values.extend(items);
@@ -297,6 +306,21 @@ struct RowGroup {
 }
 
 impl RowGroup {
+    /// Room for a full row group of signatures of `num_perm` slots, so
+    /// that filling it never moves the buffers.
+    fn with_capacity(rows: usize, num_perm: usize) -> RowGroup {
+        RowGroup {
+            ids: Vec::with_capacity(rows),
+            bytes: Vec::with_capacity(rows),
+            tokens: Vec::with_capacity(rows),
+            shingles: Vec::with_capacity(rows),
+            date_defined: Vec::with_capacity(rows),
+            signature: ListColumn::with_capacity(rows, num_perm),
+            empty: Vec::with_capacity(rows),
+            ..RowGroup::default()
+        }
+    }
+
     fn len(&self) -> usize {
         self.ids.len()
     }
@@ -336,21 +360,24 @@ impl RowGroup {
 
 /// Writes a Parquet sketch atomically (see the module docs). Dropped
 /// without [`finish`](Self::finish), it removes the temporary file.
+///
+/// Rows are gathered here; full row groups go to a writer thread, which
+/// computes their band keys, encodes them and syncs the file every few
+/// groups, so the encoding overlaps the sketching of the next documents.
 pub struct ParquetSketchWriter {
-    writer: Option<SerializedFileWriter<BufWriter<File>>>,
     params: SketchParams,
     shingle_sets: bool,
-    /// The banding, once known.
-    banding: Option<Banding>,
-    /// The thread choosing it, while it runs.
-    choosing: Option<std::thread::JoinHandle<Result<Banding>>>,
+    banding: Banding,
     group: RowGroup,
     rows: u64,
     path: PathBuf,
     temp: PathBuf,
-    /// The background sync of the row groups written so far, if one runs:
-    /// as in the native writer, it leaves the final fsync little to do.
-    syncing: Option<std::thread::JoinHandle<std::io::Result<()>>>,
+    /// Full row groups to the writer thread (none once it has failed or
+    /// been joined).
+    groups: Option<std::sync::mpsc::SyncSender<RowGroup>>,
+    /// Written row groups back from it, cleared, for reuse.
+    spare: std::sync::mpsc::Receiver<RowGroup>,
+    thread: Option<std::thread::JoinHandle<std::io::Result<File>>>,
 }
 
 impl std::fmt::Debug for ParquetSketchWriter {
@@ -368,57 +395,24 @@ fn parquet_err(e: parquet::errors::ParquetError) -> std::io::Error {
     std::io::Error::other(e)
 }
 
+/// Row groups the writer thread may have queued: enough slack to cover a
+/// sync, little memory (a few megabytes each at K = 128).
+const QUEUED_GROUPS: usize = 2;
+
+/// The writer thread syncs after this many row groups, so that the final
+/// sync has little left to do.
+const SYNC_EVERY_GROUPS: usize = 4;
+
 impl ParquetSketchWriter {
-    /// Documents per row group: big enough for fast scans, small enough to
-    /// keep a row group's buffers to a few megabytes at K = 128.
-    pub const ROW_GROUP_DOCS: usize = 8192;
+    /// Documents per row group: small enough that a row group's buffers
+    /// stay in the caches and the last group, written after the input
+    /// ends, is quick; big enough that readers scan long runs.
+    pub const ROW_GROUP_DOCS: usize = 2048;
 
     /// Starts a file at `path`.
     pub fn create(path: &Path, header: ParquetSketchHeader) -> Result<ParquetSketchWriter> {
         header.banding.lsh.validate(header.params.num_perm)?;
-        let mut writer = Self::open(path, header.params, header.shingle_sets)?;
-        writer.banding = Some(header.banding);
-        Ok(writer)
-    }
-
-    /// Starts a file at `path` whose band keys are for the banding
-    /// `lineage dedup` picks at `threshold` with `weights`
-    /// ([`Banding::for_threshold`]). Choosing it takes a few milliseconds
-    /// of numerical integration, which runs on its own thread while the
-    /// first row group is gathered.
-    pub fn create_for_threshold(
-        path: &Path,
-        params: SketchParams,
-        threshold: f64,
-        weights: LshWeights,
-        shingle_sets: bool,
-    ) -> Result<ParquetSketchWriter> {
-        params.validate()?;
-        // Fail here, not on the thread, on a threshold out of range.
-        check_threshold(threshold)?;
-        let mut writer = Self::open(path, params, shingle_sets)?;
-        let num_perm = params.num_perm;
-        writer.choosing = Some(std::thread::spawn(move || {
-            Banding::for_threshold(threshold, num_perm, weights)
-        }));
-        Ok(writer)
-    }
-
-    fn open(path: &Path, params: SketchParams, shingle_sets: bool) -> Result<ParquetSketchWriter> {
-        let header = ParquetSketchHeader {
-            params,
-            // Only the schema is taken from this header; the metadata is
-            // written at the end, with the banding chosen.
-            banding: Banding {
-                threshold: 1.0,
-                weights: LshWeights::default(),
-                lsh: LshParams {
-                    bands: 1,
-                    rows_per_band: 1,
-                },
-            },
-            shingle_sets,
-        };
+        header.params.validate()?;
         let write_err = |source| Error::Write {
             path: path.to_path_buf(),
             source,
@@ -429,6 +423,10 @@ impl ParquetSketchWriter {
             .set_compression(Compression::UNCOMPRESSED)
             .set_encoding(Encoding::PLAIN)
             .set_dictionary_enabled(false)
+            // Pages this small stay in the caches while they are assembled
+            // and reuse the same buffers (measured: 5% less wall time than
+            // the 1 MiB default on the Reuters corpus).
+            .set_data_page_size_limit(128 << 10)
             // Min/max of random hashes prune nothing; only ids get them.
             .set_statistics_enabled(EnabledStatistics::None)
             .set_column_statistics_enabled("id".into(), EnabledStatistics::Chunk)
@@ -436,7 +434,7 @@ impl ParquetSketchWriter {
             .build();
         let temp = temp_path(path);
         let file = File::create(&temp).map_err(write_err)?;
-        let writer = SerializedFileWriter::new(
+        let mut writer = SerializedFileWriter::new(
             BufWriter::with_capacity(1 << 20, file),
             Arc::new(schema),
             Arc::new(props),
@@ -445,18 +443,53 @@ impl ParquetSketchWriter {
             let _ = std::fs::remove_file(&temp);
             write_err(parquet_err(e))
         })?;
+        for kv in header.metadata() {
+            writer.append_key_value_metadata(kv);
+        }
+        let (groups, queued) = std::sync::mpsc::sync_channel(QUEUED_GROUPS);
+        let (recycle, spare) = std::sync::mpsc::channel();
+        let (lsh, num_perm, shingle_sets) = (
+            header.banding.lsh,
+            header.params.num_perm,
+            header.shingle_sets,
+        );
+        let thread = std::thread::spawn(move || {
+            write_groups(writer, queued, recycle, lsh, num_perm, shingle_sets)
+        });
         Ok(ParquetSketchWriter {
-            writer: Some(writer),
-            params,
-            shingle_sets,
-            banding: None,
-            choosing: None,
-            group: RowGroup::default(),
+            params: header.params,
+            shingle_sets: header.shingle_sets,
+            banding: header.banding,
+            group: RowGroup::with_capacity(Self::ROW_GROUP_DOCS, header.params.num_perm),
             rows: 0,
             path: path.to_path_buf(),
             temp,
-            syncing: None,
+            groups: Some(groups),
+            spare,
+            thread: Some(thread),
         })
+    }
+
+    /// Starts a file at `path` whose band keys are for the banding
+    /// `lineage dedup` picks at `threshold` with `weights`
+    /// ([`Banding::for_threshold`]).
+    pub fn create_for_threshold(
+        path: &Path,
+        params: SketchParams,
+        threshold: f64,
+        weights: LshWeights,
+        shingle_sets: bool,
+    ) -> Result<ParquetSketchWriter> {
+        params.validate()?;
+        let banding = Banding::for_threshold(threshold, params.num_perm, weights)?;
+        Self::create(
+            path,
+            ParquetSketchHeader {
+                params,
+                banding,
+                shingle_sets,
+            },
+        )
     }
 
     fn write_err(&self, source: std::io::Error) -> Error {
@@ -466,7 +499,7 @@ impl ParquetSketchWriter {
         }
     }
 
-    /// Appends one document; a full row group is written out.
+    /// Appends one document; a full row group goes to the writer thread.
     pub fn write(&mut self, doc: &DocFingerprint) -> Result<()> {
         if doc.slots.len() != self.params.num_perm || doc.shingle_set.is_some() != self.shingle_sets
         {
@@ -498,85 +531,107 @@ impl ParquetSketchWriter {
             g.shingle_set.push(set.iter().map(|&h| h as i64));
         }
         if g.len() >= Self::ROW_GROUP_DOCS {
-            self.flush_group()?;
+            self.send_group()?;
         }
         Ok(())
     }
 
-    /// The banding, waiting for the thread choosing it if need be.
-    fn banding(&mut self) -> Result<Banding> {
-        if let Some(b) = self.banding {
-            return Ok(b);
-        }
-        let chosen = match self.choosing.take().map(std::thread::JoinHandle::join) {
-            Some(Ok(result)) => result?,
-            Some(Err(_)) => {
-                return Err(Error::InvalidParam("choosing the LSH bands failed".into()))
-            }
-            None => return Err(Error::InvalidParam("no LSH banding was given".into())),
-        };
-        self.banding = Some(chosen);
-        Ok(chosen)
+    /// The banding the band keys are computed for.
+    pub fn banding(&self) -> Banding {
+        self.banding
     }
 
-    fn flush_group(&mut self) -> Result<()> {
-        if self.group.len() == 0 || self.writer.is_none() {
+    /// Hands the gathered rows to the writer thread.
+    fn send_group(&mut self) -> Result<()> {
+        if self.group.len() == 0 {
             return Ok(());
         }
-        let lsh = self.banding()?.lsh;
-        self.group.key_bands(lsh, self.params.num_perm);
-        let Some(writer) = self.writer.as_mut() else {
-            return Ok(());
+        let next = self.spare.try_recv().unwrap_or_else(|_| {
+            RowGroup::with_capacity(Self::ROW_GROUP_DOCS, self.params.num_perm)
+        });
+        let full = std::mem::replace(&mut self.group, next);
+        let rows = full.len() as u64;
+        let sent = match &self.groups {
+            Some(groups) => groups.send(full).is_ok(),
+            None => false,
         };
-        let rows = self.group.len() as u64;
-        let syncing = &mut self.syncing;
-        let result = write_group(writer, &self.group, self.shingle_sets)
-            .map_err(parquet_err)
-            .and_then(|()| writer.flush())
-            .and_then(|()| {
-                let file = writer.inner().get_ref().try_clone()?;
-                let previous = syncing.replace(std::thread::spawn(move || file.sync_data()));
-                join_sync(previous)
-            });
-        result.map_err(|e| self.write_err(e))?;
+        if !sent {
+            // The thread stopped on an error: report it.
+            self.groups = None;
+            let error = match self.join() {
+                Err(e) => e,
+                Ok(_) => std::io::Error::other("the Parquet writer thread stopped"),
+            };
+            return Err(self.write_err(error));
+        }
         self.rows += rows;
-        self.group.clear();
         Ok(())
+    }
+
+    /// Waits for the writer thread; the file once it wrote the footer.
+    fn join(&mut self) -> std::io::Result<File> {
+        self.groups = None;
+        match self.thread.take().map(std::thread::JoinHandle::join) {
+            Some(Ok(result)) => result,
+            Some(Err(_)) => Err(std::io::Error::other("the Parquet writer thread panicked")),
+            None => Err(std::io::Error::other("the Parquet writer already stopped")),
+        }
     }
 
     /// Writes the last row group and the footer, syncs the file and renames
     /// it into place; returns the number of rows.
     pub fn finish(mut self) -> Result<u64> {
-        self.flush_group()?;
-        let header = ParquetSketchHeader {
-            params: self.params,
-            banding: self.banding()?,
-            shingle_sets: self.shingle_sets,
-        };
-        let Some(mut writer) = self.writer.take() else {
-            return Ok(0);
-        };
-        for kv in header.metadata() {
-            writer.append_key_value_metadata(kv);
-        }
-        let result = join_sync(self.syncing.take())
-            .and_then(|()| writer.into_inner().map_err(parquet_err))
-            .and_then(|out| out.into_inner().map_err(|e| e.into_error()))
+        self.send_group()?;
+        let result = self
+            .join()
             .and_then(|file| commit_temp(file, &self.temp, &self.path));
         if let Err(e) = result {
             let _ = std::fs::remove_file(&self.temp);
             return Err(self.write_err(e));
         }
+        // Committed: nothing for Drop to remove.
+        self.temp = PathBuf::new();
         Ok(self.rows)
     }
 }
 
 impl Drop for ParquetSketchWriter {
     fn drop(&mut self) {
-        if self.writer.is_some() {
+        if self.thread.is_some() {
+            let _ = self.join();
+        }
+        if !self.temp.as_os_str().is_empty() {
             let _ = std::fs::remove_file(&self.temp);
         }
     }
+}
+
+/// The writer thread: writes each row group it is sent (band keys first),
+/// sends the buffers back for reuse, syncs every few groups, and once the
+/// sender is gone writes the footer and returns the file.
+fn write_groups(
+    mut writer: SerializedFileWriter<BufWriter<File>>,
+    queued: std::sync::mpsc::Receiver<RowGroup>,
+    recycle: std::sync::mpsc::Sender<RowGroup>,
+    lsh: LshParams,
+    num_perm: usize,
+    shingle_sets: bool,
+) -> std::io::Result<File> {
+    let mut written = 0usize;
+    for mut group in queued {
+        group.key_bands(lsh, num_perm);
+        write_group(&mut writer, &group, shingle_sets).map_err(parquet_err)?;
+        written += 1;
+        if written.is_multiple_of(SYNC_EVERY_GROUPS) {
+            writer.flush()?;
+            writer.inner().get_ref().sync_data()?;
+        }
+        group.clear();
+        // The receiver is gone only when the writer is being dropped.
+        let _ = recycle.send(group);
+    }
+    let out = writer.into_inner().map_err(parquet_err)?;
+    out.into_inner().map_err(|e| e.into_error())
 }
 
 /// Writes `g` as one row group, column by column in schema order.

@@ -75,8 +75,8 @@ pub enum SketchFormat {
 
 /// Where fingerprints go.
 enum Sink {
-    Native(FingerprintWriter),
-    Parquet(ParquetSketchWriter),
+    Native(Box<FingerprintWriter>),
+    Parquet(Box<ParquetSketchWriter>),
 }
 
 impl Sink {
@@ -164,7 +164,7 @@ pub fn run(args: &SketchArgs) -> anyhow::Result<ExitCode> {
             &args.output,
             FingerprintHeader::new(params, args.shingle_sets),
         )
-        .map(Sink::Native),
+        .map(|w| Sink::Native(Box::new(w))),
         SketchFormat::Parquet => ParquetSketchWriter::create_for_threshold(
             &args.output,
             params,
@@ -175,7 +175,7 @@ pub fn run(args: &SketchArgs) -> anyhow::Result<ExitCode> {
             },
             args.shingle_sets,
         )
-        .map(Sink::Parquet),
+        .map(|w| Sink::Parquet(Box::new(w))),
     };
     let mut writer = created.with_context(|| {
         "cannot create the fingerprint file (check the folder exists and is writable)"
