@@ -25,6 +25,12 @@ use rayon::prelude::*;
 use crate::args::{Cli, ColorWhen, Command, CommonArgs, Format, ScoreArgs};
 use crate::exit::ExitCode;
 
+/// mimalloc keeps freed memory for reuse where glibc's allocator hands
+/// large buffers back to the kernel and faults them in again (see the
+/// commit that added it for the measurements).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     let cli = Cli::parse();
     let code = match run(cli) {
