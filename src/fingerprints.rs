@@ -307,10 +307,17 @@ impl FingerprintWriter {
             self.unsynced = 0;
             enc.out.flush()?;
             let file = enc.out.get_ref().try_clone()?;
-            let previous = self
-                .syncing
-                .replace(std::thread::spawn(move || file.sync_data()));
-            join_sync(previous)
+            // Without a thread (the OS refused one), sync here instead.
+            let spawned = std::thread::Builder::new()
+                .name("lineage-sync".into())
+                .spawn({
+                    let file = file.try_clone()?;
+                    move || file.sync_data()
+                });
+            match spawned {
+                Ok(handle) => join_sync(self.syncing.replace(handle)),
+                Err(_) => join_sync(self.syncing.take()).and_then(|()| file.sync_data()),
+            }
         });
         result.map_err(|e| self.write_err(e))
     }

@@ -14,11 +14,13 @@
 //! the area above the curve from `t` to 1 (pairs above it that do not).
 //! Both areas are integrals of polynomials of degree `b * r <= num_perm`,
 //! which Gauss-Legendre quadrature with `num_perm / 2 + 1` nodes gives
-//! exactly, up to rounding (datasketch approximates them with
-//! `scipy.integrate.quad`). Ties go to the first `(b, r)` in datasketch's
+//! exactly, up to rounding, for `num_perm <= 2048` (datasketch approximates
+//! them with `scipy.integrate.quad`; larger signatures use the 1025-node
+//! rule, see `MAX_NODES`). Ties go to the first `(b, r)` in datasketch's
 //! search order, so the choices agree with datasketch's (the tests pin
 //! values computed with datasketch 2.0.0).
 
+use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::error::{Error, Result};
@@ -81,10 +83,21 @@ struct GaussLegendre {
     points: Vec<(f64, f64)>,
 }
 
-/// Nodes that integrate a polynomial of degree `degree` exactly.
+/// Most nodes of a rule: exact up to degree 2048 (`num_perm <= 2048`).
+/// Larger signatures get this rule too, no longer exact but, on curves this
+/// smooth, far more accurate than the gaps between choices; it keeps the
+/// search to seconds at the largest `num_perm` (the rule costs `O(n^2)`
+/// to build and the search `O(n * num_perm * log num_perm)`).
+const MAX_NODES: usize = 1025;
+
+/// Nodes that integrate a polynomial of degree `degree` exactly (up to
+/// [`MAX_NODES`]).
 fn nodes_for_degree(degree: usize) -> usize {
-    degree / 2 + 1
+    (degree / 2 + 1).min(MAX_NODES)
 }
+
+/// Above this many slots the search runs its row counts in parallel.
+const PARALLEL_SEARCH_FROM: usize = 512;
 
 impl GaussLegendre {
     /// The `n`-point rule, nodes found by Newton's method on the Legendre
@@ -169,9 +182,12 @@ pub fn optimal_params(threshold: f64, num_perm: usize, weights: LshWeights) -> R
     let rule = GaussLegendre::new(nodes_for_degree(num_perm));
     let below = rule.on(0.0, threshold);
     let above = rule.on(threshold, 1.0);
-    let by_rows: Vec<Vec<f64>> = (1..=num_perm)
-        .map(|rows_per_band| errors_for_rows(&below, &above, num_perm, rows_per_band, weights))
-        .collect();
+    let errors = |rows_per_band| errors_for_rows(&below, &above, num_perm, rows_per_band, weights);
+    let by_rows: Vec<Vec<f64>> = if num_perm >= PARALLEL_SEARCH_FROM {
+        (1..=num_perm).into_par_iter().map(errors).collect()
+    } else {
+        (1..=num_perm).map(errors).collect()
+    };
     let mut best = LshParams {
         bands: 1,
         rows_per_band: 1,
@@ -365,6 +381,17 @@ mod tests {
         // One band of one row is the identity: area t^2/2 below t.
         let fp1 = false_positive_probability(0.5, br(1, 1));
         assert!((fp1 - 0.125).abs() < 1e-12);
+    }
+
+    /// Past the exact rule's size the search still gives bands that fit,
+    /// near the same S-curve as at K = 2048 scaled up.
+    #[test]
+    fn large_signatures_get_fitting_params() {
+        for k in [2048, 4096] {
+            let p = optimal_params(0.8, k, LshWeights::default()).unwrap();
+            p.validate(k).unwrap();
+            assert!(p.bands * p.rows_per_band > k / 2, "{k}: {p:?}");
+        }
     }
 
     #[test]

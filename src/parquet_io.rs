@@ -4,7 +4,8 @@
 //! In: [`DocFingerprint`]s with their [`SketchParams`] and the LSH
 //! [`Banding`] to key them for. Out: a Parquet file of one row per document,
 //! written in row groups of [`ParquetSketchWriter::ROW_GROUP_DOCS`] as the
-//! documents stream, to a temporary file that is synced and renamed into
+//! documents stream (encoded on a writer thread of its own, so encoding
+//! overlaps sketching), to a temporary file that is synced and renamed into
 //! place (like [`crate::fingerprints::FingerprintWriter`]). Also the way
 //! back: [`read_parquet_sketch`] reads such a file, and
 //! [`read_cluster_assignments`] reads the `id, cluster` file (or folder of
@@ -46,6 +47,7 @@ use std::collections::HashMap;
 use std::fs::File;
 use std::io::BufWriter;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use parquet::basic::{Compression, Encoding};
@@ -338,8 +340,8 @@ impl RowGroup {
         self.empty.clear();
     }
 
-    /// Fills `band_keys` from the signatures (they are computed when the
-    /// group is written, so that the banding can be chosen meanwhile).
+    /// Fills `band_keys` from the signatures (on the writer thread, when
+    /// the group is written).
     fn key_bands(&mut self, lsh: LshParams, num_perm: usize) {
         self.band_keys.clear();
         let mut slots = vec![0u32; num_perm];
@@ -378,6 +380,10 @@ pub struct ParquetSketchWriter {
     /// Written row groups back from it, cleared, for reuse.
     spare: std::sync::mpsc::Receiver<RowGroup>,
     thread: Option<std::thread::JoinHandle<std::io::Result<File>>>,
+    /// Set on drop: the thread skips the groups still queued.
+    cancel: Arc<AtomicBool>,
+    /// The first write error, reported again by later calls.
+    failed: Option<(std::io::ErrorKind, String)>,
 }
 
 impl std::fmt::Debug for ParquetSketchWriter {
@@ -453,9 +459,25 @@ impl ParquetSketchWriter {
             header.params.num_perm,
             header.shingle_sets,
         );
-        let thread = std::thread::spawn(move || {
-            write_groups(writer, queued, recycle, lsh, num_perm, shingle_sets)
-        });
+        let cancel = Arc::new(AtomicBool::new(false));
+        let cancelled = Arc::clone(&cancel);
+        let thread = std::thread::Builder::new()
+            .name("lineage-parquet".into())
+            .spawn(move || {
+                write_groups(
+                    writer,
+                    queued,
+                    recycle,
+                    &cancelled,
+                    lsh,
+                    num_perm,
+                    shingle_sets,
+                )
+            })
+            .map_err(|e| {
+                let _ = std::fs::remove_file(&temp);
+                write_err(e)
+            })?;
         Ok(ParquetSketchWriter {
             params: header.params,
             shingle_sets: header.shingle_sets,
@@ -467,6 +489,8 @@ impl ParquetSketchWriter {
             groups: Some(groups),
             spare,
             thread: Some(thread),
+            cancel,
+            failed: None,
         })
     }
 
@@ -556,12 +580,15 @@ impl ParquetSketchWriter {
             None => false,
         };
         if !sent {
-            // The thread stopped on an error: report it.
-            self.groups = None;
-            let error = match self.join() {
-                Err(e) => e,
-                Ok(_) => std::io::Error::other("the Parquet writer thread stopped"),
+            // The thread stopped on an error: report it, now and later.
+            let error = match self.failed.take() {
+                Some((kind, message)) => std::io::Error::new(kind, message),
+                None => match self.join() {
+                    Err(e) => e,
+                    Ok(_) => std::io::Error::other("the Parquet writer thread stopped"),
+                },
             };
+            self.failed = Some((error.kind(), error.to_string()));
             return Err(self.write_err(error));
         }
         self.rows += rows;
@@ -581,6 +608,9 @@ impl ParquetSketchWriter {
     /// Writes the last row group and the footer, syncs the file and renames
     /// it into place; returns the number of rows.
     pub fn finish(mut self) -> Result<u64> {
+        if let Some((kind, message)) = self.failed.take() {
+            return Err(self.write_err(std::io::Error::new(kind, message)));
+        }
         self.send_group()?;
         let result = self
             .join()
@@ -598,6 +628,7 @@ impl ParquetSketchWriter {
 impl Drop for ParquetSketchWriter {
     fn drop(&mut self) {
         if self.thread.is_some() {
+            self.cancel.store(true, Ordering::Relaxed);
             let _ = self.join();
         }
         if !self.temp.as_os_str().is_empty() {
@@ -613,12 +644,16 @@ fn write_groups(
     mut writer: SerializedFileWriter<BufWriter<File>>,
     queued: std::sync::mpsc::Receiver<RowGroup>,
     recycle: std::sync::mpsc::Sender<RowGroup>,
+    cancel: &AtomicBool,
     lsh: LshParams,
     num_perm: usize,
     shingle_sets: bool,
 ) -> std::io::Result<File> {
     let mut written = 0usize;
     for mut group in queued {
+        if cancel.load(Ordering::Relaxed) {
+            return Err(std::io::Error::other("Parquet writer dropped"));
+        }
         group.key_bands(lsh, num_perm);
         write_group(&mut writer, &group, shingle_sets).map_err(parquet_err)?;
         written += 1;
@@ -1041,7 +1076,7 @@ mod tests {
     }
 
     #[test]
-    fn choosing_the_banding_meanwhile_writes_the_same_file() {
+    fn a_chosen_banding_writes_the_same_file_as_a_given_one() {
         let dir = tempfile::tempdir().unwrap();
         let header = header(false);
         let known = dir.path().join("known.parquet");
@@ -1069,6 +1104,19 @@ mod tests {
         let params = header.params;
         let bad = ParquetSketchWriter::create_for_threshold(&chosen, params, 1.5, b.weights, false);
         assert!(bad.is_err());
+    }
+
+    #[test]
+    fn dropped_mid_stream_leaves_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.parquet");
+        let mut writer = ParquetSketchWriter::create(&path, header(false)).unwrap();
+        // Several full row groups handed to the writer thread, one partial.
+        for n in 0..3 * ParquetSketchWriter::ROW_GROUP_DOCS + 7 {
+            writer.write(&doc(n, false)).unwrap();
+        }
+        drop(writer);
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
     }
 
     #[test]

@@ -28,6 +28,7 @@ use crate::exit::ExitCode;
 /// mimalloc keeps freed memory for reuse where glibc's allocator hands
 /// large buffers back to the kernel and faults them in again (see the
 /// commit that added it for the measurements).
+#[cfg(feature = "mimalloc")]
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
