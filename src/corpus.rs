@@ -147,11 +147,30 @@ enum Unit {
     Failed(Error),
 }
 
-/// What every worker needs: shared, read-only.
+/// What every worker needs: shared, read-only, and a pool of per-thread
+/// scratch states.
 struct Worker<'a> {
     options: CorpusOptions,
     input: &'a InputOptions,
     sketcher: Sketcher,
+    /// States of finished parallel jobs, for the next ones: rayon starts a
+    /// job per split of every batch, and a fresh state regrows its buffers.
+    states: std::sync::Mutex<Vec<WorkerState>>,
+}
+
+/// A [`WorkerState`] taken from the worker's pool, put back when dropped.
+struct PooledState<'p> {
+    /// Always `Some` until dropped.
+    state: Option<WorkerState>,
+    pool: &'p std::sync::Mutex<Vec<WorkerState>>,
+}
+
+impl Drop for PooledState<'_> {
+    fn drop(&mut self) {
+        if let (Some(state), Ok(mut pool)) = (self.state.take(), self.pool.lock()) {
+            pool.push(state);
+        }
+    }
 }
 
 /// What one worker reuses from document to document.
@@ -375,6 +394,19 @@ impl Worker<'_> {
         }
     }
 
+    /// A state from the pool, or a new one.
+    fn pooled_state(&self, shingle: ShingleParams) -> Result<PooledState<'_>> {
+        let reused = self.states.lock().ok().and_then(|mut pool| pool.pop());
+        let state = match reused {
+            Some(state) => state,
+            None => WorkerState::new(shingle)?,
+        };
+        Ok(PooledState {
+            state: Some(state),
+            pool: &self.states,
+        })
+    }
+
     fn run(&self, batch: &Batch) -> Result<Vec<Events>> {
         let shingle = shingle_params(&self.options.params);
         let lines = batch.lines.as_slice();
@@ -383,9 +415,12 @@ impl Worker<'_> {
                 .units
                 .par_iter()
                 .map_init(
-                    || WorkerState::new(shingle),
-                    |state, unit| match state {
-                        Ok(state) => self.process(state, unit, lines),
+                    || self.pooled_state(shingle),
+                    |state, unit| match state.as_mut().map(|p| p.state.as_mut()) {
+                        Ok(Some(state)) => self.process(state, unit, lines),
+                        Ok(None) => Events::One(CorpusEvent::Failed(Error::InvalidParam(
+                            "worker state missing".into(),
+                        ))),
                         Err(e) => {
                             Events::One(CorpusEvent::Failed(Error::InvalidParam(e.to_string())))
                         }
@@ -445,6 +480,7 @@ where
         options,
         input: &inputs.options,
         sketcher,
+        states: std::sync::Mutex::new(Vec::new()),
     };
     let mut units = Units {
         files: inputs.walk.files.iter(),
