@@ -1,7 +1,7 @@
 //! Stage 7a: exact scores of a pair from full shingle sets.
 //!
 //! In: the sorted, distinct shingle hashes of DERIVED and SOURCE for each view
-//! (stage 3), and their MinHash signatures (stage 4). Out: [`PairScores`] (the
+//! (stage 3), and their MinHash signatures (stage 4). Out: the [`Overlap`] of each view (the
 //! figures) and a [`Verdict`].
 //!
 //! Scores are exact: a 400-word article has about 400 distinct shingles, so a
