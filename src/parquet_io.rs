@@ -260,15 +260,6 @@ struct ListColumn<T> {
 }
 
 impl<T> ListColumn<T> {
-    /// Room for `rows` lists of `items` items.
-    fn with_capacity(rows: usize, items: usize) -> ListColumn<T> {
-        ListColumn {
-            values: Vec::with_capacity(rows * items),
-            definition: Vec::with_capacity(rows * items.max(1)),
-            repetition: Vec::with_capacity(rows * items.max(1)),
-        }
-    }
-
     fn push(&mut self, items: impl IntoIterator<Item = T>) {
         let before = self.values.len();
         self.values.extend(items);
@@ -300,7 +291,9 @@ struct RowGroup {
     bytes: Vec<i64>,
     tokens: Vec<i64>,
     shingles: Vec<i64>,
-    signature: ListColumn<i32>,
+    /// The K slots of every row, row after row. Every row has exactly K,
+    /// so the list levels are the same for every group ([`SignatureLevels`]).
+    signature: Vec<i32>,
     band_keys: ListColumn<i64>,
     shingle_set: ListColumn<i64>,
     /// Whether each document had no shingles (and so gets no band keys).
@@ -317,7 +310,7 @@ impl RowGroup {
             tokens: Vec::with_capacity(rows),
             shingles: Vec::with_capacity(rows),
             date_defined: Vec::with_capacity(rows),
-            signature: ListColumn::with_capacity(rows, num_perm),
+            signature: Vec::with_capacity(rows * num_perm),
             empty: Vec::with_capacity(rows),
             ..RowGroup::default()
         }
@@ -345,7 +338,7 @@ impl RowGroup {
     fn key_bands(&mut self, lsh: LshParams, num_perm: usize) {
         self.band_keys.clear();
         let mut slots = vec![0u32; num_perm];
-        let signatures = self.signature.values.chunks_exact(num_perm.max(1));
+        let signatures = self.signature.chunks_exact(num_perm.max(1));
         for (signature, &empty) in signatures.zip(&self.empty) {
             for (slot, &bits) in slots.iter_mut().zip(signature) {
                 *slot = bits as u32;
@@ -549,7 +542,7 @@ impl ParquetSketchWriter {
         g.shingles.push(doc.shingles as i64);
         // The u32 slots keep their bits; the UINT_32 annotation tells
         // readers to see them unsigned.
-        g.signature.push(doc.slots.iter().map(|&s| s as i32));
+        g.signature.extend(doc.slots.iter().map(|&s| s as i32));
         g.empty.push(doc.is_empty());
         if let Some(set) = &doc.shingle_set {
             g.shingle_set.push(set.iter().map(|&h| h as i64));
@@ -650,12 +643,13 @@ fn write_groups(
     shingle_sets: bool,
 ) -> std::io::Result<File> {
     let mut written = 0usize;
+    let levels = SignatureLevels::new(ParquetSketchWriter::ROW_GROUP_DOCS, num_perm);
     for mut group in queued {
         if cancel.load(Ordering::Relaxed) {
             return Err(std::io::Error::other("Parquet writer dropped"));
         }
         group.key_bands(lsh, num_perm);
-        write_group(&mut writer, &group, shingle_sets).map_err(parquet_err)?;
+        write_group(&mut writer, &group, &levels, shingle_sets).map_err(parquet_err)?;
         written += 1;
         if written.is_multiple_of(SYNC_EVERY_GROUPS) {
             writer.flush()?;
@@ -669,10 +663,30 @@ fn write_groups(
     out.into_inner().map_err(|e| e.into_error())
 }
 
+/// The Parquet levels of full row groups' signature column: every row is
+/// a list of exactly K values, so definition levels are all 1 and
+/// repetition levels are 0 then K - 1 ones, row after row. Computed once
+/// per file instead of pushed per document.
+struct SignatureLevels {
+    definition: Vec<i16>,
+    repetition: Vec<i16>,
+}
+
+impl SignatureLevels {
+    fn new(rows: usize, num_perm: usize) -> SignatureLevels {
+        let k = num_perm.max(1);
+        SignatureLevels {
+            definition: vec![1; rows * k],
+            repetition: (0..rows * k).map(|i| i16::from(i % k != 0)).collect(),
+        }
+    }
+}
+
 /// Writes `g` as one row group, column by column in schema order.
 fn write_group(
     writer: &mut SerializedFileWriter<BufWriter<File>>,
     g: &RowGroup,
+    levels: &SignatureLevels,
     shingle_sets: bool,
 ) -> parquet::errors::Result<()> {
     let mut rg = writer.next_row_group()?;
@@ -699,11 +713,20 @@ fn write_group(
                     .write_batch(&g.shingles, None, None)?;
             }
             5 => {
-                let c = &g.signature;
+                let n = g.signature.len();
+                let (definition, repetition) = (
+                    levels.definition.get(..n).unwrap_or_default(),
+                    levels.repetition.get(..n).unwrap_or_default(),
+                );
+                if definition.len() != n || repetition.len() != n {
+                    return Err(parquet::errors::ParquetError::General(
+                        "row group larger than its signature levels".into(),
+                    ));
+                }
                 col.typed::<Int32Type>().write_batch(
-                    &c.values,
-                    Some(&c.definition),
-                    Some(&c.repetition),
+                    &g.signature,
+                    Some(definition),
+                    Some(repetition),
                 )?;
             }
             6 | 7 => {
