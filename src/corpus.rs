@@ -43,7 +43,11 @@ pub struct CorpusOptions {
     /// Keep each document's sorted distinct shingle hashes (needed to
     /// verify candidate pairs exactly).
     pub shingle_sets: bool,
-    /// Most files or records per batch.
+    /// Most files or records per batch. Each batch ends at a barrier where
+    /// a thread that is done waits for the others, so batches trade that
+    /// wait against per-batch overhead: 512 measured best on 2 cores (the
+    /// 3,183 kernel doc files 14% and the Reuters JSON Lines 3% faster
+    /// than with 1,024; 256 and 128 slower again).
     pub batch_docs: usize,
     /// Most bytes of JSON Lines per batch.
     pub batch_bytes: usize,
@@ -56,7 +60,7 @@ impl Default for CorpusOptions {
         CorpusOptions {
             params: SketchParams::default(),
             shingle_sets: false,
-            batch_docs: 1024,
+            batch_docs: 512,
             batch_bytes: 32 << 20,
             parallel: true,
         }
