@@ -29,15 +29,24 @@ pub fn persist(temp: &Path, path: &Path) -> std::io::Result<()> {
     Ok(())
 }
 
+/// Syncs the finished temporary file `file` (at `temp`) and renames it
+/// over `path` ([`persist`]): a reader sees the old file or the whole new
+/// one, never half a file.
+pub fn commit(file: File, temp: &Path, path: &Path) -> std::io::Result<()> {
+    file.sync_all()?;
+    drop(file);
+    persist(temp, path)
+}
+
 /// Writes `bytes` to `path` atomically: temporary file, fsync, rename.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     use std::io::Write;
     let temp = temp_path(path);
     let result = File::create(&temp).and_then(|mut f| {
         f.write_all(bytes)?;
-        f.sync_all()
+        Ok(f)
     });
-    match result.and_then(|()| persist(&temp, path)) {
+    match result.and_then(|f| commit(f, &temp, path)) {
         Ok(()) => Ok(()),
         Err(e) => {
             let _ = std::fs::remove_file(&temp);

@@ -270,7 +270,7 @@ const SYNC_EVERY: usize = 4 << 20;
 impl FingerprintWriter {
     /// Starts a file at `path`.
     pub fn create(path: &Path, header: FingerprintHeader) -> Result<FingerprintWriter> {
-        let temp = temp_path(path);
+        let temp = crate::atomic::temp_path(path);
         let write_err = |source| Error::Write {
             path: path.to_path_buf(),
             source,
@@ -310,13 +310,12 @@ impl FingerprintWriter {
             // Without a thread (the OS refused one), sync here instead.
             let spawned = std::thread::Builder::new()
                 .name("lineage-sync".into())
-                .spawn({
-                    let file = file.try_clone()?;
-                    move || file.sync_data()
-                });
+                .spawn(move || file.sync_data());
             match spawned {
                 Ok(handle) => join_sync(self.syncing.replace(handle)),
-                Err(_) => join_sync(self.syncing.take()).and_then(|()| file.sync_data()),
+                Err(_) => {
+                    join_sync(self.syncing.take()).and_then(|()| enc.out.get_ref().sync_data())
+                }
             }
         });
         result.map_err(|e| self.write_err(e))
@@ -333,23 +332,9 @@ impl FingerprintWriter {
         let file = out
             .into_inner()
             .map_err(|e| self.write_err(e.into_error()))?;
-        commit_temp(file, &self.temp, &self.path).map_err(|e| self.write_err(e))?;
+        crate::atomic::commit(file, &self.temp, &self.path).map_err(|e| self.write_err(e))?;
         Ok(records)
     }
-}
-
-/// The temporary file a writer fills before renaming it to `path`:
-/// `.NAME.PID.tmp` beside it, so the rename stays on one file system.
-pub(crate) fn temp_path(path: &Path) -> PathBuf {
-    crate::atomic::temp_path(path)
-}
-
-/// Syncs a finished temporary file to disk and renames it to `path`, so a
-/// reader sees the old file or the whole new one, never half a file.
-pub(crate) fn commit_temp(file: File, temp: &Path, path: &Path) -> std::io::Result<()> {
-    file.sync_all()?;
-    drop(file);
-    crate::atomic::persist(temp, path)
 }
 
 /// Waits for a background sync and returns its outcome.

@@ -59,11 +59,12 @@ use parquet::file::writer::SerializedFileWriter;
 use parquet::record::Field;
 use parquet::schema::parser::parse_message_type;
 
+use crate::atomic::{commit, temp_path};
 use crate::dedup::{lsh_params_for, min_equal_slots, ClusterAssignment};
 use crate::error::{Error, Result};
-use crate::fingerprints::{commit_temp, temp_path, DocFingerprint};
+use crate::fingerprints::DocFingerprint;
 use crate::lsh::{band_key, LshParams, LshWeights};
-use crate::sketch::{Scheme, SketchParams};
+use crate::sketch::{Scheme, SketchParams, EMPTY_SLOT};
 
 /// The value of [`MetadataKey::Format`] in files this library writes.
 pub const FORMAT: &str = "lineage-sketch/1";
@@ -296,8 +297,6 @@ struct RowGroup {
     signature: Vec<i32>,
     band_keys: ListColumn<i64>,
     shingle_set: ListColumn<i64>,
-    /// Whether each document had no shingles (and so gets no band keys).
-    empty: Vec<bool>,
 }
 
 impl RowGroup {
@@ -311,7 +310,6 @@ impl RowGroup {
             shingles: Vec::with_capacity(rows),
             date_defined: Vec::with_capacity(rows),
             signature: Vec::with_capacity(rows * num_perm),
-            empty: Vec::with_capacity(rows),
             ..RowGroup::default()
         }
     }
@@ -330,19 +328,20 @@ impl RowGroup {
         self.signature.clear();
         self.band_keys.clear();
         self.shingle_set.clear();
-        self.empty.clear();
     }
 
     /// Fills `band_keys` from the signatures (on the writer thread, when
-    /// the group is written).
+    /// the group is written). A document without shingles (every slot
+    /// empty) gets no band keys.
     fn key_bands(&mut self, lsh: LshParams, num_perm: usize) {
         self.band_keys.clear();
         let mut slots = vec![0u32; num_perm];
         let signatures = self.signature.chunks_exact(num_perm.max(1));
-        for (signature, &empty) in signatures.zip(&self.empty) {
+        for signature in signatures {
             for (slot, &bits) in slots.iter_mut().zip(signature) {
                 *slot = bits as u32;
             }
+            let empty = slots.iter().all(|&s| s == EMPTY_SLOT);
             let slots = &slots;
             self.band_keys.push(
                 (0..lsh.bands)
@@ -543,7 +542,6 @@ impl ParquetSketchWriter {
         // The u32 slots keep their bits; the UINT_32 annotation tells
         // readers to see them unsigned.
         g.signature.extend(doc.slots.iter().map(|&s| s as i32));
-        g.empty.push(doc.is_empty());
         if let Some(set) = &doc.shingle_set {
             g.shingle_set.push(set.iter().map(|&h| h as i64));
         }
@@ -551,11 +549,6 @@ impl ParquetSketchWriter {
             self.send_group()?;
         }
         Ok(())
-    }
-
-    /// The banding the band keys are computed for.
-    pub fn banding(&self) -> Banding {
-        self.banding
     }
 
     /// Hands the gathered rows to the writer thread.
@@ -607,7 +600,7 @@ impl ParquetSketchWriter {
         self.send_group()?;
         let result = self
             .join()
-            .and_then(|file| commit_temp(file, &self.temp, &self.path));
+            .and_then(|file| commit(file, &self.temp, &self.path));
         if let Err(e) = result {
             let _ = std::fs::remove_file(&self.temp);
             return Err(self.write_err(e));
