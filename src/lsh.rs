@@ -265,9 +265,57 @@ pub fn band_key(slots: &[u32], params: LshParams, band: usize) -> u64 {
     fmix64(h)
 }
 
+/// Bands keyed at once by [`band_keys_into`].
+const KEY_LANES: usize = 8;
+
+/// The keys of every band of a signature, in band order, appended to
+/// `out`: the same keys as [`band_key`] for each band, computed eight bands
+/// at a time so that their multiply chains overlap instead of waiting for
+/// each other (one band is a chain of `rows_per_band` dependent
+/// multiplies).
+pub fn band_keys_into(slots: &[u32], params: LshParams, out: &mut Vec<u64>) {
+    let rows = params.rows_per_band;
+    let mut first = 0;
+    while first < params.bands {
+        let mut h = [0u64; KEY_LANES];
+        for (lane, h) in h.iter_mut().enumerate() {
+            *h =
+                ((first + lane) as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ 0x6C73_685F_6B65_7921;
+        }
+        for row in 0..rows {
+            for (lane, h) in h.iter_mut().enumerate() {
+                // Lanes past the last band read 0 and are not kept.
+                let slot = slots.get((first + lane) * rows + row).copied().unwrap_or(0);
+                *h = (*h ^ u64::from(slot)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+                *h ^= *h >> 29;
+            }
+        }
+        let kept = (params.bands - first).min(KEY_LANES);
+        out.extend(h.iter().take(kept).map(|&h| fmix64(h)));
+        first += KEY_LANES;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        #[test]
+        fn band_keys_at_once_equal_one_by_one(
+            slots in proptest::collection::vec(proptest::num::u32::ANY, 1..200),
+            bands in 1usize..40,
+            rows in 1usize..20,
+        ) {
+            let bands = bands.min(slots.len());
+            let rows = rows.min(slots.len() / bands).max(1);
+            let p = LshParams { bands, rows_per_band: rows };
+            let mut at_once = Vec::new();
+            band_keys_into(&slots, p, &mut at_once);
+            let one_by_one: Vec<u64> = (0..bands).map(|b| band_key(&slots, p, b)).collect();
+            proptest::prop_assert_eq!(at_once, one_by_one);
+        }
+    }
 
     fn br(bands: usize, rows_per_band: usize) -> LshParams {
         LshParams {

@@ -137,6 +137,16 @@ pub fn progress(quiet: bool, what: &str) -> ProgressBar {
     bar
 }
 
+/// Whether a Parquet encoder thread would find a core the sketching leaves
+/// idle: with `--threads 1` (sketching on the calling thread) or a pool
+/// smaller than the machine. Otherwise it would only take turns with the
+/// sketching threads, so row groups are encoded in the sketching loop
+/// instead (Reuters at 2 threads on 2 cores: see the commit message).
+fn encoder_has_a_core(threads: Option<usize>) -> bool {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    threads == Some(1) || rayon::current_num_threads() < cores
+}
+
 /// Runs `lineage sketch`.
 pub fn run(args: &SketchArgs) -> anyhow::Result<ExitCode> {
     let params = args.sketch.params()?;
@@ -175,7 +185,10 @@ pub fn run(args: &SketchArgs) -> anyhow::Result<ExitCode> {
             },
             args.shingle_sets,
         )
-        .map(|w| Sink::Parquet(Box::new(w))),
+        .map(|mut w| {
+            w.set_background(encoder_has_a_core(args.threads));
+            Sink::Parquet(Box::new(w))
+        }),
     };
     let mut writer = created.with_context(|| {
         "cannot create the fingerprint file (check the folder exists and is writable)"
