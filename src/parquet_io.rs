@@ -606,12 +606,15 @@ impl ParquetSketchWriter {
     /// Starts the writer thread with the encoder, if it is to run in the
     /// background and has not started yet.
     fn start_thread(&mut self) -> std::io::Result<()> {
-        if !self.background || !matches!(self.encoder, Encoder::Inline(_)) {
+        if !self.background {
             return Ok(());
         }
-        let Encoder::Inline(mut encoder) = std::mem::replace(&mut self.encoder, Encoder::Stopped)
-        else {
-            return Ok(());
+        let mut encoder = match std::mem::replace(&mut self.encoder, Encoder::Stopped) {
+            Encoder::Inline(encoder) => encoder,
+            other => {
+                self.encoder = other;
+                return Ok(());
+            }
         };
         let (groups, queued) = std::sync::mpsc::sync_channel::<RowGroup>(QUEUED_GROUPS);
         let (recycle, spare) = std::sync::mpsc::channel();
