@@ -38,6 +38,64 @@ pub fn commit(file: File, temp: &Path, path: &Path) -> std::io::Result<()> {
     persist(temp, path)
 }
 
+/// Syncs a file that is still being written, in the background: every
+/// [`every`](Self::new) bytes its data so far goes to disk on a thread of
+/// its own, so that the final sync in [`commit`] has little left to write
+/// and no writing thread waits for the disk meanwhile.
+#[derive(Debug)]
+pub struct BackgroundSync {
+    every: usize,
+    unsynced: usize,
+    syncing: Option<std::thread::JoinHandle<std::io::Result<()>>>,
+}
+
+impl BackgroundSync {
+    /// A sync every `every` bytes.
+    pub fn new(every: usize) -> BackgroundSync {
+        BackgroundSync {
+            every,
+            unsynced: 0,
+            syncing: None,
+        }
+    }
+
+    /// Counts `bytes` more written; whether a sync is due. When it is, the
+    /// caller flushes its buffers into the file and calls
+    /// [`start`](Self::start).
+    pub fn due(&mut self, bytes: usize) -> bool {
+        self.unsynced += bytes;
+        self.unsynced >= self.every
+    }
+
+    /// Waits for the previous sync, then starts syncing what `file` holds
+    /// now. Without a thread (the OS refused one) it syncs here instead.
+    pub fn start(&mut self, file: &File) -> std::io::Result<()> {
+        self.unsynced = 0;
+        let clone = file.try_clone()?;
+        let spawned = std::thread::Builder::new()
+            .name("lineage-sync".into())
+            .spawn(move || clone.sync_data());
+        match spawned {
+            Ok(handle) => join_sync(self.syncing.replace(handle)),
+            Err(_) => join_sync(self.syncing.take()).and_then(|()| file.sync_data()),
+        }
+    }
+
+    /// Waits for the running sync, if any; its error if it failed.
+    pub fn wait(&mut self) -> std::io::Result<()> {
+        join_sync(self.syncing.take())
+    }
+}
+
+/// Waits for a background sync and returns its outcome.
+fn join_sync(handle: Option<std::thread::JoinHandle<std::io::Result<()>>>) -> std::io::Result<()> {
+    match handle.map(std::thread::JoinHandle::join) {
+        None | Some(Ok(Ok(()))) => Ok(()),
+        Some(Ok(Err(e))) => Err(e),
+        Some(Err(_)) => Err(std::io::Error::other("background sync failed")),
+    }
+}
+
 /// Writes `bytes` to `path` atomically: temporary file, fsync, rename.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     use std::io::Write;
@@ -109,5 +167,22 @@ mod tests {
             .collect();
         left.sort();
         assert_eq!(left, ["other.tmp"]);
+    }
+
+    #[test]
+    fn a_sync_is_due_every_so_many_bytes() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = File::create(dir.path().join("x.bin")).unwrap();
+        let mut sync = BackgroundSync::new(10);
+        assert!(!sync.due(4));
+        assert!(!sync.due(5));
+        assert!(sync.due(1));
+        sync.start(&file).unwrap();
+        // Counting starts again after a sync.
+        assert!(!sync.due(9));
+        assert!(sync.due(6));
+        sync.start(&file).unwrap();
+        sync.wait().unwrap();
+        sync.wait().unwrap();
     }
 }

@@ -42,6 +42,7 @@ use std::path::{Path, PathBuf};
 
 use xxhash_rust::xxh3::Xxh3;
 
+use crate::atomic::BackgroundSync;
 use crate::error::{Error, Result};
 use crate::sketch::{Scheme, Signature, SketchParams, EMPTY_SLOT};
 
@@ -257,15 +258,13 @@ pub struct FingerprintWriter {
     encoder: Option<FingerprintEncoder<BufWriter<File>>>,
     path: PathBuf,
     temp: PathBuf,
-    /// Bytes handed to the file since the last background sync started.
-    unsynced: usize,
-    /// The background sync of what was written so far, if one runs.
-    syncing: Option<std::thread::JoinHandle<std::io::Result<()>>>,
+    /// Syncs what was written so far while the rest is written.
+    sync: BackgroundSync,
 }
 
 /// Every this many bytes the file is synced in the background, so that the
 /// final fsync has little left to write and does not stall the end.
-const SYNC_EVERY: usize = 4 << 20;
+pub(crate) const SYNC_EVERY: usize = 4 << 20;
 
 impl FingerprintWriter {
     /// Starts a file at `path`.
@@ -282,8 +281,7 @@ impl FingerprintWriter {
             encoder: Some(encoder),
             path: path.to_path_buf(),
             temp,
-            unsynced: 0,
-            syncing: None,
+            sync: BackgroundSync::new(SYNC_EVERY),
         })
     }
 
@@ -300,23 +298,11 @@ impl FingerprintWriter {
             return Ok(());
         };
         let result = enc.write(doc).and_then(|()| {
-            self.unsynced += 4 * doc.slots.len() + doc.id.len() + 64;
-            if self.unsynced < SYNC_EVERY {
+            if !self.sync.due(4 * doc.slots.len() + doc.id.len() + 64) {
                 return Ok(());
             }
-            self.unsynced = 0;
             enc.out.flush()?;
-            let file = enc.out.get_ref().try_clone()?;
-            // Without a thread (the OS refused one), sync here instead.
-            let spawned = std::thread::Builder::new()
-                .name("lineage-sync".into())
-                .spawn(move || file.sync_data());
-            match spawned {
-                Ok(handle) => join_sync(self.syncing.replace(handle)),
-                Err(_) => {
-                    join_sync(self.syncing.take()).and_then(|()| enc.out.get_ref().sync_data())
-                }
-            }
+            self.sync.start(enc.out.get_ref())
         });
         result.map_err(|e| self.write_err(e))
     }
@@ -328,23 +314,12 @@ impl FingerprintWriter {
             return Ok(0);
         };
         let (out, records) = encoder.finish().map_err(|e| self.write_err(e))?;
-        join_sync(self.syncing.take()).map_err(|e| self.write_err(e))?;
+        self.sync.wait().map_err(|e| self.write_err(e))?;
         let file = out
             .into_inner()
             .map_err(|e| self.write_err(e.into_error()))?;
         crate::atomic::commit(file, &self.temp, &self.path).map_err(|e| self.write_err(e))?;
         Ok(records)
-    }
-}
-
-/// Waits for a background sync and returns its outcome.
-pub(crate) fn join_sync(
-    handle: Option<std::thread::JoinHandle<std::io::Result<()>>>,
-) -> std::io::Result<()> {
-    match handle.map(std::thread::JoinHandle::join) {
-        None | Some(Ok(Ok(()))) => Ok(()),
-        Some(Ok(Err(e))) => Err(e),
-        Some(Err(_)) => Err(std::io::Error::other("background sync failed")),
     }
 }
 

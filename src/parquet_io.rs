@@ -60,10 +60,10 @@ use parquet::file::writer::SerializedFileWriter;
 use parquet::record::Field;
 use parquet::schema::parser::parse_message_type;
 
-use crate::atomic::{commit, temp_path};
+use crate::atomic::{commit, temp_path, BackgroundSync};
 use crate::dedup::{lsh_params_for, min_equal_slots, ClusterAssignment};
 use crate::error::{Error, Result};
-use crate::fingerprints::DocFingerprint;
+use crate::fingerprints::{DocFingerprint, SYNC_EVERY};
 use crate::lsh::{band_keys_into, LshParams, LshWeights};
 use crate::sketch::{Scheme, SketchParams, EMPTY_SLOT};
 
@@ -419,10 +419,6 @@ fn parquet_err(e: parquet::errors::ParquetError) -> std::io::Error {
 /// encodes: each queued group is encoded after the input ends, so one.
 const QUEUED_GROUPS: usize = 1;
 
-/// The file is synced after this many row groups (about 3 MB at K = 128),
-/// so that the final sync has little left to do.
-const SYNC_EVERY_GROUPS: usize = 8;
-
 /// Encodes full row groups into the file, on whichever thread owns it.
 struct GroupWriter {
     writer: SerializedFileWriter<BufWriter<File>>,
@@ -430,27 +426,32 @@ struct GroupWriter {
     lsh: LshParams,
     num_perm: usize,
     shingle_sets: bool,
+    /// File bytes at the end of the last group written.
     written: usize,
+    /// Syncs the groups written so far while the next are encoded.
+    sync: BackgroundSync,
 }
 
 impl GroupWriter {
-    /// Writes `group` (band keys first) and syncs every few groups; the
-    /// group is cleared for reuse.
+    /// Writes `group` (band keys first); every few megabytes the file is
+    /// synced in the background. The group is cleared for reuse.
     fn write(&mut self, group: &mut RowGroup) -> std::io::Result<()> {
         group.key_bands(self.lsh, self.num_perm);
         write_group(&mut self.writer, group, &self.levels, self.shingle_sets)
             .map_err(parquet_err)?;
-        self.written += 1;
-        if self.written.is_multiple_of(SYNC_EVERY_GROUPS) {
+        let written = self.writer.bytes_written();
+        if self.sync.due(written.saturating_sub(self.written)) {
             self.writer.flush()?;
-            self.writer.inner().get_ref().sync_data()?;
+            self.sync.start(self.writer.inner().get_ref())?;
         }
+        self.written = written;
         group.clear();
         Ok(())
     }
 
     /// Writes the footer and returns the file.
-    fn finish(self) -> std::io::Result<File> {
+    fn finish(mut self) -> std::io::Result<File> {
+        self.sync.wait()?;
         let out = self.writer.into_inner().map_err(parquet_err)?;
         out.into_inner().map_err(|e| e.into_error())
     }
@@ -515,6 +516,7 @@ impl ParquetSketchWriter {
             num_perm: header.params.num_perm,
             shingle_sets: header.shingle_sets,
             written: 0,
+            sync: BackgroundSync::new(SYNC_EVERY),
         };
         Ok(ParquetSketchWriter {
             params: header.params,
