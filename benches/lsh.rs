@@ -10,7 +10,7 @@ use std::hint::black_box;
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use lineage::candidates::{lsh_candidates, CandidatePair};
 use lineage::dedup::{intersection_size, UnionFind};
-use lineage::lsh::{band_key, optimal_params, LshParams, LshWeights};
+use lineage::lsh::{band_key, band_keys_into, optimal_params, LshParams, LshWeights};
 use lineage::shingle::fmix64;
 
 const DOCS: usize = 20_000;
@@ -89,6 +89,18 @@ fn bench_band_keys(c: &mut Criterion) {
             sigs.iter()
                 .flat_map(|s| (0..params.bands).map(move |band| band_key(s, params, band)))
                 .fold(0u64, |acc, k| acc ^ black_box(k))
+        })
+    });
+    // The same keys as the Parquet writer computes them, all bands of a
+    // signature at once.
+    group.bench_function("9x13_at_once", |b| {
+        let mut keys = Vec::with_capacity(params.bands);
+        b.iter(|| {
+            sigs.iter().fold(0u64, |acc, s| {
+                keys.clear();
+                band_keys_into(s, params, &mut keys);
+                keys.iter().fold(acc, |acc, &k| acc ^ black_box(k))
+            })
         })
     });
     group.finish();
