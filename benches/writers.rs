@@ -17,6 +17,12 @@ use lineage::parquet_io::ParquetSketchWriter;
 use lineage::shingle::fmix64;
 use lineage::sketch::SketchParams;
 
+/// The allocator of the `lineage` binary, so that the buffers the writers
+/// allocate per row group cost what they cost there.
+#[cfg(feature = "mimalloc")]
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Fingerprints per file: about the Reuters corpus.
 const DOCS: usize = 19_043;
 
@@ -65,6 +71,26 @@ fn bench_writers(c: &mut Criterion) {
                 false,
             )
             .expect("create");
+            for doc in &docs {
+                w.write(black_box(doc)).expect("write");
+            }
+            w.finish().expect("finish")
+        })
+    });
+    // As `lineage sketch` writes when every core sketches: row groups
+    // encoded on the calling thread, the CPU time Parquet adds there.
+    group.bench_function("parquet_inline", |b| {
+        let path = dir.path().join("i.parquet");
+        b.iter(|| {
+            let mut w = ParquetSketchWriter::create_for_threshold(
+                &path,
+                params,
+                0.8,
+                LshWeights::default(),
+                false,
+            )
+            .expect("create");
+            w.set_background(false);
             for doc in &docs {
                 w.write(black_box(doc)).expect("write");
             }
