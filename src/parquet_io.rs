@@ -258,34 +258,23 @@ fn scheme_name(scheme: Scheme) -> &'static str {
     }
 }
 
-/// One list column being gathered: values with their Parquet levels.
+/// One list column being gathered: every row's values, one after the
+/// other, and how many each row has.
 #[derive(Debug, Default)]
 struct ListColumn<T> {
     values: Vec<T>,
-    definition: Vec<i16>,
-    repetition: Vec<i16>,
+    lengths: Vec<usize>,
 }
 
-impl<T> ListColumn<T> {
-    fn push(&mut self, items: impl IntoIterator<Item = T>) {
-        let before = self.values.len();
-        self.values.extend(items);
-        let added = self.values.len() - before;
-        if added == 0 {
-            // An empty list: one level pair, no value.
-            self.definition.push(0);
-            self.repetition.push(0);
-            return;
-        }
-        self.definition.extend(std::iter::repeat_n(1, added));
-        self.repetition.push(0);
-        self.repetition.extend(std::iter::repeat_n(1, added - 1));
+impl<T: Copy> ListColumn<T> {
+    fn push(&mut self, items: &[T]) {
+        self.values.extend_from_slice(items);
+        self.lengths.push(items.len());
     }
 
     fn clear(&mut self) {
         self.values.clear();
-        self.definition.clear();
-        self.repetition.clear();
+        self.lengths.clear();
     }
 }
 
@@ -299,10 +288,10 @@ struct RowGroup {
     tokens: Vec<i64>,
     shingles: Vec<i64>,
     /// The K slots of every row, row after row. Every row has exactly K,
-    /// so the list levels are the same for every row ([`signature_chunk`]).
+    /// so the list levels are the same for every row ([`list_chunk`]).
     signature: Vec<u32>,
-    band_keys: ListColumn<i64>,
-    shingle_set: ListColumn<i64>,
+    band_keys: ListColumn<u64>,
+    shingle_set: ListColumn<u64>,
 }
 
 impl RowGroup {
@@ -348,7 +337,7 @@ impl RowGroup {
             if slots.iter().any(|&s| s != EMPTY_SLOT) {
                 band_keys_into(slots, lsh, &mut keys);
             }
-            self.band_keys.push(keys.iter().map(|&k| k as i64));
+            self.band_keys.push(&keys);
         }
     }
 }
@@ -426,13 +415,13 @@ const QUEUED_GROUPS: usize = 1;
 /// Encodes full row groups into the file, on whichever thread owns it.
 struct GroupWriter {
     writer: SerializedFileWriter<BufWriter<File>>,
-    /// The signature column, encoded by [`signature_chunk`].
-    signature: ColumnDescPtr,
-    /// The buffer [`signature_chunk`] encodes into.
+    /// The list columns, encoded by [`list_chunk`]: signature, band keys
+    /// and, with shingle sets, shingle_set.
+    lists: Vec<ColumnDescPtr>,
+    /// The buffer [`list_chunk`] encodes into.
     chunk: Vec<u8>,
     lsh: LshParams,
     num_perm: usize,
-    shingle_sets: bool,
     /// File bytes at the end of the last group written.
     written: usize,
     /// Syncs the groups written so far while the next are encoded.
@@ -447,10 +436,9 @@ impl GroupWriter {
         write_group(
             &mut self.writer,
             group,
-            &self.signature,
+            &self.lists,
             &mut self.chunk,
             self.num_perm,
-            self.shingle_sets,
         )
         .map_err(parquet_err)?;
         let written = self.writer.bytes_written();
@@ -526,14 +514,16 @@ impl ParquetSketchWriter {
         for kv in header.metadata() {
             writer.append_key_value_metadata(kv);
         }
-        let signature = writer.schema_descr().column(SIGNATURE_COLUMN);
+        let schema = writer.schema_descr();
+        let lists = (SIGNATURE_COLUMN..schema.num_columns())
+            .map(|c| schema.column(c))
+            .collect();
         let encoder = GroupWriter {
             writer,
-            signature,
+            lists,
             chunk: Vec::new(),
             lsh: header.banding.lsh,
             num_perm: header.params.num_perm,
-            shingle_sets: header.shingle_sets,
             written: 0,
             sync: BackgroundSync::new(SYNC_EVERY),
         };
@@ -614,7 +604,7 @@ impl ParquetSketchWriter {
         g.shingles.push(doc.shingles as i64);
         g.signature.extend_from_slice(&doc.slots);
         if let Some(set) = &doc.shingle_set {
-            g.shingle_set.push(set.iter().map(|&h| h as i64));
+            g.shingle_set.push(set);
         }
         if g.len() >= Self::ROW_GROUP_DOCS {
             self.send_group()?;
@@ -750,58 +740,114 @@ impl Drop for ParquetSketchWriter {
     }
 }
 
-/// Encodes the signature column chunk of a row group by hand: one
-/// uncompressed data page (format v1) of PLAIN values, whose levels are
-/// the same for every row because every row is a list of exactly K slots.
+/// How many values each row of a list column has.
+#[derive(Debug, Clone, Copy)]
+enum RowLengths<'a> {
+    /// `rows` rows of `len` values each (the signature column).
+    Uniform { rows: usize, len: usize },
+    /// One length per row (band keys, shingle sets).
+    Each(&'a [usize]),
+}
+
+impl RowLengths<'_> {
+    fn for_each(self, mut f: impl FnMut(usize)) {
+        match self {
+            RowLengths::Uniform { rows, len } => (0..rows).for_each(|_| f(len)),
+            RowLengths::Each(lengths) => lengths.iter().for_each(|&n| f(n)),
+        }
+    }
+
+    fn rows(self) -> usize {
+        match self {
+            RowLengths::Uniform { rows, .. } => rows,
+            RowLengths::Each(lengths) => lengths.len(),
+        }
+    }
+}
+
+/// Values written PLAIN, as little-endian bytes: the u32 slots as int32
+/// and the u64 hashes as int64, keeping their bits (the schema's
+/// UINT_32 annotation tells readers the slots are unsigned; the hashes
+/// stay signed for Spark, see the module docs).
+trait PlainValue: Copy {
+    const WIDTH: usize;
+    fn put(self, out: &mut [u8]);
+}
+
+impl PlainValue for u32 {
+    const WIDTH: usize = 4;
+    fn put(self, out: &mut [u8]) {
+        out.copy_from_slice(&self.to_le_bytes());
+    }
+}
+
+impl PlainValue for u64 {
+    const WIDTH: usize = 8;
+    fn put(self, out: &mut [u8]) {
+        out.copy_from_slice(&self.to_le_bytes());
+    }
+}
+
+/// Encodes one list column chunk of a row group by hand, for the list
+/// columns of the schema (`required group (LIST) { repeated group list {
+/// required element } }`): one uncompressed data page (format v1) of PLAIN
+/// values, whose levels follow from the row lengths alone.
 ///
-/// The `parquet` crate's column writer would compute, check and RLE-encode
-/// two levels per slot (128 per document) and copy the values twice; here
-/// the levels are one RLE run pair per row (repetition: a 0, then K - 1
-/// ones) and one run for the whole page (definition: all 1), and the
-/// values are copied once. Readers see the same schema, encodings and
-/// values as from the column writer (the tests read both back).
+/// The `parquet` crate's column writer would take two i16 levels per
+/// value (128 per document for the signature), check them and RLE-encode
+/// them, and copy the values twice. Here a row of n values has repetition
+/// levels 0 then n - 1 ones and definition levels n ones (an empty row: one
+/// 0 of each), written as RLE runs, equal neighbours merged; the values are
+/// copied once. Readers see the same schema, encodings and values as from
+/// the column writer (the round-trip tests, and pyarrow, DuckDB and Spark:
+/// see the commit message).
 ///
 /// The chunk is written into `chunk` (cleared first, so that its buffer
 /// serves every group).
-fn signature_chunk(
+fn list_chunk<T: PlainValue>(
     descr: &ColumnDescPtr,
-    slots: &[u32],
-    num_perm: usize,
+    values: &[T],
+    lengths: RowLengths,
     chunk: &mut Vec<u8>,
 ) -> parquet::errors::Result<ColumnCloseResult> {
-    let k = num_perm.max(1);
-    let rows = slots.len() / k;
-    let values = rows * k;
-    if values != slots.len() || values == 0 {
-        return Err(parquet::errors::ParquetError::General(format!(
-            "{} signature slots are not whole rows of {k}",
-            slots.len()
-        )));
+    let general = |m: &str| parquet::errors::ParquetError::General(m.to_string());
+    let rows = lengths.rows();
+    let (mut levels_count, mut values_count) = (0usize, 0usize);
+    lengths.for_each(|n| {
+        levels_count += n.max(1);
+        values_count += n;
+    });
+    if values_count != values.len() || rows == 0 {
+        return Err(general("list values do not match their row lengths"));
     }
-    let mut page = Vec::with_capacity(4 * values + 6 * rows + 32);
-    // Repetition levels, bit width 1, behind their 4-byte length (v1 page).
-    levels(&mut page, |out| {
-        for _ in 0..rows {
-            rle_run(out, 1, 0);
-            if k > 1 {
-                rle_run(out, k - 1, 1);
-            }
-        }
+    let mut page = Vec::with_capacity(T::WIDTH * values.len() + 8 * rows + 32);
+    // Repetition levels, then definition levels, each behind its length
+    // as 4 bytes (v1 page).
+    levels(&mut page, |runs| {
+        lengths.for_each(|n| {
+            runs.push(0, 1);
+            runs.push(1, n.saturating_sub(1));
+        })
     })?;
-    // Definition levels: every slot is defined.
-    levels(&mut page, |out| rle_run(out, values, 1))?;
-    // PLAIN int32 values: the u32 slots keep their bits, and the UINT_32
-    // annotation tells readers to see them unsigned.
+    levels(&mut page, |runs| {
+        lengths.for_each(|n| {
+            if n == 0 {
+                runs.push(0, 1);
+            } else {
+                runs.push(1, n);
+            }
+        })
+    })?;
     let at = page.len();
-    page.resize(at + 4 * values, 0);
-    for (out, slot) in page[at..].chunks_exact_mut(4).zip(slots) {
-        out.copy_from_slice(&slot.to_le_bytes());
+    page.resize(at + T::WIDTH * values.len(), 0);
+    let out = page.get_mut(at..).unwrap_or_default();
+    for (out, &value) in out.chunks_exact_mut(T::WIDTH).zip(values) {
+        value.put(out);
     }
     let page_len = page.len();
     let data_page = Page::DataPage {
         buf: Bytes::from(page),
-        num_values: u32::try_from(values)
-            .map_err(|_| parquet::errors::ParquetError::General("row group too large".into()))?,
+        num_values: u32::try_from(levels_count).map_err(|_| general("row group too large"))?,
         encoding: Encoding::PLAIN,
         def_level_encoding: Encoding::RLE,
         rep_level_encoding: Encoding::RLE,
@@ -826,10 +872,10 @@ fn signature_chunk(
         }])
         .set_total_compressed_size(size)
         .set_total_uncompressed_size(size)
-        .set_num_values(values as i64)
+        .set_num_values(levels_count as i64)
         .set_data_page_offset(0)
         .build()?;
-    let close = ColumnCloseResult {
+    Ok(ColumnCloseResult {
         bytes_written: chunk.len() as u64,
         rows_written: rows as u64,
         metadata,
@@ -838,13 +884,71 @@ fn signature_chunk(
         offset_index: Some(OffsetIndexMetaData {
             page_locations: vec![PageLocation {
                 offset: spec.offset as i64,
-                compressed_page_size: spec.compressed_size as i32,
+                compressed_page_size: i32::try_from(spec.compressed_size)
+                    .map_err(|_| general("page too large"))?,
                 first_row_index: 0,
             }],
             unencoded_byte_array_data_bytes: None,
         }),
+    })
+}
+
+/// Appends RLE-hybrid levels of bit width 1, written by `encode` as runs,
+/// to a v1 data page, behind their length as 4 little-endian bytes.
+fn levels(page: &mut Vec<u8>, encode: impl FnOnce(&mut Runs)) -> parquet::errors::Result<()> {
+    let at = page.len();
+    page.extend_from_slice(&[0; 4]);
+    let mut runs = Runs {
+        out: std::mem::take(page),
+        value: 0,
+        count: 0,
     };
-    Ok(close)
+    encode(&mut runs);
+    runs.flush();
+    *page = runs.out;
+    let len = u32::try_from(page.len() - at - 4)
+        .map_err(|_| parquet::errors::ParquetError::General("levels too long".into()))?;
+    if let Some(prefix) = page.get_mut(at..at + 4) {
+        prefix.copy_from_slice(&len.to_le_bytes());
+    }
+    Ok(())
+}
+
+/// RLE runs of 1-bit levels being written; equal neighbours merge.
+struct Runs {
+    out: Vec<u8>,
+    value: u8,
+    count: usize,
+}
+
+impl Runs {
+    /// `count` more copies of `value`.
+    fn push(&mut self, value: u8, count: usize) {
+        if count == 0 {
+            return;
+        }
+        if value != self.value {
+            self.flush();
+            self.value = value;
+        }
+        self.count += count;
+    }
+
+    /// Writes the pending run: its length shifted left once as a ULEB128
+    /// varint, then the value in one byte.
+    fn flush(&mut self) {
+        if self.count == 0 {
+            return;
+        }
+        let mut header = (self.count as u64) << 1;
+        while header >= 0x80 {
+            self.out.push((header as u8 & 0x7F) | 0x80);
+            header >>= 7;
+        }
+        self.out.push(header as u8);
+        self.out.push(self.value);
+        self.count = 0;
+    }
 }
 
 /// A column chunk encoded in memory, as
@@ -877,97 +981,65 @@ impl<'a> ChunkReader for EncodedChunk<'a> {
     }
 }
 
-/// Appends RLE-hybrid levels written by `encode` to a v1 data page, behind
-/// their length as 4 little-endian bytes.
-fn levels(page: &mut Vec<u8>, encode: impl FnOnce(&mut Vec<u8>)) -> parquet::errors::Result<()> {
-    let at = page.len();
-    page.extend_from_slice(&[0; 4]);
-    encode(page);
-    let len = u32::try_from(page.len() - at - 4)
-        .map_err(|_| parquet::errors::ParquetError::General("levels too long".into()))?;
-    page[at..at + 4].copy_from_slice(&len.to_le_bytes());
-    Ok(())
-}
-
-/// One RLE run of `count` copies of the 1-bit level `value`: the run
-/// length shifted left once as a ULEB128 varint, then the value in a byte.
-fn rle_run(out: &mut Vec<u8>, count: usize, value: u8) {
-    let mut header = (count as u64) << 1;
-    while header >= 0x80 {
-        out.push((header as u8 & 0x7F) | 0x80);
-        header >>= 7;
-    }
-    out.push(header as u8);
-    out.push(value);
-}
-
-/// Writes `g` as one row group, column by column in schema order; the
-/// signature column is encoded by [`signature_chunk`].
+/// Writes `g` as one row group, column by column in schema order: the
+/// scalar columns through the crate's column writers, the list columns
+/// (signature, band keys, shingle sets) by [`list_chunk`].
 fn write_group(
     writer: &mut SerializedFileWriter<BufWriter<File>>,
     g: &RowGroup,
-    signature: &ColumnDescPtr,
+    lists: &[ColumnDescPtr],
     chunk: &mut Vec<u8>,
     num_perm: usize,
-    shingle_sets: bool,
 ) -> parquet::errors::Result<()> {
     let mut rg = writer.next_row_group()?;
-    let mut column = 0;
-    loop {
-        if column == SIGNATURE_COLUMN {
-            let close = signature_chunk(signature, &g.signature, num_perm, chunk)?;
-            rg.append_column(&EncodedChunk(chunk), close)?;
-            column += 1;
-            continue;
-        }
+    for column in 0..SIGNATURE_COLUMN {
         let Some(mut col) = rg.next_column()? else {
-            break;
+            return Err(parquet::errors::ParquetError::General(
+                "missing column".into(),
+            ));
         };
         match column {
-            0 => {
-                col.typed::<ByteArrayType>()
-                    .write_batch(&g.ids, None, None)?;
-            }
-            1 => {
-                col.typed::<ByteArrayType>()
-                    .write_batch(&g.dates, Some(&g.date_defined), None)?;
-            }
-            2 => {
-                col.typed::<Int64Type>().write_batch(&g.bytes, None, None)?;
-            }
-            3 => {
-                col.typed::<Int64Type>()
-                    .write_batch(&g.tokens, None, None)?;
-            }
-            4 => {
-                col.typed::<Int64Type>()
-                    .write_batch(&g.shingles, None, None)?;
-            }
-            6 | 7 => {
-                let c = if column == 6 {
-                    &g.band_keys
-                } else {
-                    &g.shingle_set
-                };
-                if column == 7 && !shingle_sets {
-                    return Err(parquet::errors::ParquetError::General(
-                        "unexpected shingle_set column".into(),
-                    ));
-                }
-                col.typed::<Int64Type>().write_batch(
-                    &c.values,
-                    Some(&c.definition),
-                    Some(&c.repetition),
-                )?;
-            }
-            _ => {
-                return Err(parquet::errors::ParquetError::General(
-                    "unexpected column".into(),
-                ))
-            }
-        }
+            0 => col
+                .typed::<ByteArrayType>()
+                .write_batch(&g.ids, None, None)?,
+            1 => col
+                .typed::<ByteArrayType>()
+                .write_batch(&g.dates, Some(&g.date_defined), None)?,
+            2 => col.typed::<Int64Type>().write_batch(&g.bytes, None, None)?,
+            3 => col
+                .typed::<Int64Type>()
+                .write_batch(&g.tokens, None, None)?,
+            _ => col
+                .typed::<Int64Type>()
+                .write_batch(&g.shingles, None, None)?,
+        };
         col.close()?;
-        column += 1;
+    }
+    for (i, descr) in lists.iter().enumerate() {
+        let close = match i {
+            0 => list_chunk(
+                descr,
+                &g.signature,
+                RowLengths::Uniform {
+                    rows: g.len(),
+                    len: num_perm,
+                },
+                chunk,
+            )?,
+            1 => list_chunk(
+                descr,
+                &g.band_keys.values,
+                RowLengths::Each(&g.band_keys.lengths),
+                chunk,
+            )?,
+            _ => list_chunk(
+                descr,
+                &g.shingle_set.values,
+                RowLengths::Each(&g.shingle_set.lengths),
+                chunk,
+            )?,
+        };
+        rg.append_column(&EncodedChunk(chunk), close)?;
     }
     rg.close()?;
     Ok(())
@@ -1243,6 +1315,38 @@ mod tests {
             banding: Banding::for_threshold(0.8, 16, LshWeights::default()).unwrap(),
             shingle_sets,
         }
+    }
+
+    #[test]
+    fn list_levels_are_merged_rle_runs() {
+        // Rows of 2, 0 and 1 values. Repetition levels 0 1 | 0 | 0, and
+        // definition levels 1 1 | 0 | 1, as runs (length << 1, value).
+        let lengths = [2usize, 0, 1];
+        let mut page = Vec::new();
+        levels(&mut page, |runs| {
+            for &n in &lengths {
+                runs.push(0, 1);
+                runs.push(1, n.saturating_sub(1));
+            }
+        })
+        .unwrap();
+        assert_eq!(page, [6, 0, 0, 0, 2, 0, 2, 1, 4, 0]);
+        page.clear();
+        levels(&mut page, |runs| {
+            for &n in &lengths {
+                if n == 0 {
+                    runs.push(0, 1);
+                } else {
+                    runs.push(1, n);
+                }
+            }
+        })
+        .unwrap();
+        assert_eq!(page, [6, 0, 0, 0, 4, 1, 2, 0, 2, 1]);
+        // A run of 128 needs a two-byte varint: 256 = 0x80 0x02.
+        page.clear();
+        levels(&mut page, |runs| runs.push(1, 128)).unwrap();
+        assert_eq!(page, [3, 0, 0, 0, 0x80, 0x02, 1]);
     }
 
     #[test]
