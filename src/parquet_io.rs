@@ -53,14 +53,13 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use parquet::basic::{Compression, Encoding, EncodingMask, PageType};
-use parquet::column::page::{CompressedPage, Page, PageWriter};
 use parquet::column::writer::ColumnCloseResult;
 use parquet::data_type::{ByteArray, ByteArrayType, Int64Type};
 use parquet::file::metadata::{ColumnChunkMetaData, KeyValue, PageEncodingStats};
 use parquet::file::page_index::offset_index::{OffsetIndexMetaData, PageLocation};
 use parquet::file::properties::{EnabledStatistics, WriterProperties, WriterVersion};
 use parquet::file::reader::{ChunkReader, FileReader, Length, SerializedFileReader};
-use parquet::file::writer::{SerializedFileWriter, SerializedPageWriter, TrackedWrite};
+use parquet::file::writer::SerializedFileWriter;
 use parquet::record::Field;
 use parquet::schema::parser::parse_message_type;
 use parquet::schema::types::ColumnDescPtr;
@@ -820,16 +819,16 @@ fn list_chunk<T: PlainValue>(
     if values_count != values.len() || rows == 0 {
         return Err(general("list values do not match their row lengths"));
     }
-    let mut page = Vec::with_capacity(T::WIDTH * values.len() + 8 * rows + 32);
     // Repetition levels, then definition levels, each behind its length
     // as 4 bytes (v1 page).
-    levels(&mut page, |runs| {
+    let mut page_levels = Vec::with_capacity(8 * rows + 16);
+    levels(&mut page_levels, |runs| {
         lengths.for_each(|n| {
             runs.push(0, 1);
             runs.push(1, n.saturating_sub(1));
         })
     })?;
-    levels(&mut page, |runs| {
+    levels(&mut page_levels, |runs| {
         lengths.for_each(|n| {
             if n == 0 {
                 runs.push(0, 1);
@@ -838,27 +837,25 @@ fn list_chunk<T: PlainValue>(
             }
         })
     })?;
-    let at = page.len();
-    page.resize(at + T::WIDTH * values.len(), 0);
-    let out = page.get_mut(at..).unwrap_or_default();
+    let body = page_levels.len() + T::WIDTH * values.len();
+    let too_large = || general("row group too large for one page");
+    // The page header, then the body straight behind it: the values are
+    // copied once, from the row group into the chunk.
+    chunk.clear();
+    chunk.reserve(body + 32);
+    data_page_header(
+        chunk,
+        i32::try_from(body).map_err(|_| too_large())?,
+        i32::try_from(levels_count).map_err(|_| too_large())?,
+    );
+    let page_size = chunk.len() + body;
+    chunk.extend_from_slice(&page_levels);
+    let at = chunk.len();
+    chunk.resize(at + T::WIDTH * values.len(), 0);
+    let out = chunk.get_mut(at..).unwrap_or_default();
     for (out, &value) in out.chunks_exact_mut(T::WIDTH).zip(values) {
         value.put(out);
     }
-    let page_len = page.len();
-    let data_page = Page::DataPage {
-        buf: Bytes::from(page),
-        num_values: u32::try_from(levels_count).map_err(|_| general("row group too large"))?,
-        encoding: Encoding::PLAIN,
-        def_level_encoding: Encoding::RLE,
-        rep_level_encoding: Encoding::RLE,
-        statistics: None,
-    };
-    chunk.clear();
-    let mut sink = TrackedWrite::new(std::mem::take(chunk));
-    let mut pages = SerializedPageWriter::new(&mut sink);
-    let spec = pages.write_page(CompressedPage::new(data_page, page_len))?;
-    pages.close()?;
-    *chunk = sink.into_inner()?;
     let size = chunk.len() as i64;
     let metadata = ColumnChunkMetaData::builder(descr.clone())
         .set_compression(Compression::UNCOMPRESSED)
@@ -883,14 +880,43 @@ fn list_chunk<T: PlainValue>(
         column_index: None,
         offset_index: Some(OffsetIndexMetaData {
             page_locations: vec![PageLocation {
-                offset: spec.offset as i64,
-                compressed_page_size: i32::try_from(spec.compressed_size)
-                    .map_err(|_| general("page too large"))?,
+                offset: 0,
+                compressed_page_size: i32::try_from(page_size).map_err(|_| too_large())?,
                 first_row_index: 0,
             }],
             unencoded_byte_array_data_bytes: None,
         }),
     })
+}
+
+/// Writes the Thrift (compact protocol) `PageHeader` of an uncompressed
+/// v1 data page of `size` bytes holding `num_values` levels: PLAIN values,
+/// RLE levels, no statistics and no checksum. These are the bytes the
+/// crate's `SerializedPageWriter` writes for that page (a test compares
+/// them), written here so that the page body can follow in the same
+/// buffer instead of being copied behind the header.
+fn data_page_header(out: &mut Vec<u8>, size: i32, num_values: i32) {
+    /// Field header of an i32 field one id after the previous field.
+    const NEXT_I32: u8 = 0x15;
+    let i32_field = |out: &mut Vec<u8>, v: i32| {
+        out.push(NEXT_I32);
+        let mut zigzag = ((v << 1) ^ (v >> 31)) as u32;
+        while zigzag >= 0x80 {
+            out.push((zigzag as u8 & 0x7F) | 0x80);
+            zigzag >>= 7;
+        }
+        out.push(zigzag as u8);
+    };
+    i32_field(out, 0); // 1: type = DATA_PAGE
+    i32_field(out, size); // 2: uncompressed_page_size
+    i32_field(out, size); // 3: compressed_page_size
+    out.push(0x2C); // 5: data_page_header, a struct two ids on
+    i32_field(out, num_values); // 1: num_values
+    i32_field(out, 0); // 2: encoding = PLAIN
+    i32_field(out, 3); // 3: definition_level_encoding = RLE
+    i32_field(out, 3); // 4: repetition_level_encoding = RLE
+    out.push(0); // end of DataPageHeader
+    out.push(0); // end of PageHeader
 }
 
 /// Appends RLE-hybrid levels of bit width 1, written by `encode` as runs,
@@ -1314,6 +1340,32 @@ mod tests {
             params,
             banding: Banding::for_threshold(0.8, 16, LshWeights::default()).unwrap(),
             shingle_sets,
+        }
+    }
+
+    #[test]
+    fn data_page_headers_are_the_crates() {
+        use parquet::column::page::{CompressedPage, Page, PageWriter};
+        use parquet::file::writer::{SerializedPageWriter, TrackedWrite};
+        for (size, num_values) in [(1, 1), (300, 64), (20_000, 65_536), (3_000_000, 9_000_000)] {
+            let mut ours = Vec::new();
+            data_page_header(&mut ours, size, num_values);
+            let page = Page::DataPage {
+                buf: Bytes::from(vec![7u8; size as usize]),
+                num_values: num_values as u32,
+                encoding: Encoding::PLAIN,
+                def_level_encoding: Encoding::RLE,
+                rep_level_encoding: Encoding::RLE,
+                statistics: None,
+            };
+            let mut sink = TrackedWrite::new(Vec::new());
+            let mut writer = SerializedPageWriter::new(&mut sink);
+            writer
+                .write_page(CompressedPage::new(page, size as usize))
+                .unwrap();
+            writer.close().unwrap();
+            let theirs = sink.into_inner().unwrap();
+            assert_eq!(ours[..], theirs[..theirs.len() - size as usize]);
         }
     }
 
