@@ -59,25 +59,33 @@ impl BackgroundSync {
         }
     }
 
-    /// Counts `bytes` more written; whether a sync is due. When it is, the
-    /// caller flushes its buffers into the file and calls
-    /// [`start`](Self::start).
+    /// Counts `bytes` more written; whether a sync is due: `every` bytes
+    /// were written since the last one started, and it has finished (a
+    /// writer never waits for the disk here; while a slow sync runs, the
+    /// next one is only put off). When it is due, the caller flushes its
+    /// buffers into the file and calls [`start`](Self::start).
     pub fn due(&mut self, bytes: usize) -> bool {
         self.unsynced += bytes;
-        self.unsynced >= self.every
+        self.unsynced >= self.every && self.syncing.as_ref().is_none_or(|h| h.is_finished())
     }
 
-    /// Waits for the previous sync, then starts syncing what `file` holds
-    /// now. Without a thread (the OS refused one) it syncs here instead.
+    /// Collects the previous sync's outcome (waiting for it, if
+    /// [`due`](Self::due) was not asked), then starts syncing what `file`
+    /// holds now. Without a thread (the OS refused one) it syncs here
+    /// instead.
     pub fn start(&mut self, file: &File) -> std::io::Result<()> {
         self.unsynced = 0;
+        join_sync(self.syncing.take())?;
         let clone = file.try_clone()?;
         let spawned = std::thread::Builder::new()
             .name("lineage-sync".into())
             .spawn(move || clone.sync_data());
         match spawned {
-            Ok(handle) => join_sync(self.syncing.replace(handle)),
-            Err(_) => join_sync(self.syncing.take()).and_then(|()| file.sync_data()),
+            Ok(handle) => {
+                self.syncing = Some(handle);
+                Ok(())
+            }
+            Err(_) => file.sync_data(),
         }
     }
 
@@ -178,7 +186,9 @@ mod tests {
         assert!(!sync.due(5));
         assert!(sync.due(1));
         sync.start(&file).unwrap();
-        // Counting starts again after a sync.
+        // Counting starts again after a sync (and a sync is only due once
+        // the last one finished).
+        sync.wait().unwrap();
         assert!(!sync.due(9));
         assert!(sync.due(6));
         sync.start(&file).unwrap();
