@@ -43,6 +43,10 @@
 //! needs nothing else: see [`MetadataKey`].
 //! Pages are uncompressed: signatures and keys are random bits, which no
 //! codec shrinks, and skipping it keeps writing as fast as the native file.
+//! The scalar columns go through the `parquet` crate's column writers; the
+//! list columns are encoded here, one PLAIN data page per row group whose
+//! levels follow from the row lengths, because the crate's writer spent
+//! more on their levels than on their values (see `list_chunk`).
 
 use std::collections::HashMap;
 use std::fs::File;
