@@ -60,43 +60,30 @@ fn bench_writers(c: &mut Criterion) {
             w.finish().expect("finish")
         })
     });
-    group.bench_function("parquet", |b| {
-        let path = dir.path().join("s.parquet");
-        b.iter(|| {
-            let mut w = ParquetSketchWriter::create_for_threshold(
-                &path,
-                params,
-                0.8,
-                LshWeights::default(),
-                false,
-            )
-            .expect("create");
-            for doc in &docs {
-                w.write(black_box(doc)).expect("write");
-            }
-            w.finish().expect("finish")
-        })
-    });
-    // As `lineage sketch` writes when every core sketches: row groups
-    // encoded on the calling thread, the CPU time Parquet adds there.
-    group.bench_function("parquet_inline", |b| {
-        let path = dir.path().join("i.parquet");
-        b.iter(|| {
-            let mut w = ParquetSketchWriter::create_for_threshold(
-                &path,
-                params,
-                0.8,
-                LshWeights::default(),
-                false,
-            )
-            .expect("create");
-            w.set_background(false);
-            for doc in &docs {
-                w.write(black_box(doc)).expect("write");
-            }
-            w.finish().expect("finish")
-        })
-    });
+    // "parquet": row groups encoded on a writer thread (the default, and
+    // `lineage sketch` with a core to spare); "parquet_inline": on the
+    // calling thread, as `sketch` writes when every core sketches, which
+    // shows the CPU time Parquet adds there.
+    for (name, background) in [("parquet", true), ("parquet_inline", false)] {
+        group.bench_function(name, |b| {
+            let path = dir.path().join(format!("{name}.parquet"));
+            b.iter(|| {
+                let mut w = ParquetSketchWriter::create_for_threshold(
+                    &path,
+                    params,
+                    0.8,
+                    LshWeights::default(),
+                    false,
+                )
+                .expect("create");
+                w.set_background(background);
+                for doc in &docs {
+                    w.write(black_box(doc)).expect("write");
+                }
+                w.finish().expect("finish")
+            })
+        });
+    }
     group.finish();
 }
 
