@@ -333,7 +333,13 @@ const AVX512_LANES: usize = 8;
 unsafe fn band_blocks_avx512(slots: &[u32], params: LshParams, out: &mut Vec<u64>) -> usize {
     use std::arch::x86_64::*;
     let rows = params.rows_per_band;
-    let Ok(stride) = i32::try_from(rows) else {
+    // Gather indices are i32: the last lane's, 7 * rows + row, must fit,
+    // so bands of more rows than that (never seen: K is at most 65,536)
+    // are left to the scalar path.
+    let fits = rows
+        .checked_mul(AVX512_LANES)
+        .is_some_and(|span| i32::try_from(span).is_ok());
+    let (true, Ok(stride)) = (fits, i32::try_from(rows)) else {
         return 0;
     };
     // Lane l reads slot l * rows + row of the block.
