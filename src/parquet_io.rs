@@ -766,7 +766,46 @@ impl RowLengths<'_> {
             RowLengths::Each(lengths) => lengths.len(),
         }
     }
+
+    /// Rows `start..end` alone.
+    fn slice(self, start: usize, end: usize) -> Self {
+        match self {
+            RowLengths::Uniform { len, .. } => RowLengths::Uniform {
+                rows: end.saturating_sub(start),
+                len,
+            },
+            RowLengths::Each(lengths) => {
+                RowLengths::Each(lengths.get(start..end).unwrap_or_default())
+            }
+        }
+    }
+
+    /// The rows split into pages at row boundaries: each page takes rows
+    /// until its values pass `max_values` (at least one row a page). As
+    /// (first row, end row, first value, end value).
+    fn pages(self, max_values: usize) -> Vec<(usize, usize, usize, usize)> {
+        let mut pages = Vec::new();
+        let (mut first_row, mut row, mut first_value, mut value) = (0, 0, 0, 0);
+        self.for_each(|n| {
+            if row > first_row && value - first_value + n > max_values {
+                pages.push((first_row, row, first_value, value));
+                (first_row, first_value) = (row, value);
+            }
+            row += 1;
+            value += n;
+        });
+        if row > first_row {
+            pages.push((first_row, row, first_value, value));
+        }
+        pages
+    }
 }
+
+/// Values in one data page of a list column before the next row starts a
+/// new page: 64 MiB of int64. Row groups of signatures and band keys stay
+/// one page; only shingle sets of very long documents are split, so that
+/// no page passes the 2 GiB a page header can state.
+const LIST_PAGE_VALUES: usize = 8 << 20;
 
 /// Values written PLAIN, as little-endian bytes: the u32 slots as int32
 /// and the u64 hashes as int64, keeping their bits (the schema's
@@ -793,17 +832,19 @@ impl PlainValue for u64 {
 
 /// Encodes one list column chunk of a row group by hand, for the list
 /// columns of the schema (`required group (LIST) { repeated group list {
-/// required element } }`): one uncompressed data page (format v1) of PLAIN
-/// values, whose levels follow from the row lengths alone.
+/// required element } }`): uncompressed data pages (format v1) of PLAIN
+/// values, whose levels follow from the row lengths, one page a row group
+/// unless its values pass `max_page_values` ([`LIST_PAGE_VALUES`]).
 ///
 /// The `parquet` crate's column writer would take two i16 levels per
 /// value (128 per document for the signature), check them and RLE-encode
 /// them, and copy the values twice. Here a row of n values has repetition
 /// levels 0 then n - 1 ones and definition levels n ones (an empty row: one
-/// 0 of each), written as RLE runs, equal neighbours merged; the values are
-/// copied once. Readers see the same schema, encodings and values as from
-/// the column writer (the round-trip tests, and pyarrow, DuckDB and Spark:
-/// see the commit message).
+/// 0 of each), written as RLE runs, equal neighbours merged, and the values
+/// are copied once, behind a page header written by [`data_page_header`].
+/// Readers see the same schema, encodings and values as from the column
+/// writer (the round-trip tests; pyarrow, DuckDB and Spark: see the commit
+/// messages).
 ///
 /// The chunk is written into `chunk` (cleared first, so that its buffer
 /// serves every group).
@@ -811,6 +852,7 @@ fn list_chunk<T: PlainValue>(
     descr: &ColumnDescPtr,
     values: &[T],
     lengths: RowLengths,
+    max_page_values: usize,
     chunk: &mut Vec<u8>,
 ) -> parquet::errors::Result<ColumnCloseResult> {
     let general = |m: &str| parquet::errors::ParquetError::General(m.to_string());
@@ -823,9 +865,63 @@ fn list_chunk<T: PlainValue>(
     if values_count != values.len() || rows == 0 {
         return Err(general("list values do not match their row lengths"));
     }
+    chunk.clear();
+    let pages = lengths.pages(max_page_values);
+    let mut locations = Vec::with_capacity(pages.len());
+    for &(first_row, end_row, first_value, end_value) in &pages {
+        let page_rows = lengths.slice(first_row, end_row);
+        let page_values = values.get(first_value..end_value).unwrap_or_default();
+        let offset = chunk.len();
+        list_page(page_rows, page_values, chunk)?;
+        locations.push(PageLocation {
+            offset: offset as i64,
+            compressed_page_size: i32::try_from(chunk.len() - offset)
+                .map_err(|_| general("page too large"))?,
+            first_row_index: first_row as i64,
+        });
+    }
+    let size = chunk.len() as i64;
+    let metadata = ColumnChunkMetaData::builder(descr.clone())
+        .set_compression(Compression::UNCOMPRESSED)
+        .set_encodings_mask(EncodingMask::new_from_encodings(
+            [Encoding::PLAIN, Encoding::RLE].iter(),
+        ))
+        .set_page_encoding_stats(vec![PageEncodingStats {
+            page_type: PageType::DATA_PAGE,
+            encoding: Encoding::PLAIN,
+            count: i32::try_from(pages.len()).map_err(|_| general("too many pages"))?,
+        }])
+        .set_total_compressed_size(size)
+        .set_total_uncompressed_size(size)
+        .set_num_values(levels_count as i64)
+        .set_data_page_offset(0)
+        .build()?;
+    Ok(ColumnCloseResult {
+        bytes_written: chunk.len() as u64,
+        rows_written: rows as u64,
+        metadata,
+        bloom_filter: None,
+        column_index: None,
+        offset_index: Some(OffsetIndexMetaData {
+            page_locations: locations,
+            unencoded_byte_array_data_bytes: None,
+        }),
+    })
+}
+
+/// Appends one data page of `lengths` rows holding `values` to `chunk`:
+/// header, repetition and definition levels, values.
+fn list_page<T: PlainValue>(
+    lengths: RowLengths,
+    values: &[T],
+    chunk: &mut Vec<u8>,
+) -> parquet::errors::Result<()> {
+    let too_large = || parquet::errors::ParquetError::General("list page too large".into());
+    let mut levels_count = 0usize;
+    lengths.for_each(|n| levels_count += n.max(1));
     // Repetition levels, then definition levels, each behind its length
     // as 4 bytes (v1 page).
-    let mut page_levels = Vec::with_capacity(8 * rows + 16);
+    let mut page_levels = Vec::with_capacity(8 * lengths.rows() + 16);
     levels(&mut page_levels, |runs| {
         lengths.for_each(|n| {
             runs.push(0, 1);
@@ -842,17 +938,14 @@ fn list_chunk<T: PlainValue>(
         })
     })?;
     let body = page_levels.len() + T::WIDTH * values.len();
-    let too_large = || general("row group too large for one page");
     // The page header, then the body straight behind it: the values are
     // copied once, from the row group into the chunk.
-    chunk.clear();
     chunk.reserve(body + 32);
     data_page_header(
         chunk,
         i32::try_from(body).map_err(|_| too_large())?,
         i32::try_from(levels_count).map_err(|_| too_large())?,
     );
-    let page_size = chunk.len() + body;
     chunk.extend_from_slice(&page_levels);
     let at = chunk.len();
     chunk.resize(at + T::WIDTH * values.len(), 0);
@@ -860,37 +953,7 @@ fn list_chunk<T: PlainValue>(
     for (out, &value) in out.chunks_exact_mut(T::WIDTH).zip(values) {
         value.put(out);
     }
-    let size = chunk.len() as i64;
-    let metadata = ColumnChunkMetaData::builder(descr.clone())
-        .set_compression(Compression::UNCOMPRESSED)
-        .set_encodings_mask(EncodingMask::new_from_encodings(
-            [Encoding::PLAIN, Encoding::RLE].iter(),
-        ))
-        .set_page_encoding_stats(vec![PageEncodingStats {
-            page_type: PageType::DATA_PAGE,
-            encoding: Encoding::PLAIN,
-            count: 1,
-        }])
-        .set_total_compressed_size(size)
-        .set_total_uncompressed_size(size)
-        .set_num_values(levels_count as i64)
-        .set_data_page_offset(0)
-        .build()?;
-    Ok(ColumnCloseResult {
-        bytes_written: chunk.len() as u64,
-        rows_written: rows as u64,
-        metadata,
-        bloom_filter: None,
-        column_index: None,
-        offset_index: Some(OffsetIndexMetaData {
-            page_locations: vec![PageLocation {
-                offset: 0,
-                compressed_page_size: i32::try_from(page_size).map_err(|_| too_large())?,
-                first_row_index: 0,
-            }],
-            unencoded_byte_array_data_bytes: None,
-        }),
-    })
+    Ok(())
 }
 
 /// Writes the Thrift (compact protocol) `PageHeader` of an uncompressed
@@ -1054,18 +1117,21 @@ fn write_group(
                     rows: g.len(),
                     len: num_perm,
                 },
+                LIST_PAGE_VALUES,
                 chunk,
             )?,
             1 => list_chunk(
                 descr,
                 &g.band_keys.values,
                 RowLengths::Each(&g.band_keys.lengths),
+                LIST_PAGE_VALUES,
                 chunk,
             )?,
             _ => list_chunk(
                 descr,
                 &g.shingle_set.values,
                 RowLengths::Each(&g.shingle_set.lengths),
+                LIST_PAGE_VALUES,
                 chunk,
             )?,
         };
@@ -1371,6 +1437,70 @@ mod tests {
             let theirs = sink.into_inner().unwrap();
             assert_eq!(ours[..], theirs[..theirs.len() - size as usize]);
         }
+    }
+
+    #[test]
+    fn long_list_columns_are_split_into_pages_at_row_boundaries() {
+        let lengths = [3usize, 0, 5, 1, 4, 0];
+        let rows = RowLengths::Each(&lengths);
+        assert_eq!(rows.pages(5), [(0, 2, 0, 3), (2, 3, 3, 8), (3, 6, 8, 13)]);
+        assert_eq!(rows.pages(100), [(0, 6, 0, 13)]);
+        let uniform = RowLengths::Uniform { rows: 5, len: 4 };
+        assert_eq!(
+            uniform.pages(8),
+            [(0, 2, 0, 8), (2, 4, 8, 16), (4, 5, 16, 20)]
+        );
+
+        // A file whose list column has several pages reads back whole.
+        let schema = parse_message_type(
+            "message m { required group l (LIST) { repeated group list { required int64 element; } } }",
+        )
+        .unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("pages.parquet");
+        let props = WriterProperties::builder().build();
+        let mut writer = SerializedFileWriter::new(
+            File::create(&path).unwrap(),
+            Arc::new(schema),
+            Arc::new(props),
+        )
+        .unwrap();
+        let descr = writer.schema_descr().column(0);
+        let values: Vec<u64> = (0..13).map(|v| v * 1_000_003).collect();
+        let mut chunk = Vec::new();
+        let close = list_chunk(&descr, &values, rows, 5, &mut chunk).unwrap();
+        assert_eq!(close.offset_index.as_ref().unwrap().page_locations.len(), 3);
+        let mut rg = writer.next_row_group().unwrap();
+        rg.append_column(&EncodedChunk(&chunk), close).unwrap();
+        rg.close().unwrap();
+        writer.close().unwrap();
+        let reader = open_reader(&path).unwrap();
+        let read: Vec<Vec<i64>> = reader
+            .get_row_iter(None)
+            .unwrap()
+            .map(
+                |row| match row.unwrap().get_column_iter().next().unwrap().1 {
+                    Field::ListInternal(list) => list
+                        .elements()
+                        .iter()
+                        .map(|f| match f {
+                            Field::Long(v) => *v,
+                            other => panic!("{other:?}"),
+                        })
+                        .collect(),
+                    other => panic!("{other:?}"),
+                },
+            )
+            .collect();
+        let mut at = 0;
+        let expected: Vec<Vec<i64>> = lengths
+            .iter()
+            .map(|&n| {
+                at += n;
+                values[at - n..at].iter().map(|&v| v as i64).collect()
+            })
+            .collect();
+        assert_eq!(read, expected);
     }
 
     #[test]
