@@ -257,9 +257,23 @@ fn errors_for_rows(
 #[inline]
 pub fn band_key(slots: &[u32], params: LshParams, band: usize) -> u64 {
     let start = band * params.rows_per_band;
+    band_chain(
+        band,
+        slots[start..start + params.rows_per_band].iter().copied(),
+    )
+}
+
+/// Multiplier of each step of a band key's chain.
+const BAND_MIX: u64 = 0x9E37_79B9_7F4A_7C15;
+
+/// The key of band `band` over its rows `slots`: one multiply chain, then
+/// [`fmix64`]. [`band_key`], [`band_keys_from`] and, lane by lane,
+/// [`band_blocks_avx512`] compute it.
+#[inline]
+fn band_chain(band: usize, slots: impl Iterator<Item = u32>) -> u64 {
     let mut h = band_seed(band);
-    for &slot in &slots[start..start + params.rows_per_band] {
-        h = (h ^ u64::from(slot)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    for slot in slots {
+        h = (h ^ u64::from(slot)).wrapping_mul(BAND_MIX);
         h ^= h >> 29;
     }
     fmix64(h)
@@ -268,7 +282,7 @@ pub fn band_key(slots: &[u32], params: LshParams, band: usize) -> u64 {
 /// The first hash state of band `band`'s key.
 #[inline]
 fn band_seed(band: usize) -> u64 {
-    (band as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ 0x6C73_685F_6B65_7921
+    (band as u64).wrapping_mul(BAND_MIX) ^ 0x6C73_685F_6B65_7921
 }
 
 /// The keys of every band of a signature, in band order, appended to
@@ -306,13 +320,8 @@ fn band_keys_from(slots: &[u32], params: LshParams, first: usize, out: &mut Vec<
         let band_rows = slots
             .get(band * rows..(band + 1) * rows)
             .unwrap_or_default();
-        let mut h = band_seed(band);
-        for row in 0..rows {
-            let slot = band_rows.get(row).copied().unwrap_or(0);
-            h = (h ^ u64::from(slot)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-            h ^= h >> 29;
-        }
-        out.push(fmix64(h));
+        let padded = (0..rows).map(|row| band_rows.get(row).copied().unwrap_or(0));
+        out.push(band_chain(band, padded));
     }
 }
 
@@ -347,7 +356,7 @@ unsafe fn band_blocks_avx512(slots: &[u32], params: LshParams, out: &mut Vec<u64
         _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7),
         _mm256_set1_epi32(stride),
     );
-    let golden = _mm512_set1_epi64(0x9E37_79B9_7F4A_7C15_u64 as i64);
+    let golden = _mm512_set1_epi64(BAND_MIX as i64);
     let fmix1 = _mm512_set1_epi64(0xff51_afd7_ed55_8ccd_u64 as i64);
     let fmix2 = _mm512_set1_epi64(0xc4ce_b9fe_1a85_ec53_u64 as i64);
     let mut band = 0;
