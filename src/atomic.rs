@@ -38,6 +38,11 @@ pub fn commit(file: File, temp: &Path, path: &Path) -> std::io::Result<()> {
     persist(temp, path)
 }
 
+/// Bytes between background syncs of the fingerprint writers' files, so
+/// that the final fsync has little left to write and does not stall the
+/// end.
+pub const SYNC_EVERY: usize = 4 << 20;
+
 /// Syncs a file that is still being written, in the background: every
 /// [`every`](Self::new) bytes its data so far goes to disk on a thread of
 /// its own, so that the final sync in [`commit`] has little left to write

@@ -42,7 +42,7 @@ use std::path::{Path, PathBuf};
 
 use xxhash_rust::xxh3::Xxh3;
 
-use crate::atomic::BackgroundSync;
+use crate::atomic::{BackgroundSync, SYNC_EVERY};
 use crate::error::{Error, Result};
 use crate::sketch::{Scheme, Signature, SketchParams, EMPTY_SLOT};
 
@@ -261,10 +261,6 @@ pub struct FingerprintWriter {
     /// Syncs what was written so far while the rest is written.
     sync: BackgroundSync,
 }
-
-/// Every this many bytes the file is synced in the background, so that the
-/// final fsync has little left to write and does not stall the end.
-pub(crate) const SYNC_EVERY: usize = 4 << 20;
 
 impl FingerprintWriter {
     /// Starts a file at `path`.
