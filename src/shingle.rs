@@ -205,6 +205,263 @@ fn xxh3_short(bytes: &[u8], at: usize, len: usize) -> u64 {
     select_unpredictable(len > 8, large, select_unpredictable(len >= 4, mid, small))
 }
 
+/// The xxh3 hashes of the words `spans` of `lower` (the lower-cased text
+/// with 8 zero bytes before it and 24 after), appended to `out`: eight
+/// words at a time by [`simd::xxh3_words`] where the processor allows, the
+/// rest by [`xxh3_word`]. Both give `xxh3_64` of each word.
+fn hash_words(lower: &[u8], spans: &[[u32; 2]], simd: bool, out: &mut Vec<u64>) {
+    let first = out.len();
+    out.resize(first + spans.len(), 0);
+    let out = &mut out[first..];
+    #[allow(unused_mut)]
+    let mut done = 0;
+    #[cfg(target_arch = "x86_64")]
+    if simd {
+        // SAFETY: `simd` is only true when `simd::available()` said the
+        // processor has the kernel's features.
+        done = unsafe { simd::xxh3_words(lower, spans, out) };
+    }
+    let _ = simd;
+    for (hash, &[start, end]) in out.iter_mut().zip(spans).skip(done) {
+        *hash = xxh3_word(lower, start as usize + 8, end.wrapping_sub(start) as usize);
+    }
+}
+
+/// The hashes of every window of five `units` (`combine` of each), in
+/// order, into `out` (cleared first): eight windows at a time by
+/// [`simd::combine5`] where the processor allows.
+fn combine5_into(seed: u64, units: &[u64], simd: bool, out: &mut Vec<u64>) {
+    out.clear();
+    let windows = units.len().saturating_sub(4);
+    out.resize(windows, 0);
+    #[allow(unused_mut)]
+    let mut done = 0;
+    #[cfg(target_arch = "x86_64")]
+    if simd {
+        // SAFETY: as in `hash_words`.
+        done = unsafe { simd::combine5(seed, units, out) };
+    }
+    let _ = simd;
+    for (hash, window) in out.iter_mut().zip(units.windows(5)).skip(done) {
+        *hash = combine_n::<5>(seed, window);
+    }
+}
+
+/// AVX-512 twins of the word hash and the five-word combine: the same
+/// results, eight 64-bit lanes at a time. Word lengths jump between
+/// xxh3's three short formulas at random; a lane computes all three and
+/// masks pick one, as the scalar code does with conditional moves.
+#[cfg(target_arch = "x86_64")]
+mod simd {
+    use std::arch::x86_64::*;
+
+    use super::{xxh3_word, MIX};
+
+    /// Whether this processor runs the kernels (AVX-512 F, DQ and BW).
+    pub(super) fn available() -> bool {
+        is_x86_feature_detected!("avx512f")
+            && is_x86_feature_detected!("avx512dq")
+            && is_x86_feature_detected!("avx512bw")
+    }
+
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    fn splat(x: u64) -> __m512i {
+        _mm512_set1_epi64(x as i64)
+    }
+
+    /// `xxh3_64` of the words of whole blocks of eight `spans` into the
+    /// front of `out`; returns how many words it hashed (the caller hashes
+    /// the rest). `lower` is laid out as in [`super::hash_words`]; a block
+    /// with a span that would read outside it, or that is reversed, stops
+    /// the kernel. Words longer than 16 bytes are rare and hashed by
+    /// [`xxh3_word`] after their block.
+    ///
+    /// # Safety
+    ///
+    /// The processor must support AVX-512 F, DQ and BW ([`available`]).
+    #[target_feature(enable = "avx512f,avx512dq,avx512bw")]
+    pub(super) unsafe fn xxh3_words(lower: &[u8], spans: &[[u32; 2]], out: &mut [u64]) -> usize {
+        // Gathers read 8 bytes at `start + 8` and at `end`: both must end
+        // inside `lower`, so `end + 16 <= lower.len()` with start <= end.
+        let Some(limit) = lower.len().checked_sub(16) else {
+            return 0;
+        };
+        let limit = splat(limit as u64);
+        let low32 = splat(0xFFFF_FFFF);
+        let byte = splat(0xFF);
+        // Reverses the bytes of each 64-bit lane.
+        let swap = _mm512_set_epi8(
+            8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 0,
+            1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10,
+            11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7,
+        );
+        let base = lower.as_ptr().cast::<i64>();
+        let mut done = 0;
+        while let (Some(block), Some(dst)) =
+            (spans.get(done..done + 8), out.get_mut(done..done + 8))
+        {
+            // SAFETY: `block` is 8 spans of 8 bytes each (arrays of two
+            // u32, so start then end): 64 readable bytes.
+            let packed = unsafe { _mm512_loadu_si512(block.as_ptr().cast()) };
+            let start = _mm512_and_si512(packed, low32);
+            let end = _mm512_srli_epi64::<32>(packed);
+            let ordered = _mm512_cmple_epu64_mask(start, end);
+            let inside = _mm512_cmple_epu64_mask(end, limit);
+            if ordered & inside != 0xFF {
+                break;
+            }
+            let n = _mm512_sub_epi64(end, start);
+            // SAFETY: every lane reads [start + 8, start + 16) and
+            // [end, end + 8), and start <= end <= lower.len() - 16 was
+            // checked just above for all eight lanes.
+            let (a, b) = unsafe {
+                (
+                    _mm512_i64gather_epi64::<1>(_mm512_add_epi64(start, splat(8)), base),
+                    _mm512_i64gather_epi64::<1>(end, base),
+                )
+            };
+            // 1 to 3 bytes: first, middle and last byte, xxh64's avalanche.
+            let mid_byte = _mm512_srlv_epi64(a, _mm512_slli_epi64::<3>(_mm512_srli_epi64::<1>(n)));
+            let last_byte =
+                _mm512_srlv_epi64(a, _mm512_slli_epi64::<3>(_mm512_sub_epi64(n, splat(1))));
+            let combo = _mm512_or_si512(
+                _mm512_or_si512(
+                    _mm512_slli_epi64::<16>(_mm512_and_si512(a, byte)),
+                    _mm512_slli_epi64::<24>(_mm512_and_si512(mid_byte, byte)),
+                ),
+                _mm512_or_si512(_mm512_and_si512(last_byte, byte), _mm512_slli_epi64::<8>(n)),
+            );
+            let mut small = _mm512_xor_si512(combo, splat(0x8727_5a9b));
+            small = _mm512_xor_si512(small, _mm512_srli_epi64::<33>(small));
+            small = _mm512_mullo_epi64(small, splat(0xC2B2_AE3D_27D4_EB4F));
+            small = _mm512_xor_si512(small, _mm512_srli_epi64::<29>(small));
+            small = _mm512_mullo_epi64(small, splat(0x1656_67B1_9E37_79F9));
+            small = _mm512_xor_si512(small, _mm512_srli_epi64::<32>(small));
+            // 4 to 8 bytes: first and last four, rrmxmx.
+            let last4 = _mm512_and_si512(
+                _mm512_srlv_epi64(a, _mm512_slli_epi64::<3>(_mm512_sub_epi64(n, splat(4)))),
+                low32,
+            );
+            let keyed = _mm512_xor_si512(
+                _mm512_add_epi64(last4, _mm512_slli_epi64::<32>(a)),
+                splat(0xc73a_b174_c5ec_d5a2),
+            );
+            let mut mid = _mm512_ternarylogic_epi64::<0x96>(
+                keyed,
+                _mm512_rol_epi64::<49>(keyed),
+                _mm512_rol_epi64::<24>(keyed),
+            );
+            mid = _mm512_mullo_epi64(mid, splat(0x9FB2_1C65_1E98_DF25));
+            mid = _mm512_xor_si512(mid, _mm512_add_epi64(_mm512_srli_epi64::<35>(mid), n));
+            mid = _mm512_mullo_epi64(mid, splat(0x9FB2_1C65_1E98_DF25));
+            mid = _mm512_xor_si512(mid, _mm512_srli_epi64::<28>(mid));
+            // 9 to 16 bytes: first and last eight, folded 128-bit product.
+            let lo = _mm512_xor_si512(a, splat(0x6782_737b_ea42_39b9));
+            let hi = _mm512_xor_si512(b, splat(0xaf56_bc3b_0996_523a));
+            let fold = mul128_fold(lo, hi);
+            let mut large = _mm512_add_epi64(
+                _mm512_add_epi64(n, _mm512_shuffle_epi8(lo, swap)),
+                _mm512_add_epi64(hi, fold),
+            );
+            large = _mm512_xor_si512(large, _mm512_srli_epi64::<37>(large));
+            large = _mm512_mullo_epi64(large, splat(0x1656_6791_9E37_79F9));
+            large = _mm512_xor_si512(large, _mm512_srli_epi64::<32>(large));
+            let at_least_4 = _mm512_cmpge_epu64_mask(n, splat(4));
+            let over_8 = _mm512_cmpgt_epu64_mask(n, splat(8));
+            let hash = _mm512_mask_blend_epi64(
+                over_8,
+                _mm512_mask_blend_epi64(at_least_4, small, mid),
+                large,
+            );
+            // SAFETY: `dst` is 8 writable u64.
+            unsafe { _mm512_storeu_si512(dst.as_mut_ptr().cast(), hash) };
+            // Empty words (never produced) and long ones: the scalar hash.
+            let odd = _mm512_cmpgt_epu64_mask(n, splat(16)) | _mm512_cmpeq_epu64_mask(n, splat(0));
+            let mut odd = odd;
+            while odd != 0 {
+                let lane = odd.trailing_zeros() as usize;
+                odd &= odd - 1;
+                if let (Some(slot), Some(&[s, e])) = (dst.get_mut(lane), block.get(lane)) {
+                    *slot = xxh3_word(lower, s as usize + 8, (e - s) as usize);
+                }
+            }
+            done += 8;
+        }
+        done
+    }
+
+    /// The 128-bit product of each lane pair, high half xor low half
+    /// (xxh3's `mul128_fold64`), from four 32 x 32 -> 64 products.
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    fn mul128_fold(a: __m512i, b: __m512i) -> __m512i {
+        let low32 = splat(0xFFFF_FFFF);
+        let a_hi = _mm512_srli_epi64::<32>(a);
+        let b_hi = _mm512_srli_epi64::<32>(b);
+        let ll = _mm512_mul_epu32(a, b);
+        let lh = _mm512_mul_epu32(a, b_hi);
+        let hl = _mm512_mul_epu32(a_hi, b);
+        let hh = _mm512_mul_epu32(a_hi, b_hi);
+        // The middle column with the carry out of the low word: under
+        // 3 * 2^32, no overflow.
+        let cross = _mm512_add_epi64(
+            _mm512_add_epi64(_mm512_srli_epi64::<32>(ll), _mm512_and_si512(lh, low32)),
+            _mm512_and_si512(hl, low32),
+        );
+        let low = _mm512_or_si512(_mm512_and_si512(ll, low32), _mm512_slli_epi64::<32>(cross));
+        let high = _mm512_add_epi64(
+            _mm512_add_epi64(hh, _mm512_srli_epi64::<32>(lh)),
+            _mm512_add_epi64(_mm512_srli_epi64::<32>(hl), _mm512_srli_epi64::<32>(cross)),
+        );
+        _mm512_xor_si512(low, high)
+    }
+
+    /// `combine` of the windows of five `units` starting at 0, 8, 16, ...
+    /// into the front of `out`, eight at a time; returns how many windows
+    /// it hashed (the caller hashes the rest).
+    ///
+    /// # Safety
+    ///
+    /// The processor must support AVX-512 F and DQ ([`available`]).
+    #[target_feature(enable = "avx512f,avx512dq")]
+    pub(super) unsafe fn combine5(seed: u64, units: &[u64], out: &mut [u64]) -> usize {
+        let first = splat(seed ^ 5u64.wrapping_mul(MIX));
+        let mix = splat(MIX);
+        let mut done = 0;
+        // Windows done..done + 8 read units done..done + 12.
+        while let (Some(span), Some(dst)) =
+            (units.get(done..done + 12), out.get_mut(done..done + 8))
+        {
+            let mut h = first;
+            for shift in 0..5 {
+                // SAFETY: span[shift..shift + 8] is inside `span` (shift
+                // <= 4, 12 units): 64 readable bytes.
+                let t = unsafe { _mm512_loadu_si512(span.as_ptr().add(shift).cast()) };
+                h = _mm512_mullo_epi64(_mm512_xor_si512(_mm512_rol_epi64::<27>(h), t), mix);
+            }
+            // fmix64.
+            h = _mm512_xor_si512(h, _mm512_srli_epi64::<33>(h));
+            h = _mm512_mullo_epi64(h, splat(0xff51_afd7_ed55_8ccd));
+            h = _mm512_xor_si512(h, _mm512_srli_epi64::<33>(h));
+            h = _mm512_mullo_epi64(h, splat(0xc4ce_b9fe_1a85_ec53));
+            h = _mm512_xor_si512(h, _mm512_srli_epi64::<33>(h));
+            // SAFETY: `dst` is 8 writable u64.
+            unsafe { _mm512_storeu_si512(dst.as_mut_ptr().cast(), h) };
+            done += 8;
+        }
+        done
+    }
+}
+
+/// Without x86-64, the kernels never run.
+#[cfg(not(target_arch = "x86_64"))]
+mod simd {
+    pub(super) fn available() -> bool {
+        false
+    }
+}
+
 /// Finaliser of MurmurHash3: spreads every input bit over the output.
 #[inline]
 pub fn fmix64(mut h: u64) -> u64 {
@@ -272,9 +529,14 @@ pub struct RawShingler {
     params: ShingleParams,
     lower: Vec<u8>,
     words: WordScratch,
-    spans: Vec<(u32, u32)>,
+    /// Word ranges `[start, end]` of the lower-cased text (arrays, not
+    /// tuples: the AVX-512 kernel loads them as 64-bit lanes).
+    spans: Vec<[u32; 2]>,
     units: Vec<u64>,
     hashes: Vec<u64>,
+    /// Whether the AVX-512 kernels run (the processor has them, and they
+    /// were not turned off).
+    simd: bool,
 }
 
 impl RawShingler {
@@ -288,7 +550,15 @@ impl RawShingler {
             spans: Vec::new(),
             units: Vec::new(),
             hashes: Vec::new(),
+            simd: simd::available(),
         })
+    }
+
+    /// The same shingler on the portable code path only (the AVX-512
+    /// kernels compute the same hashes; tests compare the two).
+    pub fn portable(mut self) -> RawShingler {
+        self.simd = false;
+        self
     }
 
     /// The parameters.
@@ -308,8 +578,7 @@ impl RawShingler {
             }
         } else if size == 5 {
             // The default size, unrolled: same hashes as `combine`.
-            self.hashes
-                .extend(self.units.windows(5).map(|w| combine_n::<5>(seed, w)));
+            combine5_into(seed, &self.units, self.simd, &mut self.hashes);
         } else {
             self.hashes
                 .extend(self.units.windows(size).map(|w| combine(seed, w)));
@@ -329,8 +598,11 @@ impl RawShingler {
             let one = (!units.is_empty()).then(|| combine(seed, units));
             (sketcher.sketch(one), one.iter().len())
         } else if size == 5 {
-            let hashes = units.windows(5).map(|w| combine_n::<5>(seed, w));
-            (sketcher.sketch(hashes), units.len() - 4)
+            combine5_into(seed, units, self.simd, &mut self.hashes);
+            (
+                sketcher.sketch(self.hashes.iter().copied()),
+                self.hashes.len(),
+            )
         } else {
             let hashes = units.windows(size).map(|w| combine(seed, w));
             (sketcher.sketch(hashes), units.len() + 1 - size)
@@ -353,15 +625,10 @@ impl RawShingler {
             let spans = &mut self.spans;
             spans.clear();
             for_each_ascii_word(&self.lower[8..], &mut self.words, |word| {
-                spans.push((word.start as u32, word.end as u32));
+                spans.push([word.start as u32, word.end as u32]);
             });
             self.lower.extend_from_slice(&[0; 24]);
-            let lower = &self.lower;
-            self.units.extend(
-                spans.iter().map(|&(start, end)| {
-                    xxh3_word(lower, start as usize + 8, (end - start) as usize)
-                }),
-            );
+            hash_words(&self.lower, spans, self.simd, &mut self.units);
         } else {
             // Shingles need the words only, not the sentences.
             let (normalized, tokens) = words(text);
@@ -570,6 +837,37 @@ mod tests {
                 let got = shingler.shingle(text).to_vec();
                 proptest::prop_assert_eq!((got, shingler.token_count()), reference(text, &params));
             }
+        }
+    }
+
+    proptest::proptest! {
+        /// Texts of many words of every length from 1 to 24 bytes, so that
+        /// the AVX-512 kernels (blocks of eight words and eight windows)
+        /// see all three short xxh3 formulas and the long words they leave
+        /// to the scalar hash: both paths give the reference hashes.
+        #[test]
+        fn kernels_match_the_portable_path(
+            words in proptest::collection::vec("[a-zA-Z0-9]{1,24}|[a-z]{1,3}'[a-z]{1,3}", 0..200),
+            seps in proptest::collection::vec("[ ,.;\n]{1,3}", 200),
+            seed in proptest::num::u64::ANY,
+        ) {
+            let text: String = words
+                .iter()
+                .zip(&seps)
+                .map(|(w, s)| format!("{w}{s}"))
+                .collect();
+            let params = ShingleParams { seed, ..ShingleParams::default() };
+            let sketcher = Sketcher::new(crate::sketch::SketchParams {
+                seed,
+                ..crate::sketch::SketchParams::default()
+            })
+            .unwrap();
+            let mut fast = RawShingler::new(params).unwrap();
+            let mut portable = RawShingler::new(params).unwrap().portable();
+            let expected = reference(&text, &params);
+            proptest::prop_assert_eq!((fast.shingle(&text).to_vec(), fast.token_count()), expected.clone());
+            proptest::prop_assert_eq!((portable.shingle(&text).to_vec(), portable.token_count()), expected);
+            proptest::prop_assert_eq!(fast.sketch(&text, &sketcher), portable.sketch(&text, &sketcher));
         }
     }
 
