@@ -290,8 +290,8 @@ fn band_seed(band: usize) -> u64 {
 ///
 /// On x86-64 processors with AVX-512 (checked at run time), blocks of
 /// eight bands are keyed at once, one 64-bit lane per band
-/// ([`band_blocks_avx512`]); the other bands, or all of them elsewhere,
-/// one after the other ([`band_keys_from`]).
+/// (`band_blocks_avx512`); the other bands, or all of them elsewhere,
+/// one after the other (`band_keys_from`).
 pub fn band_keys_into(slots: &[u32], params: LshParams, out: &mut Vec<u64>) {
     #[allow(unused_mut)]
     let mut first = 0;

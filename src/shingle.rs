@@ -25,7 +25,7 @@
 //! Corpus sketching needs only the raw hashes, not offsets or sentences:
 //! [`RawShingler`] computes exactly the hashes of [`raw_shingles`] into buffers
 //! it reuses, and on ASCII text goes straight from the bytes to the hashes
-//! (lower-case, [`for_each_ascii_word`], xxh3) without building the normalised text,
+//! (lower-case, [`crate::tokenize::lowercase_ascii_words`], xxh3) without building the normalised text,
 //! its offset map or the token list.
 
 use std::cell::RefCell;
@@ -38,7 +38,7 @@ use xxhash_rust::xxh3::xxh3_64;
 
 use crate::error::{Error, Result};
 use crate::sketch::{Signature, Sketcher};
-use crate::tokenize::{ascii_lowercase_into, for_each_ascii_word, words, Tokenized, WordScratch};
+use crate::tokenize::{lowercase_ascii_words, words, Tokenized, WordScratch};
 
 /// Which view of the text a shingle sequence was built from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -616,17 +616,21 @@ impl RawShingler {
         // Eight bytes before the text and 24 after keep the hash's reads
         // in one window (see `xxh3_word`).
         self.lower.extend_from_slice(&[0; 8]);
-        if ascii_lowercase_into(text.as_bytes(), &mut self.lower) {
-            // ASCII normalisation only lower-cases and folds white space, and
-            // white space never sits inside a word, so the words of the
-            // lower-cased bytes are the normalised tokens.
-            // Find the words first, then hash them in a second tight loop:
-            // two simple loops run faster than one that does both.
-            let spans = &mut self.spans;
-            spans.clear();
-            for_each_ascii_word(&self.lower[8..], &mut self.words, |word| {
-                spans.push([word.start as u32, word.end as u32]);
-            });
+        let spans = &mut self.spans;
+        spans.clear();
+        // ASCII normalisation only lower-cases and folds white space, and
+        // white space never sits inside a word, so the words of the
+        // lower-cased bytes are the normalised tokens.
+        // Find the words first, then hash them in a second tight loop:
+        // two simple loops run faster than one that does both.
+        let ascii = lowercase_ascii_words(
+            text.as_bytes(),
+            &mut self.lower,
+            &mut self.words,
+            self.simd,
+            |word| spans.push([word.start as u32, word.end as u32]),
+        );
+        if ascii {
             self.lower.extend_from_slice(&[0; 24]);
             hash_words(&self.lower, spans, self.simd, &mut self.units);
         } else {

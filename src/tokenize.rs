@@ -403,13 +403,98 @@ pub struct WordScratch {
 /// as [`ascii_words`], found 64 bytes at a time with bit masks (words are
 /// the runs of word bytes plus the joiners that sit between two matching
 /// letters or digits). This is the hot loop of corpus sketching.
-pub fn for_each_ascii_word(
-    bytes: &[u8],
+pub fn for_each_ascii_word(bytes: &[u8], scratch: &mut WordScratch, f: impl FnMut(Range<usize>)) {
+    block_masks_into(bytes, scratch);
+    words_from_masks(bytes, scratch, f);
+}
+
+/// Appends `text` lower-cased to `out` and calls `f` with every word of it
+/// (ranges into the appended bytes), as [`ascii_lowercase_into`] then
+/// [`for_each_ascii_word`] would, when `text` is all ASCII; returns false
+/// without calling `f` (and with `out` holding a partial copy) otherwise.
+///
+/// With `simd` on a processor with AVX-512 BW (checked here), one pass
+/// per 64 bytes lower-cases, checks for non-ASCII and computes the word
+/// and joiner masks (`lower_masks_avx512`); otherwise the two portable
+/// passes run.
+pub fn lowercase_ascii_words(
+    text: &[u8],
+    out: &mut Vec<u8>,
     scratch: &mut WordScratch,
-    mut f: impl FnMut(Range<usize>),
-) {
-    let n = bytes.len();
-    let blocks = n.div_ceil(64);
+    simd: bool,
+    f: impl FnMut(Range<usize>),
+) -> bool {
+    let start = out.len();
+    #[cfg(target_arch = "x86_64")]
+    if simd && is_x86_feature_detected!("avx512f") && is_x86_feature_detected!("avx512bw") {
+        // SAFETY: the processor has the features, checked just above.
+        if !unsafe { lower_masks_avx512(text, out, scratch) } {
+            return false;
+        }
+        words_from_masks(out.get(start..).unwrap_or_default(), scratch, f);
+        return true;
+    }
+    let _ = simd;
+    if !ascii_lowercase_into(text, out) {
+        return false;
+    }
+    for_each_ascii_word(out.get(start..).unwrap_or_default(), scratch, f);
+    true
+}
+
+/// The AVX-512 pass of [`lowercase_ascii_words`]: appends `text`
+/// lower-cased to `out` and the word and joiner masks of every 64 bytes to
+/// `scratch` (the same masks as [`block_masks`]), stopping at the first
+/// block with a non-ASCII byte; returns whether there was none.
+///
+/// # Safety
+///
+/// The processor must support AVX-512 F and BW.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx512bw")]
+unsafe fn lower_masks_avx512(text: &[u8], out: &mut Vec<u8>, scratch: &mut WordScratch) -> bool {
+    use std::arch::x86_64::*;
+    scratch.words.clear();
+    scratch.joiners.clear();
+    let splat = |b: u8| _mm512_set1_epi8(b as i8);
+    out.reserve(text.len());
+    let first = out.len();
+    let dst = out.spare_capacity_mut();
+    let mut written = 0;
+    let mut ascii = true;
+    for (chunk, slot) in text.chunks(64).zip(dst.chunks_mut(64)) {
+        let n = chunk.len().min(slot.len());
+        let keep = u64::MAX >> (64 - n);
+        // SAFETY: the masked load reads only the `n` bytes of `chunk`, and
+        // the masked store writes only the first `n` of `slot` (spare
+        // capacity, so writing it is allowed); no alignment is required.
+        let v = unsafe { _mm512_maskz_loadu_epi8(keep, chunk.as_ptr().cast()) };
+        if _mm512_movepi8_mask(v) != 0 {
+            ascii = false;
+            break;
+        }
+        let upper = _mm512_cmplt_epu8_mask(_mm512_sub_epi8(v, splat(b'A')), splat(26));
+        let lower = _mm512_mask_add_epi8(v, upper, v, splat(0x20));
+        unsafe { _mm512_mask_storeu_epi8(slot.as_mut_ptr().cast(), keep, lower) };
+        written += n;
+        let letter = _mm512_cmplt_epu8_mask(_mm512_sub_epi8(lower, splat(b'a')), splat(26));
+        let digit = _mm512_cmplt_epu8_mask(_mm512_sub_epi8(v, splat(b'0')), splat(10));
+        let under = _mm512_cmpeq_epi8_mask(v, splat(b'_'));
+        let eq = |c: u8| _mm512_cmpeq_epi8_mask(v, splat(c));
+        scratch.words.push(letter | digit | under);
+        scratch
+            .joiners
+            .push(eq(b'.') | eq(b'\'') | eq(b':') | eq(b',') | eq(b';'));
+    }
+    // SAFETY: the first `written` bytes of the spare capacity were all
+    // written by the stores above (chunk after chunk, from the start).
+    unsafe { out.set_len(first + written) };
+    ascii && written == text.len()
+}
+
+/// The word and joiner masks of every 64-byte block of `bytes` (the last
+/// one padded with zeros) into `scratch`.
+fn block_masks_into(bytes: &[u8], scratch: &mut WordScratch) {
     scratch.words.clear();
     scratch.joiners.clear();
     let mut chunks = bytes.chunks_exact(64);
@@ -427,6 +512,13 @@ pub fn for_each_ascii_word(
         scratch.words.push(w);
         scratch.joiners.push(j);
     }
+}
+
+/// Calls `f` with every word of `bytes` given the masks of its blocks in
+/// `scratch` (see [`for_each_ascii_word`]).
+fn words_from_masks(bytes: &[u8], scratch: &mut WordScratch, mut f: impl FnMut(Range<usize>)) {
+    let n = bytes.len();
+    let blocks = n.div_ceil(64).min(scratch.words.len());
     // Joiners with a word byte on both sides: check the exact rule and
     // make the ones that join part of the word run.
     for k in 0..blocks {
@@ -456,7 +548,7 @@ pub fn for_each_ascii_word(
     // kinds of events alternate.
     let mut run_start: Option<usize> = None;
     let mut carry = 0u64;
-    for (k, &w) in scratch.words.iter().enumerate() {
+    for (k, &w) in scratch.words.iter().take(blocks).enumerate() {
         let prev = (w << 1) | carry;
         carry = w >> 63;
         let mut events = (w & !prev) | (!w & prev);
@@ -736,6 +828,38 @@ mod tests {
         ) {
             proptest::prop_assert_eq!(fast_words(&text), uax29_words(&text));
             proptest::prop_assert_eq!(mask_words(&text), uax29_words(&text));
+        }
+
+        /// The AVX-512 pass (where the processor has it) and the portable
+        /// passes give the same bytes, words and verdict, across 64-byte
+        /// blocks and with a non-ASCII byte anywhere.
+        #[test]
+        fn lowercase_ascii_words_paths_agree(
+            pieces in proptest::collection::vec("[aZq9_.,;:' \n\r-]|9[.,;']9|[aZ][.:'][aZ]", 0..150),
+            accent in proptest::option::of(0usize..300),
+        ) {
+            let mut text = pieces.concat();
+            if let Some(at) = accent {
+                text.insert(at.min(text.len()), 'é');
+            }
+            let run = |simd: bool| {
+                let mut out = b"pad".to_vec();
+                let mut words = Vec::new();
+                let ascii = lowercase_ascii_words(
+                    text.as_bytes(),
+                    &mut out,
+                    &mut WordScratch::default(),
+                    simd,
+                    |w| words.push(w),
+                );
+                (ascii, if ascii { Some(out) } else { None }, words)
+            };
+            let portable = run(false);
+            proptest::prop_assert_eq!(portable.0, text.is_ascii());
+            if portable.0 {
+                proptest::prop_assert_eq!(&portable.2, &uax29_words(&text.to_ascii_lowercase()));
+            }
+            proptest::prop_assert_eq!(run(true), portable);
         }
     }
 
