@@ -38,7 +38,7 @@ use xxhash_rust::xxh3::xxh3_64;
 
 use crate::error::{Error, Result};
 use crate::sketch::{Signature, Sketcher};
-use crate::tokenize::{lowercase_ascii_words, words, Tokenized, WordScratch};
+use crate::tokenize::{lowercase_ascii_words, words, Tokenized, WordBounds, WordScratch};
 
 /// Which view of the text a shingle sequence was built from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -205,13 +205,14 @@ fn xxh3_short(bytes: &[u8], at: usize, len: usize) -> u64 {
     select_unpredictable(len > 8, large, select_unpredictable(len >= 4, mid, small))
 }
 
-/// The xxh3 hashes of the words `spans` of `lower` (the lower-cased text
+/// The xxh3 hashes of the words `bounds` of `lower` (the lower-cased text
 /// with 8 zero bytes before it and 24 after), appended to `out`: eight
 /// words at a time by [`simd::xxh3_words`] where the processor allows, the
 /// rest by [`xxh3_word`]. Both give `xxh3_64` of each word.
-fn hash_words(lower: &[u8], spans: &[[u32; 2]], simd: bool, out: &mut Vec<u64>) {
+fn hash_words(lower: &[u8], bounds: &WordBounds, simd: bool, out: &mut Vec<u64>) {
+    let (starts, ends) = (&bounds.starts, &bounds.ends);
     let first = out.len();
-    out.resize(first + spans.len(), 0);
+    out.resize(first + bounds.len(), 0);
     let out = &mut out[first..];
     #[allow(unused_mut)]
     let mut done = 0;
@@ -219,10 +220,10 @@ fn hash_words(lower: &[u8], spans: &[[u32; 2]], simd: bool, out: &mut Vec<u64>) 
     if simd {
         // SAFETY: `simd` is only true when `simd::available()` said the
         // processor has the kernel's features.
-        done = unsafe { simd::xxh3_words(lower, spans, out) };
+        done = unsafe { simd::xxh3_words(lower, starts, ends, out) };
     }
     let _ = simd;
-    for (hash, &[start, end]) in out.iter_mut().zip(spans).skip(done) {
+    for (hash, (&start, &end)) in out.iter_mut().zip(starts.iter().zip(ends)).skip(done) {
         *hash = xxh3_word(lower, start as usize + 8, end.wrapping_sub(start) as usize);
     }
 }
@@ -270,10 +271,10 @@ mod simd {
         _mm512_set1_epi64(x as i64)
     }
 
-    /// `xxh3_64` of the words of whole blocks of eight `spans` into the
-    /// front of `out`; returns how many words it hashed (the caller hashes
+    /// `xxh3_64` of the words of whole blocks of eight (`starts[i]` to
+    /// `ends[i]`) into the front of `out`; returns how many words it hashed (the caller hashes
     /// the rest). `lower` is laid out as in [`super::hash_words`]; a block
-    /// with a span that would read outside it, or that is reversed, stops
+    /// with a word that would read outside it, or that is reversed, stops
     /// the kernel. Words longer than 16 bytes are rare and hashed by
     /// [`xxh3_word`] after their block.
     ///
@@ -281,7 +282,12 @@ mod simd {
     ///
     /// The processor must support AVX-512 F, DQ and BW ([`available`]).
     #[target_feature(enable = "avx512f,avx512dq,avx512bw")]
-    pub(super) unsafe fn xxh3_words(lower: &[u8], spans: &[[u32; 2]], out: &mut [u64]) -> usize {
+    pub(super) unsafe fn xxh3_words(
+        lower: &[u8],
+        starts: &[u32],
+        ends: &[u32],
+        out: &mut [u64],
+    ) -> usize {
         // Gathers read 8 bytes at `start + 8` and at `end`: both must end
         // inside `lower`, so `end + 16 <= lower.len()` with start <= end.
         let Some(limit) = lower.len().checked_sub(16) else {
@@ -298,14 +304,19 @@ mod simd {
         );
         let base = lower.as_ptr().cast::<i64>();
         let mut done = 0;
-        while let (Some(block), Some(dst)) =
-            (spans.get(done..done + 8), out.get_mut(done..done + 8))
-        {
-            // SAFETY: `block` is 8 spans of 8 bytes each (arrays of two
-            // u32, so start then end): 64 readable bytes.
-            let packed = unsafe { _mm512_loadu_si512(block.as_ptr().cast()) };
-            let start = _mm512_and_si512(packed, low32);
-            let end = _mm512_srli_epi64::<32>(packed);
+        while let (Some(first), Some(last), Some(dst)) = (
+            starts.get(done..done + 8),
+            ends.get(done..done + 8),
+            out.get_mut(done..done + 8),
+        ) {
+            // SAFETY: `first` and `last` are 8 u32 each, 32 readable bytes;
+            // no alignment is required.
+            let (start, end) = unsafe {
+                (
+                    _mm512_cvtepu32_epi64(_mm256_loadu_si256(first.as_ptr().cast())),
+                    _mm512_cvtepu32_epi64(_mm256_loadu_si256(last.as_ptr().cast())),
+                )
+            };
             let ordered = _mm512_cmple_epu64_mask(start, end);
             let inside = _mm512_cmple_epu64_mask(end, limit);
             if ordered & inside != 0xFF {
@@ -382,7 +393,9 @@ mod simd {
             while odd != 0 {
                 let lane = odd.trailing_zeros() as usize;
                 odd &= odd - 1;
-                if let (Some(slot), Some(&[s, e])) = (dst.get_mut(lane), block.get(lane)) {
+                if let (Some(slot), Some(&s), Some(&e)) =
+                    (dst.get_mut(lane), first.get(lane), last.get(lane))
+                {
                     *slot = xxh3_word(lower, s as usize + 8, (e - s) as usize);
                 }
             }
@@ -529,9 +542,8 @@ pub struct RawShingler {
     params: ShingleParams,
     lower: Vec<u8>,
     words: WordScratch,
-    /// Word ranges `[start, end]` of the lower-cased text (arrays, not
-    /// tuples: the AVX-512 kernel loads them as 64-bit lanes).
-    spans: Vec<[u32; 2]>,
+    /// Where the words of the lower-cased text start and end.
+    bounds: WordBounds,
     units: Vec<u64>,
     hashes: Vec<u64>,
     /// Whether the AVX-512 kernels run (the processor has them, and they
@@ -547,7 +559,7 @@ impl RawShingler {
             params,
             lower: Vec::new(),
             words: WordScratch::default(),
-            spans: Vec::new(),
+            bounds: WordBounds::default(),
             units: Vec::new(),
             hashes: Vec::new(),
             simd: simd::available(),
@@ -616,8 +628,6 @@ impl RawShingler {
         // Eight bytes before the text and 24 after keep the hash's reads
         // in one window (see `xxh3_word`).
         self.lower.extend_from_slice(&[0; 8]);
-        let spans = &mut self.spans;
-        spans.clear();
         // ASCII normalisation only lower-cases and folds white space, and
         // white space never sits inside a word, so the words of the
         // lower-cased bytes are the normalised tokens.
@@ -628,11 +638,11 @@ impl RawShingler {
             &mut self.lower,
             &mut self.words,
             self.simd,
-            |word| spans.push([word.start as u32, word.end as u32]),
+            &mut self.bounds,
         );
         if ascii {
             self.lower.extend_from_slice(&[0; 24]);
-            hash_words(&self.lower, spans, self.simd, &mut self.units);
+            hash_words(&self.lower, &self.bounds, self.simd, &mut self.units);
         } else {
             // Shingles need the words only, not the sentences.
             let (normalized, tokens) = words(text);
