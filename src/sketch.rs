@@ -193,6 +193,23 @@ impl Sketcher {
         (((probe >> 32) * k) >> 32) as usize
     }
 
+    /// The value of the first filled bin of `original` that bin `bin`
+    /// probes past the [`SMALL_PROBE_DEPTH`] probes of the tables
+    /// (documents of a shingle or two; `original` has a filled bin).
+    fn deep_probe(&self, original: &[u32; 256], bin: usize) -> u32 {
+        let mut attempt = SMALL_PROBE_DEPTH as u64 + 1;
+        loop {
+            let value = original
+                .get(self.probe(bin, attempt))
+                .copied()
+                .unwrap_or(EMPTY_SLOT);
+            if value != EMPTY_SLOT {
+                return value;
+            }
+            attempt += 1;
+        }
+    }
+
     /// The first [`PROBE_DEPTH`] probes of every bin, computed once: the
     /// probe sequence depends on the seed only, not on the document.
     fn probe_table(&self) -> &[u16] {
@@ -320,17 +337,7 @@ impl Sketcher {
         // Beyond the table (documents of a shingle or two): compute probes.
         for &i in pending.iter().take(count) {
             let i = usize::from(i);
-            let mut attempt = SMALL_PROBE_DEPTH as u64 + 1;
-            let value = loop {
-                let value = original
-                    .get(self.probe(i, attempt))
-                    .copied()
-                    .unwrap_or(EMPTY_SLOT);
-                if value != EMPTY_SLOT {
-                    break value;
-                }
-                attempt += 1;
-            };
+            let value = self.deep_probe(&original, i);
             if let Some(slot) = mins.get_mut(i) {
                 *slot = value;
             }
@@ -589,17 +596,7 @@ fn densify_planes<const B: usize>(sketcher: &Sketcher, table: &PlaneProbes, mins
         while bits != 0 {
             let bin = plane_position(PLANE_BLOCK * b + bits.trailing_zeros() as usize);
             bits &= bits - 1;
-            let mut attempt = SMALL_PROBE_DEPTH as u64 + 1;
-            let value = loop {
-                let value = original
-                    .get(sketcher.probe(bin, attempt))
-                    .copied()
-                    .unwrap_or(EMPTY_SLOT);
-                if value != EMPTY_SLOT {
-                    break value;
-                }
-                attempt += 1;
-            };
+            let value = sketcher.deep_probe(&original, bin);
             if let Some(slot) = mins.get_mut(bin) {
                 *slot = value;
             }
