@@ -217,9 +217,9 @@ fn hash_words(lower: &[u8], bounds: &WordBounds, simd: bool, out: &mut Vec<u64>)
     #[allow(unused_mut)]
     let mut done = 0;
     #[cfg(target_arch = "x86_64")]
-    if simd {
-        // SAFETY: `simd` is only true when `simd::available()` said the
-        // processor has the kernel's features.
+    if simd && simd::available() {
+        // SAFETY: the processor has the kernel's features, checked just
+        // above (`simd` alone only says whether the caller allows it).
         done = unsafe { simd::xxh3_words(lower, starts, ends, out) };
     }
     let _ = simd;
@@ -238,7 +238,7 @@ fn combine5_into(seed: u64, units: &[u64], simd: bool, out: &mut Vec<u64>) {
     #[allow(unused_mut)]
     let mut done = 0;
     #[cfg(target_arch = "x86_64")]
-    if simd {
+    if simd && simd::available() {
         // SAFETY: as in `hash_words`.
         done = unsafe { simd::combine5(seed, units, out) };
     }
@@ -546,8 +546,9 @@ pub struct RawShingler {
     bounds: WordBounds,
     units: Vec<u64>,
     hashes: Vec<u64>,
-    /// Whether the AVX-512 kernels run (the processor has them, and they
-    /// were not turned off).
+    /// Whether the AVX-512 kernels may run (the processor has the ones of
+    /// `simd::available`, and they were not turned off); the tokenising
+    /// kernel checks its own features too.
     simd: bool,
 }
 
@@ -598,9 +599,11 @@ impl RawShingler {
         &self.hashes
     }
 
-    /// The signature of `text`'s raw shingles and their number, without
-    /// keeping the shingle hashes: the same signature as
-    /// `sketcher.sketch(self.shingle(text))`, one pass fewer.
+    /// The signature of `text`'s raw shingles and their number: the same
+    /// signature as `sketcher.sketch(self.shingle(text))`. For the default
+    /// size (5) the hashes are computed eight at a time into the shingler's
+    /// buffer first (and stay there, see [`hashes`](Self::hashes)); for
+    /// other sizes they go straight into the sketch, one pass fewer.
     pub fn sketch(&mut self, text: &str, sketcher: &Sketcher) -> (Signature, usize) {
         self.words_of(text);
         self.hashes.clear();
@@ -659,8 +662,9 @@ impl RawShingler {
         self.units.len()
     }
 
-    /// The hashes of the last text given to [`shingle`](Self::shingle) (empty
-    /// after [`sketch`](Self::sketch)).
+    /// The hashes of the last text given to [`shingle`](Self::shingle), or
+    /// to [`sketch`](Self::sketch) with the default size (empty after
+    /// `sketch` with another size).
     pub fn hashes(&self) -> &[u64] {
         &self.hashes
     }

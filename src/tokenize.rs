@@ -392,7 +392,7 @@ pub fn is_ascii(bytes: &[u8]) -> bool {
     chunks.remainder().is_ascii()
 }
 
-/// Buffers reused by [`for_each_ascii_word`].
+/// Buffers reused by [`for_each_ascii_word`] and [`lowercase_ascii_words`].
 #[derive(Debug, Clone, Default)]
 pub struct WordScratch {
     words: Vec<u64>,
@@ -434,10 +434,11 @@ impl WordBounds {
 }
 
 /// Appends `text` lower-cased to `out` and puts the words of it in
-/// `bounds` (offsets into the appended bytes; texts under 4 GiB), as
-/// [`ascii_lowercase_into`] then [`for_each_ascii_word`] would, when `text`
-/// is all ASCII; returns false (with `out` holding a partial copy and
-/// `bounds` unspecified) otherwise.
+/// `bounds` (offsets into the appended bytes), as [`ascii_lowercase_into`]
+/// then [`for_each_ascii_word`] would, when `text` is all ASCII and under
+/// 4 GiB (offsets are `u32`); returns false (with `out` holding a partial
+/// copy and `bounds` unspecified) otherwise, and the caller takes the
+/// Unicode path.
 ///
 /// With `simd` on a processor with AVX-512 BW and VBMI2 (checked here),
 /// one pass per 64 bytes lower-cases, checks for non-ASCII and computes
@@ -454,6 +455,9 @@ pub fn lowercase_ascii_words(
     let start = out.len();
     bounds.starts.clear();
     bounds.ends.clear();
+    if u32::try_from(text.len()).is_err() {
+        return false;
+    }
     #[cfg(target_arch = "x86_64")]
     if simd
         && is_x86_feature_detected!("avx512f")
