@@ -357,8 +357,6 @@ unsafe fn band_blocks_avx512(slots: &[u32], params: LshParams, out: &mut Vec<u64
         _mm256_set1_epi32(stride),
     );
     let golden = _mm512_set1_epi64(BAND_MIX as i64);
-    let fmix1 = _mm512_set1_epi64(0xff51_afd7_ed55_8ccd_u64 as i64);
-    let fmix2 = _mm512_set1_epi64(0xc4ce_b9fe_1a85_ec53_u64 as i64);
     let mut band = 0;
     while band + AVX512_LANES <= params.bands {
         let Some(block) = slots.get(band * rows..(band + AVX512_LANES) * rows) else {
@@ -374,12 +372,7 @@ unsafe fn band_blocks_avx512(slots: &[u32], params: LshParams, out: &mut Vec<u64
             h = _mm512_mullo_epi64(_mm512_xor_si512(h, _mm512_cvtepu32_epi64(s)), golden);
             h = _mm512_xor_si512(h, _mm512_srli_epi64::<29>(h));
         }
-        // fmix64, lane by lane.
-        h = _mm512_xor_si512(h, _mm512_srli_epi64::<33>(h));
-        h = _mm512_mullo_epi64(h, fmix1);
-        h = _mm512_xor_si512(h, _mm512_srli_epi64::<33>(h));
-        h = _mm512_mullo_epi64(h, fmix2);
-        h = _mm512_xor_si512(h, _mm512_srli_epi64::<33>(h));
+        h = crate::shingle::simd::fmix64_lanes(h);
         let mut keys = [0u64; AVX512_LANES];
         // SAFETY: `keys` is 64 writable bytes; unaligned stores are fine.
         unsafe { _mm512_storeu_si512(keys.as_mut_ptr().cast(), h) };

@@ -209,20 +209,12 @@ fn xxh3_short(bytes: &[u8], at: usize, len: usize) -> u64 {
 /// with 8 zero bytes before it and 24 after), appended to `out`: eight
 /// words at a time by [`simd::xxh3_words`] where the processor allows, the
 /// rest by [`xxh3_word`]. Both give `xxh3_64` of each word.
-fn hash_words(lower: &[u8], bounds: &WordBounds, simd: bool, out: &mut Vec<u64>) {
+fn hash_words(lower: &[u8], bounds: &WordBounds, kernels: Option<Kernels>, out: &mut Vec<u64>) {
     let (starts, ends) = (&bounds.starts, &bounds.ends);
     let first = out.len();
     out.resize(first + bounds.len(), 0);
     let out = &mut out[first..];
-    #[allow(unused_mut)]
-    let mut done = 0;
-    #[cfg(target_arch = "x86_64")]
-    if simd && simd::available() {
-        // SAFETY: the processor has the kernel's features, checked just
-        // above (`simd` alone only says whether the caller allows it).
-        done = unsafe { simd::xxh3_words(lower, starts, ends, out) };
-    }
-    let _ = simd;
+    let done = kernels.map_or(0, |k| k.xxh3_words(lower, starts, ends, out));
     for (hash, (&start, &end)) in out.iter_mut().zip(starts.iter().zip(ends)).skip(done) {
         *hash = xxh3_word(lower, start as usize + 8, end.wrapping_sub(start) as usize);
     }
@@ -231,18 +223,11 @@ fn hash_words(lower: &[u8], bounds: &WordBounds, simd: bool, out: &mut Vec<u64>)
 /// The hashes of every window of five `units` (`combine` of each), in
 /// order, into `out` (cleared first): eight windows at a time by
 /// [`simd::combine5`] where the processor allows.
-fn combine5_into(seed: u64, units: &[u64], simd: bool, out: &mut Vec<u64>) {
+fn combine5_into(seed: u64, units: &[u64], kernels: Option<Kernels>, out: &mut Vec<u64>) {
     out.clear();
     let windows = units.len().saturating_sub(4);
     out.resize(windows, 0);
-    #[allow(unused_mut)]
-    let mut done = 0;
-    #[cfg(target_arch = "x86_64")]
-    if simd && simd::available() {
-        // SAFETY: as in `hash_words`.
-        done = unsafe { simd::combine5(seed, units, out) };
-    }
-    let _ = simd;
+    let done = kernels.map_or(0, |k| k.combine5(seed, units, out));
     for (hash, window) in out.iter_mut().zip(units.windows(5)).skip(done) {
         *hash = combine_n::<5>(seed, window);
     }
@@ -253,16 +238,54 @@ fn combine5_into(seed: u64, units: &[u64], simd: bool, out: &mut Vec<u64>) {
 /// xxh3's three short formulas at random; a lane computes all three and
 /// masks pick one, as the scalar code does with conditional moves.
 #[cfg(target_arch = "x86_64")]
-mod simd {
+pub(crate) mod simd {
     use std::arch::x86_64::*;
 
     use super::{xxh3_word, MIX};
 
-    /// Whether this processor runs the kernels (AVX-512 F, DQ and BW).
-    pub(super) fn available() -> bool {
-        is_x86_feature_detected!("avx512f")
-            && is_x86_feature_detected!("avx512dq")
-            && is_x86_feature_detected!("avx512bw")
+    /// Proof that this processor runs the kernels (AVX-512 F, DQ and BW):
+    /// only [`Kernels::detect`] makes one, so its methods can call them.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub(crate) struct Kernels(());
+
+    impl Kernels {
+        /// The kernels, when this processor has their features.
+        pub(crate) fn detect() -> Option<Kernels> {
+            let found = is_x86_feature_detected!("avx512f")
+                && is_x86_feature_detected!("avx512dq")
+                && is_x86_feature_detected!("avx512bw");
+            found.then_some(Kernels(()))
+        }
+
+        /// [`xxh3_words`]: the hashes of the whole blocks of eight words.
+        pub(super) fn xxh3_words(
+            self,
+            lower: &[u8],
+            starts: &[u32],
+            ends: &[u32],
+            out: &mut [u64],
+        ) -> usize {
+            // SAFETY: a `Kernels` exists only where `detect` found the
+            // features.
+            unsafe { xxh3_words(lower, starts, ends, out) }
+        }
+
+        /// [`combine5`]: the hashes of the whole blocks of eight windows.
+        pub(super) fn combine5(self, seed: u64, units: &[u64], out: &mut [u64]) -> usize {
+            // SAFETY: as in `xxh3_words`.
+            unsafe { combine5(seed, units, out) }
+        }
+    }
+
+    /// MurmurHash3's finaliser ([`super::fmix64`]) of each 64-bit lane.
+    #[inline]
+    #[target_feature(enable = "avx512f,avx512dq")]
+    pub(crate) fn fmix64_lanes(mut h: __m512i) -> __m512i {
+        h = _mm512_xor_si512(h, _mm512_srli_epi64::<33>(h));
+        h = _mm512_mullo_epi64(h, splat(0xff51_afd7_ed55_8ccd));
+        h = _mm512_xor_si512(h, _mm512_srli_epi64::<33>(h));
+        h = _mm512_mullo_epi64(h, splat(0xc4ce_b9fe_1a85_ec53));
+        _mm512_xor_si512(h, _mm512_srli_epi64::<33>(h))
     }
 
     #[inline]
@@ -280,14 +303,9 @@ mod simd {
     ///
     /// # Safety
     ///
-    /// The processor must support AVX-512 F, DQ and BW ([`available`]).
+    /// The processor must support AVX-512 F, DQ and BW ([`Kernels`]).
     #[target_feature(enable = "avx512f,avx512dq,avx512bw")]
-    pub(super) unsafe fn xxh3_words(
-        lower: &[u8],
-        starts: &[u32],
-        ends: &[u32],
-        out: &mut [u64],
-    ) -> usize {
+    unsafe fn xxh3_words(lower: &[u8], starts: &[u32], ends: &[u32], out: &mut [u64]) -> usize {
         // Gathers read 8 bytes at `start + 8` and at `end`: both must end
         // inside `lower`, so `end + 16 <= lower.len()` with start <= end.
         let Some(limit) = lower.len().checked_sub(16) else {
@@ -388,8 +406,8 @@ mod simd {
             // SAFETY: `dst` is 8 writable u64.
             unsafe { _mm512_storeu_si512(dst.as_mut_ptr().cast(), hash) };
             // Empty words (never produced) and long ones: the scalar hash.
-            let odd = _mm512_cmpgt_epu64_mask(n, splat(16)) | _mm512_cmpeq_epu64_mask(n, splat(0));
-            let mut odd = odd;
+            let mut odd =
+                _mm512_cmpgt_epu64_mask(n, splat(16)) | _mm512_cmpeq_epu64_mask(n, splat(0));
             while odd != 0 {
                 let lane = odd.trailing_zeros() as usize;
                 odd &= odd - 1;
@@ -436,9 +454,9 @@ mod simd {
     ///
     /// # Safety
     ///
-    /// The processor must support AVX-512 F and DQ ([`available`]).
+    /// The processor must support AVX-512 F and DQ ([`Kernels`]).
     #[target_feature(enable = "avx512f,avx512dq")]
-    pub(super) unsafe fn combine5(seed: u64, units: &[u64], out: &mut [u64]) -> usize {
+    unsafe fn combine5(seed: u64, units: &[u64], out: &mut [u64]) -> usize {
         let first = splat(seed ^ 5u64.wrapping_mul(MIX));
         let mix = splat(MIX);
         let mut done = 0;
@@ -453,12 +471,7 @@ mod simd {
                 let t = unsafe { _mm512_loadu_si512(span.as_ptr().add(shift).cast()) };
                 h = _mm512_mullo_epi64(_mm512_xor_si512(_mm512_rol_epi64::<27>(h), t), mix);
             }
-            // fmix64.
-            h = _mm512_xor_si512(h, _mm512_srli_epi64::<33>(h));
-            h = _mm512_mullo_epi64(h, splat(0xff51_afd7_ed55_8ccd));
-            h = _mm512_xor_si512(h, _mm512_srli_epi64::<33>(h));
-            h = _mm512_mullo_epi64(h, splat(0xc4ce_b9fe_1a85_ec53));
-            h = _mm512_xor_si512(h, _mm512_srli_epi64::<33>(h));
+            h = fmix64_lanes(h);
             // SAFETY: `dst` is 8 writable u64.
             unsafe { _mm512_storeu_si512(dst.as_mut_ptr().cast(), h) };
             done += 8;
@@ -467,13 +480,29 @@ mod simd {
     }
 }
 
-/// Without x86-64, the kernels never run.
+/// Without x86-64, the kernels never run: `Kernels` has no value.
 #[cfg(not(target_arch = "x86_64"))]
 mod simd {
-    pub(super) fn available() -> bool {
-        false
+    /// Never made (see the x86-64 version).
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub(crate) enum Kernels {}
+
+    impl Kernels {
+        pub(crate) fn detect() -> Option<Kernels> {
+            None
+        }
+
+        pub(super) fn xxh3_words(self, _: &[u8], _: &[u32], _: &[u32], _: &mut [u64]) -> usize {
+            match self {}
+        }
+
+        pub(super) fn combine5(self, _: u64, _: &[u64], _: &mut [u64]) -> usize {
+            match self {}
+        }
     }
 }
+
+use simd::Kernels;
 
 /// Finaliser of MurmurHash3: spreads every input bit over the output.
 #[inline]
@@ -546,10 +575,10 @@ pub struct RawShingler {
     bounds: WordBounds,
     units: Vec<u64>,
     hashes: Vec<u64>,
-    /// Whether the AVX-512 kernels may run (the processor has the ones of
-    /// `simd::available`, and they were not turned off); the tokenising
+    /// The AVX-512 hashing kernels, when the processor has them and they
+    /// were not turned off ([`RawShingler::portable`]); the tokenising
     /// kernel checks its own features too.
-    simd: bool,
+    simd: Option<Kernels>,
 }
 
 impl RawShingler {
@@ -563,14 +592,14 @@ impl RawShingler {
             bounds: WordBounds::default(),
             units: Vec::new(),
             hashes: Vec::new(),
-            simd: simd::available(),
+            simd: Kernels::detect(),
         })
     }
 
     /// The same shingler on the portable code path only (the AVX-512
     /// kernels compute the same hashes; tests compare the two).
     pub fn portable(mut self) -> RawShingler {
-        self.simd = false;
+        self.simd = None;
         self
     }
 
@@ -640,7 +669,7 @@ impl RawShingler {
             text.as_bytes(),
             &mut self.lower,
             &mut self.words,
-            self.simd,
+            self.simd.is_some(),
             &mut self.bounds,
         );
         if ascii {

@@ -398,6 +398,7 @@ pub struct WordScratch {
     words: Vec<u64>,
     joiners: Vec<u64>,
     /// Whether the text had an underscore (set by the AVX-512 pass only).
+    #[cfg(target_arch = "x86_64")]
     underscore: bool,
 }
 
@@ -495,6 +496,7 @@ pub fn lowercase_ascii_words(
 
 /// Removes the words made of underscores only (runs of word bytes
 /// without a letter or digit are not words).
+#[cfg(target_arch = "x86_64")]
 fn drop_underscore_runs(bytes: &[u8], bounds: &mut WordBounds) {
     let mut kept = 0;
     for i in 0..bounds.len() {
