@@ -56,7 +56,8 @@ pub struct SketchArgs {
     /// Worker threads (default: all cores, or RAYON_NUM_THREADS).
     #[arg(long)]
     pub threads: Option<usize>,
-    /// Most files or JSON Lines records held in memory at once.
+    /// Files or JSON Lines records a thread takes at a time (memory holds
+    /// a few such chunks per thread).
     #[arg(long, default_value_t = CorpusOptions::default().batch_docs)]
     pub batch_size: usize,
     /// No progress bar and no closing summary.
