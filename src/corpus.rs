@@ -717,6 +717,21 @@ mod tests {
         path
     }
 
+    /// A temporary JSON Lines file of `n` records (in the returned
+    /// directory) and a pool of `threads` threads.
+    fn records_and_pool(
+        n: usize,
+        threads: usize,
+    ) -> (tempfile::TempDir, std::path::PathBuf, rayon::ThreadPool) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = many_records(dir.path(), n);
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        (dir, path, pool)
+    }
+
     fn events(path: &Path, options: CorpusOptions) -> Vec<String> {
         let inputs = Inputs::open(&[path.to_path_buf()], InputOptions::default());
         let mut out = Vec::new();
@@ -733,8 +748,7 @@ mod tests {
 
     #[test]
     fn many_threads_and_tiny_chunks_keep_the_input_order() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = many_records(dir.path(), 500);
+        let (_dir, path, pool) = records_and_pool(500, 4);
         let serial = events(
             &path,
             CorpusOptions {
@@ -745,10 +759,6 @@ mod tests {
         assert_eq!(serial.len(), 500);
         assert!(serial[5].starts_with("Failed(Malformed") && serial[5].contains("line: 6"));
         assert!(serial[6].starts_with("r6 "));
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(4)
-            .build()
-            .unwrap();
         for docs in [1, 2, 7, 64] {
             let options = CorpusOptions {
                 batch_docs: docs,
@@ -760,12 +770,7 @@ mod tests {
 
     #[test]
     fn a_failing_sink_stops_the_run_with_its_error() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = many_records(dir.path(), 300);
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(3)
-            .build()
-            .unwrap();
+        let (_dir, path, pool) = records_and_pool(300, 3);
         // Chunks of one record: other threads are likely in the middle of
         // the chunks after the failing one, and must not emit them.
         for parallel in [false, true, true, true, true, true, true, true, true] {
@@ -793,12 +798,7 @@ mod tests {
 
     #[test]
     fn a_panicking_sink_reaches_the_caller_without_a_hang() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = many_records(dir.path(), 300);
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(3)
-            .build()
-            .unwrap();
+        let (_dir, path, pool) = records_and_pool(300, 3);
         let inputs = Inputs::open(&[path], InputOptions::default());
         let options = CorpusOptions {
             batch_docs: 1,
