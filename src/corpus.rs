@@ -53,7 +53,8 @@ pub struct CorpusOptions {
     /// Reuters JSON Lines at 2 threads, 1,024 slower (see the commit that
     /// set 256).
     pub batch_docs: usize,
-    /// Most bytes of JSON Lines per chunk.
+    /// Most bytes of JSON Lines per chunk (one record longer than that is
+    /// still one chunk). Each thread has a buffer this large.
     pub batch_bytes: usize,
     /// Use the rayon pool (false: the same steps on the calling thread).
     pub parallel: bool,
@@ -65,7 +66,7 @@ impl Default for CorpusOptions {
             params: SketchParams::default(),
             shingle_sets: false,
             batch_docs: 256,
-            batch_bytes: 32 << 20,
+            batch_bytes: 4 << 20,
             parallel: true,
         }
     }
@@ -439,7 +440,8 @@ struct Pipeline<'a, F> {
     sink: Mutex<F>,
     /// Chunks handed out so far.
     issued: AtomicU64,
-    /// Most chunks a thread may take past the oldest one not yet emitted.
+    /// Chunks the threads may take past the oldest one not yet emitted
+    /// (checked without the reader's lock, so up to `threads - 1` more).
     window: u64,
     stop: AtomicBool,
     docs: usize,
@@ -498,6 +500,10 @@ impl<F: FnMut(CorpusEvent) -> Result<()> + Send> Pipeline<'_, F> {
                     .map(|unit| worker.process(&mut scratch, unit, &chunk)),
             );
             results = self.hand_over(seq, results);
+            if chunk.lines.capacity() > 2 * self.bytes {
+                // One very long record grew it; do not keep that per thread.
+                chunk.lines = Vec::new();
+            }
         }
         Ok(())
     }
@@ -542,13 +548,15 @@ impl<F: FnMut(CorpusEvent) -> Result<()> + Send> Pipeline<'_, F> {
                 break;
             };
             ordered.next += 1;
+            if ordered.waiting > 0 {
+                // There is room again; the waiting threads need not wait
+                // for the sink.
+                self.advanced.notify_all();
+            }
             drop(ordered);
             let emitted = emit(&mut *lock(&self.sink), events.drain(..));
             spare = events;
             ordered = lock(&self.ordered);
-            if ordered.waiting > 0 {
-                self.advanced.notify_all();
-            }
             if let Err(err) = emitted {
                 ordered.failed.get_or_insert(err);
                 ordered.done.clear();
@@ -566,8 +574,8 @@ impl<F: FnMut(CorpusEvent) -> Result<()> + Send> Pipeline<'_, F> {
 /// input order. An error from the sink stops the run and is returned;
 /// errors of single documents or files are events, not failures.
 ///
-/// In parallel mode every thread of the current rayon pool runs the loop
-/// of the module docs; the sink is called by one thread at a time.
+/// In parallel mode one job per thread of the current rayon pool runs the
+/// loop of the module docs; the sink is called by one thread at a time.
 pub fn fingerprint_corpus<F>(inputs: &Inputs, options: CorpusOptions, mut sink: F) -> Result<()>
 where
     F: FnMut(CorpusEvent) -> Result<()> + Send,
@@ -618,8 +626,23 @@ where
     if threads == 1 {
         pipeline.work(&worker)?;
     } else {
-        for ran in rayon::broadcast(|_| pipeline.work(&worker)) {
-            ran?;
+        // One job per pool thread, not `rayon::broadcast`: a broadcast
+        // waits for every thread of the pool, also one busy with a job
+        // that waits for this call (a consumer of the sink's channel, say).
+        // A job that finds no thread runs on the thread that waits for the
+        // scope, after the others; by then the input is done.
+        let failed = Mutex::new(None);
+        rayon::scope(|scope| {
+            for _ in 0..threads {
+                scope.spawn(|_| {
+                    if let Err(err) = pipeline.work(&worker) {
+                        lock(&failed).get_or_insert(err);
+                    }
+                });
+            }
+        });
+        if let Some(err) = failed.into_inner().unwrap_or_else(PoisonError::into_inner) {
+            return Err(err);
         }
     }
     let ordered = pipeline
@@ -815,6 +838,36 @@ mod tests {
             })
         });
         assert!(std::panic::catch_unwind(run).is_err());
+    }
+
+    #[test]
+    fn a_pool_thread_busy_with_the_sinks_consumer_does_not_hang_the_run() {
+        // A 2-thread pool, one thread taken by a job that drains the sink's
+        // channel until the run is over. Run on a thread of its own so
+        // that a hang fails the test instead of stalling it.
+        let (result, finished) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let (_dir, path, pool) = records_and_pool(200, 2);
+            let (tx, rx) = std::sync::mpsc::sync_channel::<String>(16);
+            let (counted, count) = std::sync::mpsc::channel();
+            pool.spawn(move || {
+                let _ = counted.send(rx.iter().count());
+            });
+            let inputs = Inputs::open(&[path], InputOptions::default());
+            let run = pool.install(|| {
+                fingerprint_corpus(&inputs, CorpusOptions::default(), move |e| {
+                    tx.send(format!("{e:?}"))
+                        .map_err(|_| Error::InvalidParam("consumer gone".into()))
+                })
+            });
+            let _ = result.send((run.is_ok(), count.recv().ok()));
+        });
+        let outcome = finished.recv_timeout(std::time::Duration::from_secs(60));
+        assert_eq!(
+            outcome.ok(),
+            Some((true, Some(200))),
+            "the run hung or failed"
+        );
     }
 
     #[test]
