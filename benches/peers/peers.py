@@ -128,36 +128,34 @@ def timed(f, repeat, prepare=None):
     return min(times), result
 
 
+def remove_output(args):
+    """Deletes the file a command's `-o` names, if any. A sketch run writes
+    a new file; replacing the last run's output would add the kernel
+    freeing that file's pages to the rename (about 3 ms for Reuters), work
+    that is not sketching, so it is deleted before each run, untimed."""
+    if "-o" in args:
+        out = args[args.index("-o") + 1]
+        if os.path.exists(out):
+            os.remove(out)
+
+
 def run_lineage(args, repeat):
     def f():
         subprocess.run(args, check=False, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
-    def prepare():
-        # A sketch run writes a new file. Replacing the last run's output
-        # would add the kernel freeing that file's pages to the rename
-        # (about 3 ms for Reuters), work that is not sketching, so the old
-        # output is deleted before each run, untimed.
-        if "-o" in args:
-            out = args[args.index("-o") + 1]
-            if os.path.exists(out):
-                os.remove(out)
-
-    return timed(f, repeat, prepare)[0]
+    return timed(f, repeat, lambda: remove_output(args))[0]
 
 
 def run_interleaved(groups, repeat):
     """Best wall time of each group of commands (a group's commands run at
     once), the groups taking turns so that the machine's drift over the
     run (it is shared) hits them alike. Outputs are deleted before each
-    run, untimed, as in `run_lineage`."""
+    run, untimed (`remove_output`)."""
     times = [[] for _ in groups]
     for _ in range(repeat):
         for i, argvs in enumerate(groups):
             for a in argvs:
-                if "-o" in a:
-                    out = a[a.index("-o") + 1]
-                    if os.path.exists(out):
-                        os.remove(out)
+                remove_output(a)
             t = time.perf_counter()
             procs = [
                 subprocess.Popen(a, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -167,6 +165,21 @@ def run_interleaved(groups, repeat):
                 p.wait()
             times[i].append(time.perf_counter() - t)
     return [min(t) for t in times]
+
+
+def sketch_scaling(lineage, inp, out, cores, repeat):
+    """lineage's sketch of `inp` at 1 thread, at `cores` threads, and as
+    `cores` independent one-thread runs at once (each doing all the work:
+    their time over one run alone bounds any parallel efficiency here, as
+    caches, memory and, on a VM, the host are shared), taking turns so
+    that the efficiency compares runs made under the same load. Returns
+    the best times: ({1: t, cores: t}, alone / together)."""
+    sketch = lambda workers, o: [lineage, "sketch", "-q", "--threads", str(workers), inp, "-o", o]
+    alone, all_cores, together = run_interleaved(
+        [[sketch(1, out)], [sketch(cores, out)], [sketch(1, f"{out}.{i}") for i in range(cores)]],
+        repeat,
+    )
+    return {1: alone, cores: all_cores}, alone / together, together
 
 
 # --- exact ground truth (split tokens), prefix-filter join -----------------
@@ -294,21 +307,9 @@ def main():
     log(f"{len(ids)} Reuters bodies, {mb:.1f} MB; {cores} cores: {cpu_name()}")
 
     rows = {}
-    # Sketching throughput. lineage's runs at 1 thread, at all cores, and
-    # `cores` independent one-thread runs at once (each doing all the
-    # work: their time over one run alone bounds any parallel efficiency
-    # here, as caches, memory and, on a VM, the host are shared) take
-    # turns, so the efficiency compares runs made under the same load.
-    sketch = lambda workers, out: [
-        args.lineage, "sketch", "-q", "--threads", str(workers), jsonl, "-o", out
-    ]
-    lin_times = run_interleaved(
-        [[sketch(1, lfp)], [sketch(cores, lfp)], [sketch(1, f"{lfp}.{i}") for i in range(cores)]],
-        args.repeat,
-    )
-    lin = {1: lin_times[0], cores: lin_times[1]}
-    alone, together = lin_times[0], lin_times[2]
-    ceiling = alone / together
+    # Sketching throughput.
+    lin, ceiling, together = sketch_scaling(args.lineage, jsonl, lfp, cores, args.repeat)
+    alone = lin[1]
     for workers in sorted({1, cores}):
         ren, _ = timed(lambda: sketch_file(jsonl, rensa_lines, workers), 3)
         dsk, _ = timed(lambda: sketch_file(jsonl, datasketch_lines, workers), 2)
@@ -321,15 +322,7 @@ def main():
     with open(jsonl) as f, open(big, "w") as out:
         body = f.read()
         out.write(body * 4)
-    big_sketch = lambda workers, out: [
-        args.lineage, "sketch", "-q", "--threads", str(workers), big, "-o", out
-    ]
-    big_times = run_interleaved(
-        [[big_sketch(1, lfp)], [big_sketch(cores, lfp)], [big_sketch(1, f"{lfp}.{i}") for i in range(cores)]],
-        9,
-    )
-    big_t = {1: big_times[0], cores: big_times[1]}
-    big_ceiling = big_times[0] / big_times[2]
+    big_t, big_ceiling, _ = sketch_scaling(args.lineage, big, lfp, cores, 9)
     log(f"sketch on 4 copies: {', '.join(f'x{w} {4*mb/t:.0f} MB/s' for w, t in big_t.items())}")
     lin_files = run_lineage(
         [args.lineage, "sketch", "-q", "--threads", "1", os.path.join(args.work, "reuters"), "-o", lfp],
@@ -402,7 +395,7 @@ def main():
         f"- lineage sketch on 4 copies of the JSON Lines file ({4*mb:.0f} MB): "
         + ", ".join(f"{4*mb/t:.0f} MB/s at {w} thread{'s' if w > 1 else ''}" for w, t in big_t.items())
         + f"; parallel efficiency {big_t[1]/(cores*big_t[cores]):.2f}"
-        + f" (ceiling as above: {big_ceiling:.2f})"
+        + f" (its ceiling, measured as above: {big_ceiling:.2f})"
     )
     out.append(f"- lineage sketch on linux_doc ({linux_docs} files, {linux_mb:.1f} MB): peak RSS {linux_rss/1024:.1f} MB, {linux_wall:.2f} s")
     out.append(f"- lineage dedup peak RSS: {full_rss/1024:.1f} MB for {len(lines)} documents, {half_rss/1024:.1f} MB for {len(lines)//2}: {per_doc:.0f} bytes/document")
