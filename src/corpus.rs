@@ -14,7 +14,9 @@
 //! already done, to the sink while the others go on computing. Nothing
 //! waits at a barrier between chunks, and a thread runs ahead of the
 //! oldest chunk not yet emitted by a bounded number of chunks, so memory
-//! is bounded by a few chunks per thread, not the corpus. With `parallel:
+//! is bounded by a few chunks per thread, not the corpus. Near the end of
+//! the input the chunks shrink to a share of what is left, so that the
+//! threads run out of work together. With `parallel:
 //! false` the same loop runs on the calling thread, and the events are the
 //! same for any number of threads.
 //!
@@ -191,12 +193,52 @@ struct Units<'a> {
     format: InputFormat,
     /// The JSON Lines file being read: its path, reader and last line.
     jsonl: Option<(Arc<Path>, BufReader<std::fs::File>, usize)>,
+    /// Bytes of the open JSON Lines file not read yet, when it is a
+    /// regular file of known size.
+    unread: Option<u64>,
+    /// Threads taking chunks; with more than one, the last chunks shrink.
+    threads: usize,
 }
 
+/// The smallest chunk of the input's last stretch, in bytes of JSON Lines.
+const TAIL_MIN_BYTES: u64 = 32 << 10;
+
 impl Units<'_> {
+    /// How much the next chunk may hold near the end of the input, as
+    /// (units, bytes): a share of what is left (`left / (2 * threads)`, as
+    /// in guided scheduling), so that the threads run out of work at about
+    /// the same time instead of one finishing a full chunk alone.
+    fn tail_limit(&self, docs: usize, bytes: usize) -> (usize, usize) {
+        if self.threads < 2 {
+            return (docs, bytes);
+        }
+        let share = 2 * self.threads;
+        let files_left = self.files.len();
+        match (&self.jsonl, self.unread) {
+            // The last JSON Lines file: shrink by its unread bytes.
+            (Some(_), Some(unread)) if files_left == 0 => {
+                let tail = (unread / share as u64).max(TAIL_MIN_BYTES);
+                (docs, bytes.min(usize::try_from(tail).unwrap_or(usize::MAX)))
+            }
+            // Between whole files: shrink by the files left.
+            (None, _)
+                if self
+                    .files
+                    .as_slice()
+                    .first()
+                    .is_some_and(|f| !is_jsonl(&f.path, self.format)) =>
+            {
+                (docs.min((files_left / share).max(1)), bytes)
+            }
+            _ => (docs, bytes),
+        }
+    }
+
     /// Refills `chunk` with the next units: at most `docs` of them and
-    /// about `bytes` bytes of lines; left empty at the end.
+    /// about `bytes` bytes of lines (less near the end, see
+    /// [`tail_limit`](Self::tail_limit)); left empty at the end.
     fn fill(&mut self, chunk: &mut Chunk, docs: usize, bytes: usize) {
+        let (docs, bytes) = self.tail_limit(docs, bytes);
         chunk.units.clear();
         chunk.paths.clear();
         chunk.lines.clear();
@@ -211,7 +253,10 @@ impl Units<'_> {
                 let start = lines.len();
                 match read_line(reader, lines) {
                     Ok(0) => self.jsonl = None,
-                    Ok(_) => {
+                    Ok(read) => {
+                        if let Some(unread) = &mut self.unread {
+                            *unread = unread.saturating_sub(read as u64);
+                        }
                         // Read straight into the block; the unit covers the
                         // line without the white space around it.
                         let read = &lines[start..];
@@ -250,6 +295,7 @@ impl Units<'_> {
             }
             match std::fs::File::open(&file.path) {
                 Ok(f) => {
+                    self.unread = f.metadata().ok().filter(|m| m.is_file()).map(|m| m.len());
                     let path: Arc<Path> = Arc::from(file.path.as_path());
                     self.jsonl = Some((path, BufReader::with_capacity(JSONL_BUFFER, f), 0));
                 }
@@ -611,6 +657,8 @@ where
                 files: inputs.walk.files.iter(),
                 format: inputs.options.format,
                 jsonl: None,
+                unread: None,
+                threads,
             },
             next: 0,
         }),
@@ -684,6 +732,86 @@ mod tests {
         }
         lines.push_str("not json\n");
         std::fs::write(dir.join("c.jsonl"), lines).unwrap();
+    }
+
+    fn input(path: &Path) -> InputPath {
+        InputPath {
+            path: path.to_path_buf(),
+            walked: false,
+        }
+    }
+
+    #[test]
+    fn the_last_chunks_shrink_with_what_is_left() {
+        let dir = tempfile::tempdir().unwrap();
+        let texts: Vec<InputPath> = (0..100)
+            .map(|i| input(&dir.path().join(format!("{i}.txt"))))
+            .collect();
+        let jsonl = dir.path().join("last.jsonl");
+        std::fs::write(&jsonl, "{}\n").unwrap();
+        let open = || {
+            let f = std::fs::File::open(&jsonl).unwrap();
+            Some((Arc::from(jsonl.as_path()), BufReader::new(f), 0))
+        };
+        type Open = Option<(Arc<Path>, BufReader<std::fs::File>, usize)>;
+        fn units(
+            files: &[InputPath],
+            jsonl: Open,
+            unread: Option<u64>,
+            threads: usize,
+        ) -> Units<'_> {
+            Units {
+                files: files.iter(),
+                format: InputFormat::Auto,
+                jsonl,
+                unread,
+                threads,
+            }
+        }
+        let (docs, bytes) = (256, 4 << 20);
+        // One thread: no tail to balance.
+        assert_eq!(
+            units(&[], open(), Some(1000), 1).tail_limit(docs, bytes),
+            (docs, bytes)
+        );
+        // The last JSON Lines file: a quarter of its unread bytes on 2
+        // threads, never under the minimum.
+        assert_eq!(
+            units(&[], open(), Some(1 << 20), 2).tail_limit(docs, bytes),
+            (docs, 256 << 10)
+        );
+        assert_eq!(
+            units(&[], open(), Some(1000), 2).tail_limit(docs, bytes),
+            (docs, TAIL_MIN_BYTES as usize)
+        );
+        // More files after it, or a size not known: full chunks.
+        assert_eq!(
+            units(&texts[..1], open(), Some(1000), 2).tail_limit(docs, bytes),
+            (docs, bytes)
+        );
+        assert_eq!(
+            units(&[], open(), None, 2).tail_limit(docs, bytes),
+            (docs, bytes)
+        );
+        // Whole files: a quarter of the files left on 2 threads, at least one.
+        assert_eq!(
+            units(&texts, None, None, 2).tail_limit(docs, bytes),
+            (25, bytes)
+        );
+        assert_eq!(
+            units(&texts[..3], None, None, 2).tail_limit(docs, bytes),
+            (1, bytes)
+        );
+        assert_eq!(
+            units(&texts[..1], None, None, 1).tail_limit(docs, bytes),
+            (docs, bytes)
+        );
+        // The next file is JSON Lines: its records are counted once it is open.
+        let next_jsonl = [input(&jsonl)];
+        assert_eq!(
+            units(&next_jsonl, None, None, 2).tail_limit(docs, bytes),
+            (docs, bytes)
+        );
     }
 
     fn run(dir: &Path, parallel: bool, batch_docs: usize) -> Vec<String> {
