@@ -16,9 +16,9 @@
 //! oldest chunk not yet emitted by a bounded number of chunks, so memory
 //! is bounded by a few chunks per thread, not the corpus. Near the end of
 //! the input the chunks shrink to a share of what is left, so that the
-//! threads run out of work together. With `parallel:
-//! false` the same loop runs on the calling thread, and the events are the
-//! same for any number of threads.
+//! threads run out of work together. With `parallel: false` the same loop
+//! runs on the calling thread, and the events are the same for any number
+//! of threads.
 //!
 //! Per document: [`RawShingler`] (raw word shingles, the fast path on ASCII
 //! text) then [`Sketcher::sketch`]; a thread reuses its buffers across
