@@ -75,34 +75,51 @@ fn bench_candidates(c: &mut Criterion) {
     group.finish();
 }
 
-/// Every band key of every signature at 9 x 13 (the Parquet writer and
-/// the candidate stage both compute them).
+/// Every band key of every signature at 9 x 13 (threshold 0.8 with equal
+/// weights) and at 16 x 8 (the default recall weight: what the Parquet
+/// writer and `lineage dedup` use at 0.8).
 fn bench_band_keys(c: &mut Criterion) {
     let sigs = signatures();
-    let params = LshParams {
-        bands: 9,
-        rows_per_band: 13,
-    };
     let mut group = c.benchmark_group("lsh_band_keys");
-    group.bench_function("9x13", |b| {
-        b.iter(|| {
-            sigs.iter()
-                .flat_map(|s| (0..params.bands).map(move |band| band_key(s, params, band)))
-                .fold(0u64, |acc, k| acc ^ black_box(k))
-        })
-    });
-    // The same keys as the Parquet writer computes them, all bands of a
-    // signature at once.
-    group.bench_function("9x13_at_once", |b| {
-        let mut keys = Vec::with_capacity(params.bands);
-        b.iter(|| {
-            sigs.iter().fold(0u64, |acc, s| {
-                keys.clear();
-                band_keys_into(s, params, &mut keys);
-                keys.iter().fold(acc, |acc, &k| acc ^ black_box(k))
+    for (bands, rows_per_band) in [(9, 13), (16, 8)] {
+        let params = LshParams {
+            bands,
+            rows_per_band,
+        };
+        let name = format!("{bands}x{rows_per_band}");
+        group.bench_function(name.as_str(), |b| {
+            b.iter(|| {
+                sigs.iter()
+                    .flat_map(|s| (0..params.bands).map(move |band| band_key(s, params, band)))
+                    .fold(0u64, |acc, k| acc ^ black_box(k))
             })
-        })
-    });
+        });
+        // The same keys as the Parquet writer computes them, all bands of
+        // a signature at once.
+        group.bench_function(format!("{name}_at_once"), |b| {
+            let mut keys = Vec::with_capacity(params.bands);
+            b.iter(|| {
+                sigs.iter().fold(0u64, |acc, s| {
+                    keys.clear();
+                    band_keys_into(s, params, &mut keys);
+                    keys.iter().fold(acc, |acc, &k| acc ^ black_box(k))
+                })
+            })
+        });
+        // One Parquet row group: 512 signatures side by side, in the
+        // caches, as the writer keys them.
+        let group_sigs: Vec<u32> = sigs.iter().take(512).flatten().copied().collect();
+        group.bench_function(format!("{name}_row_group"), |b| {
+            let mut keys = Vec::with_capacity(params.bands);
+            b.iter(|| {
+                group_sigs.chunks_exact(K).fold(0u64, |acc, s| {
+                    keys.clear();
+                    band_keys_into(s, params, &mut keys);
+                    keys.iter().fold(acc, |acc, &k| acc ^ black_box(k))
+                })
+            })
+        });
+    }
     group.finish();
 }
 
