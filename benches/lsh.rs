@@ -75,6 +75,19 @@ fn bench_candidates(c: &mut Criterion) {
     group.finish();
 }
 
+/// All band keys of `sigs`, a signature at a time, folded into one value.
+fn key_all<'a>(
+    sigs: impl Iterator<Item = &'a [u32]>,
+    params: LshParams,
+    keys: &mut Vec<u64>,
+) -> u64 {
+    sigs.fold(0u64, |acc, s| {
+        keys.clear();
+        band_keys_into(s, params, keys);
+        keys.iter().fold(acc, |acc, &k| acc ^ black_box(k))
+    })
+}
+
 /// Every band key of every signature at 9 x 13 (threshold 0.8 with equal
 /// weights) and at 16 x 8 (the default recall weight: what the Parquet
 /// writer and `lineage dedup` use at 0.8).
@@ -98,26 +111,14 @@ fn bench_band_keys(c: &mut Criterion) {
         // a signature at once.
         group.bench_function(format!("{name}_at_once"), |b| {
             let mut keys = Vec::with_capacity(params.bands);
-            b.iter(|| {
-                sigs.iter().fold(0u64, |acc, s| {
-                    keys.clear();
-                    band_keys_into(s, params, &mut keys);
-                    keys.iter().fold(acc, |acc, &k| acc ^ black_box(k))
-                })
-            })
+            b.iter(|| key_all(sigs.iter().map(Vec::as_slice), params, &mut keys))
         });
         // One Parquet row group: 512 signatures side by side, in the
         // caches, as the writer keys them.
         let group_sigs: Vec<u32> = sigs.iter().take(512).flatten().copied().collect();
         group.bench_function(format!("{name}_row_group"), |b| {
             let mut keys = Vec::with_capacity(params.bands);
-            b.iter(|| {
-                group_sigs.chunks_exact(K).fold(0u64, |acc, s| {
-                    keys.clear();
-                    band_keys_into(s, params, &mut keys);
-                    keys.iter().fold(acc, |acc, &k| acc ^ black_box(k))
-                })
-            })
+            b.iter(|| key_all(group_sigs.chunks_exact(K), params, &mut keys))
         });
     }
     group.finish();

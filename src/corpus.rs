@@ -191,13 +191,20 @@ struct Scratch {
 struct Units<'a> {
     files: std::slice::Iter<'a, InputPath>,
     format: InputFormat,
-    /// The JSON Lines file being read: its path, reader and last line.
-    jsonl: Option<(Arc<Path>, BufReader<std::fs::File>, usize)>,
-    /// Bytes of the open JSON Lines file not read yet, when it is a
-    /// regular file of known size.
-    unread: Option<u64>,
+    /// The JSON Lines file being read.
+    jsonl: Option<OpenJsonl>,
     /// Threads taking chunks; with more than one, the last chunks shrink.
     threads: usize,
+}
+
+/// A JSON Lines file being read by [`Units`].
+struct OpenJsonl {
+    path: Arc<Path>,
+    reader: BufReader<std::fs::File>,
+    /// The number of the last line read.
+    line: usize,
+    /// Bytes not read yet, when it is a regular file of known size.
+    unread: Option<u64>,
 }
 
 /// The smallest chunk of the input's last stretch, in bytes of JSON Lines.
@@ -214,19 +221,21 @@ impl Units<'_> {
         }
         let share = 2 * self.threads;
         let files_left = self.files.len();
-        match (&self.jsonl, self.unread) {
+        match &self.jsonl {
             // The last JSON Lines file: shrink by its unread bytes.
-            (Some(_), Some(unread)) if files_left == 0 => {
+            Some(OpenJsonl {
+                unread: Some(unread),
+                ..
+            }) if files_left == 0 => {
                 let tail = (unread / share as u64).max(TAIL_MIN_BYTES);
                 (docs, bytes.min(usize::try_from(tail).unwrap_or(usize::MAX)))
             }
             // Between whole files: shrink by the files left.
-            (None, _)
-                if self
-                    .files
-                    .as_slice()
-                    .first()
-                    .is_some_and(|f| !is_jsonl(&f.path, self.format)) =>
+            None if self
+                .files
+                .as_slice()
+                .first()
+                .is_some_and(|f| !is_jsonl(&f.path, self.format)) =>
             {
                 (docs.min((files_left / share).max(1)), bytes)
             }
@@ -248,13 +257,19 @@ impl Units<'_> {
             lines,
         } = chunk;
         while out.len() < docs && lines.len() < bytes {
-            if let Some((path, reader, line)) = &mut self.jsonl {
+            if let Some(OpenJsonl {
+                path,
+                reader,
+                line,
+                unread,
+            }) = &mut self.jsonl
+            {
                 *line += 1;
                 let start = lines.len();
                 match read_line(reader, lines) {
                     Ok(0) => self.jsonl = None,
                     Ok(read) => {
-                        if let Some(unread) = &mut self.unread {
+                        if let Some(unread) = unread {
                             *unread = unread.saturating_sub(read as u64);
                         }
                         // Read straight into the block; the unit covers the
@@ -295,9 +310,12 @@ impl Units<'_> {
             }
             match std::fs::File::open(&file.path) {
                 Ok(f) => {
-                    self.unread = f.metadata().ok().filter(|m| m.is_file()).map(|m| m.len());
-                    let path: Arc<Path> = Arc::from(file.path.as_path());
-                    self.jsonl = Some((path, BufReader::with_capacity(JSONL_BUFFER, f), 0));
+                    self.jsonl = Some(OpenJsonl {
+                        path: Arc::from(file.path.as_path()),
+                        unread: f.metadata().ok().filter(|m| m.is_file()).map(|m| m.len()),
+                        reader: BufReader::with_capacity(JSONL_BUFFER, f),
+                        line: 0,
+                    });
                 }
                 Err(source) => out.push(Unit::Failed(Error::Read {
                     path: file.path.clone(),
@@ -657,7 +675,6 @@ where
                 files: inputs.walk.files.iter(),
                 format: inputs.options.format,
                 jsonl: None,
-                unread: None,
                 threads,
             },
             next: 0,
@@ -749,22 +766,22 @@ mod tests {
             .collect();
         let jsonl = dir.path().join("last.jsonl");
         std::fs::write(&jsonl, "{}\n").unwrap();
-        let open = || {
-            let f = std::fs::File::open(&jsonl).unwrap();
-            Some((Arc::from(jsonl.as_path()), BufReader::new(f), 0))
-        };
-        type Open = Option<(Arc<Path>, BufReader<std::fs::File>, usize)>;
+        let open = || Some(std::fs::File::open(&jsonl).unwrap());
         fn units(
             files: &[InputPath],
-            jsonl: Open,
+            jsonl: Option<std::fs::File>,
             unread: Option<u64>,
             threads: usize,
         ) -> Units<'_> {
             Units {
                 files: files.iter(),
                 format: InputFormat::Auto,
-                jsonl,
-                unread,
+                jsonl: jsonl.map(|f| OpenJsonl {
+                    path: Arc::from(Path::new("last.jsonl")),
+                    reader: BufReader::new(f),
+                    line: 0,
+                    unread,
+                }),
                 threads,
             }
         }
