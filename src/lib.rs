@@ -46,6 +46,7 @@ pub mod lsh;
 pub mod normalize;
 pub mod parquet_io;
 pub mod pipeline;
+pub mod rarity;
 pub mod report;
 pub mod score;
 pub mod shingle;
