@@ -3,7 +3,7 @@
 //! pairwise comparison (exact scores, both alignments, verdict).
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use lineage::align::align;
+use lineage::align::{align, shared_quotes};
 use lineage::pipeline::{compare, Config, Fingerprint};
 use lineage::source::Document;
 
@@ -18,7 +18,10 @@ fn bench(c: &mut Criterion) {
     let fs = Fingerprint::new(&s, &config).expect("fingerprint");
     let mut g = c.benchmark_group("align");
     g.throughput(Throughput::Bytes((REWRITE.len() + ORIGINAL.len()) as u64));
-    g.bench_function("seed_pair", |b| b.iter(|| align(&fd, &fs, &config.align)));
+    let quotes = shared_quotes(&fd, &fs);
+    g.bench_function("seed_pair", |b| {
+        b.iter(|| align(&fd, &fs, &config.align, &quotes, false))
+    });
     g.bench_function("compare_seed_pair", |b| {
         b.iter(|| compare(&fd, &fs, &config).expect("compare"))
     });

@@ -101,8 +101,28 @@ impl Default for AlignParams {
 pub enum PassageKind {
     /// From chains of shared word shingles: copied word for word.
     Verbatim,
-    /// From sentences sharing their content words: reworded or condensed.
+    /// From sentences sharing their content words: reworded.
     Paraphrase,
+    /// One DERIVED sentence whose rare words SOURCE holds, spread over
+    /// sentences from anywhere in SOURCE: condensed (see
+    /// [`crate::condense`]).
+    Condensed,
+    /// A quotation both texts contain (between quotation marks in DERIVED,
+    /// word for word in SOURCE): two outlets quoting one statement. Not
+    /// counted in the score unless `--count-quotes`.
+    Quote,
+}
+
+impl PassageKind {
+    /// The name used in text output.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            PassageKind::Verbatim => "verbatim",
+            PassageKind::Paraphrase => "reworded",
+            PassageKind::Condensed => "condensed",
+            PassageKind::Quote => "quote",
+        }
+    }
 }
 
 /// One aligned passage.
@@ -123,6 +143,10 @@ pub struct Passage {
     pub content: f64,
     /// How it was found.
     pub kind: PassageKind,
+    /// For a condensed passage, the SOURCE sentences it draws on (byte
+    /// ranges, in SOURCE order; `source` spans them all). Empty otherwise.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub draws_on: Vec<Range<usize>>,
 }
 
 /// A byte range in a source text, with the source's id.
@@ -168,16 +192,29 @@ struct Span {
     kind: PassageKind,
 }
 
-/// Aligns DERIVED against SOURCE.
+/// Aligns DERIVED against SOURCE. `quotes` flags the DERIVED tokens inside
+/// a quotation both texts contain ([`shared_quotes`]): a verbatim passage
+/// lying in them is a [`PassageKind::Quote`], left out of `coverage` unless
+/// `count_quotes`.
 pub fn align(
     derived: &Fingerprint<'_>,
     source: &Fingerprint<'_>,
     params: &AlignParams,
+    quotes: &[bool],
+    count_quotes: bool,
 ) -> Alignment {
     if derived.tokens.tokens.is_empty() || source.tokens.tokens.is_empty() {
         return Alignment::default();
     }
     let mut spans = verbatim_spans(derived, source, params);
+    for sp in &mut spans {
+        let inside = quotes
+            .get(sp.d.0..sp.d.1)
+            .map_or(0, |q| q.iter().filter(|&&x| x).count());
+        if inside * 5 >= (sp.d.1 - sp.d.0) * 4 {
+            sp.kind = PassageKind::Quote;
+        }
+    }
     let covered = token_cover(derived.tokens.tokens.len(), &spans);
     let weights = TermWeights::new(derived, source);
     spans.extend(paraphrase_spans(
@@ -210,6 +247,7 @@ pub fn align(
             verbatim: density(&shared, sp.d),
             content: density(&shared_content, sp.d),
             kind: sp.kind,
+            draws_on: Vec::new(),
         })
         .collect();
     passages.sort_by(|a, b| {
@@ -227,21 +265,29 @@ pub fn align(
     let strong = |p: &Passage| {
         let d_len = p.derived.len();
         let s_len = p.source.end.saturating_sub(p.source.start);
-        p.kind == PassageKind::Verbatim
+        matches!(p.kind, PassageKind::Verbatim | PassageKind::Quote)
             || (d_len >= MIN_STRONG_BYTES
                 && (p.verbatim >= 0.5
                     || (p.similarity >= params.strong_similarity && s_len * 2 <= d_len * 5)))
     };
-    let all_coverage = coverage(text, passages.iter().map(|p| p.derived.clone()));
+    let counted = |p: &&Passage| count_quotes || p.kind != PassageKind::Quote;
+    let all_coverage = coverage(
+        text,
+        passages.iter().filter(counted).map(|p| p.derived.clone()),
+    );
     if all_coverage < params.min_context_coverage {
         passages.retain(|p| strong(p));
     }
     let verbatim_coverage = passages
         .iter()
+        .filter(counted)
         .map(|p| text.get(p.derived.clone()).map_or(0, count_visible) as f64 * p.verbatim)
         .sum::<f64>()
         / total;
-    let coverage = coverage(text, passages.iter().map(|p| p.derived.clone()));
+    let coverage = coverage(
+        text,
+        passages.iter().filter(counted).map(|p| p.derived.clone()),
+    );
     Alignment {
         passages,
         coverage,
@@ -280,7 +326,7 @@ fn count_visible(text: &str) -> usize {
 /// Byte range of tokens `first..end` in the original text, widened to the
 /// sentence's own start or end where the range starts or ends a sentence (so
 /// opening quotes and the closing full stop belong to the passage).
-fn byte_range(fp: &Fingerprint<'_>, (first, end): (usize, usize)) -> Range<usize> {
+pub(crate) fn byte_range(fp: &Fingerprint<'_>, (first, end): (usize, usize)) -> Range<usize> {
     let tokens = &fp.tokens.tokens;
     let sentences = &fp.tokens.sentences;
     let (Some(a), Some(b)) = (
@@ -408,6 +454,39 @@ fn verbatim_spans(
     merged
 }
 
+/// Words a quotation needs before it counts as a shared quotation (fewer
+/// words than a raw shingle cannot be shown to be shared).
+const MIN_QUOTE_TOKENS: usize = 5;
+
+/// Per-token flag of DERIVED: inside quotation marks, in a quotation most of
+/// whose words SOURCE has word for word (inside a shared raw shingle). Two
+/// outlets quoting one statement share it without one copying the other.
+pub fn shared_quotes(derived: &Fingerprint<'_>, source: &Fingerprint<'_>) -> Vec<bool> {
+    let n = derived.tokens.tokens.len();
+    let mut flags = vec![false; n];
+    let text = derived.tokens.normalized.text.as_ref();
+    // Normalisation makes every double quotation mark '"'; pair them in order.
+    let marks: Vec<usize> = memchr::memchr_iter(b'"', text.as_bytes()).collect();
+    if marks.len() < 2 {
+        return flags;
+    }
+    let shared = shared_tokens(derived, source, View::Raw);
+    let tokens = &derived.tokens.tokens;
+    for pair in marks.chunks_exact(2) {
+        let (open, close) = (pair[0], pair[1]);
+        let first = tokens.partition_point(|t| (t.norm_start as usize) < open);
+        let end = tokens.partition_point(|t| (t.norm_start as usize) < close);
+        if end.saturating_sub(first) < MIN_QUOTE_TOKENS {
+            continue;
+        }
+        let inside = shared[first..end].iter().filter(|&&x| x).count();
+        if inside * 2 > end - first {
+            flags[first..end].iter_mut().for_each(|f| *f = true);
+        }
+    }
+    flags
+}
+
 /// Per-token flag of DERIVED: inside a shingle of `view` that SOURCE also has.
 fn shared_tokens(derived: &Fingerprint<'_>, source: &Fingerprint<'_>, view: View) -> Vec<bool> {
     let (shingles, set) = match view {
@@ -425,6 +504,25 @@ fn shared_tokens(derived: &Fingerprint<'_>, source: &Fingerprint<'_>, view: View
         }
     }
     shared
+}
+
+/// Per-token flag of a fingerprint: inside one of `ranges` (byte ranges of
+/// its original text).
+pub(crate) fn tokens_inside(fp: &Fingerprint<'_>, ranges: &[Range<usize>]) -> Vec<bool> {
+    let mut flags = vec![false; fp.tokens.tokens.len()];
+    for r in ranges {
+        let first = fp
+            .tokens
+            .tokens
+            .partition_point(|t| (t.start as usize) < r.start);
+        for (f, t) in flags[first..].iter_mut().zip(&fp.tokens.tokens[first..]) {
+            if t.end as usize > r.end {
+                break;
+            }
+            *f = true;
+        }
+    }
+    flags
 }
 
 /// Per-token flag: inside a verbatim span.
@@ -876,7 +974,7 @@ mod tests {
         let s = Document::new("s", source);
         let fd = Fingerprint::new(&d, &config).unwrap();
         let fs = Fingerprint::new(&s, &config).unwrap();
-        align(&fd, &fs, &config.align)
+        align(&fd, &fs, &config.align, &shared_quotes(&fd, &fs), false)
     }
 
     fn words(text: &str) -> std::collections::HashSet<String> {

@@ -234,16 +234,28 @@ fn verify_archived(
         (checked, &theirs)
     };
     let mut report = compare(derived, source, config)?;
-    if report.score.max(report.reverse_score) < config.threshold {
+    let t = &config.thresholds;
+    let evidence = t
+        .evidence(report.score, report.aligned_score)
+        .max(t.evidence(report.reverse_score, report.reverse_aligned_score));
+    if evidence < config.threshold {
         return Ok(None);
     }
     // The orientation is known, so the verdict follows the one-way score
     // even when the other way is stronger (a text copied whole and
     // extended).
-    let t = &config.thresholds;
-    report.verdict = t.verdict(report.score, report.reverse_score, report.jaccard);
+    report.verdict = t.verdict(
+        report.score,
+        report.reverse_score,
+        report.jaccard,
+        report.aligned_score,
+    );
     if report.verdict == Verdict::Partial && report.score >= t.derived {
-        report.verdict = Verdict::Derived;
+        report.verdict = if report.aligned_score >= t.derived {
+            Verdict::Derived
+        } else {
+            Verdict::Summary
+        };
     }
     report.finding = true;
     Ok(Some(finding(

@@ -42,6 +42,16 @@ pub enum Error {
         /// What is wrong with the line.
         message: String,
     },
+    /// A word-rarity table (`--weights`) is malformed.
+    #[error("{path}:{line}: not a word-rarity table: {message}")]
+    BadWeights {
+        /// The table file.
+        path: PathBuf,
+        /// 1-based line number.
+        line: usize,
+        /// What is wrong.
+        message: String,
+    },
     /// A feed file (RSS, Atom, JSON Feed) could not be parsed at all.
     #[error("{path}: not a readable RSS, Atom or JSON feed: {message}")]
     Feed {

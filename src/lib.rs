@@ -36,6 +36,7 @@ pub mod align;
 pub mod atomic;
 pub mod candidates;
 pub mod check;
+pub mod condense;
 pub mod corpus;
 pub mod dedup;
 pub mod error;

@@ -9,10 +9,14 @@
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::align::{align, AlignParams, Passage};
+use crate::align::{align, shared_quotes, tokens_inside, AlignParams, Passage, PassageKind};
+use crate::condense::{condense, CondenseParams};
 use crate::error::{Error, Result};
+use crate::rarity::RarityTable;
 use crate::report::PairReport;
-use crate::score::{derivation_score, Direction, Overlap, Thresholds, Verdict};
+use crate::score::{
+    aligned_score, condensed_score, derivation_score, Direction, Overlap, Thresholds, Verdict,
+};
 use crate::shingle::{content_shingles, content_term, raw_shingles, ShingleParams, Shingles};
 use crate::sketch::{Signature, SketchParams, Sketcher};
 use crate::source::{Document, Warning};
@@ -31,6 +35,14 @@ pub struct Config {
     pub threshold: f64,
     /// Passage alignment parameters.
     pub align: AlignParams,
+    /// Condensation parameters.
+    pub condense: CondenseParams,
+    /// The background model of word rarity (`--weights`).
+    pub rarity: RarityTable,
+    /// Count quotations both texts contain towards the score
+    /// (`--count-quotes`); by default they are reported as `quote` passages
+    /// and left out.
+    pub count_quotes: bool,
 }
 
 impl Default for Config {
@@ -42,6 +54,9 @@ impl Default for Config {
             threshold: thresholds.derived,
             thresholds,
             align: AlignParams::default(),
+            condense: CondenseParams::default(),
+            rarity: RarityTable::default(),
+            count_quotes: false,
         }
     }
 }
@@ -135,31 +150,40 @@ pub fn compare(
     let raw = Overlap::of(&derived.raw_set, &source.raw_set);
     let content = Overlap::of(&derived.content_set, &source.content_set);
     let jaccard_estimate = derived.signature.jaccard(&source.signature)?;
-    let alignment = align(derived, source, &config.align);
-    let reverse_alignment = align(source, derived, &config.align);
-    let score = derivation_score(
-        &raw,
-        &content,
-        Some((alignment.coverage, alignment.verbatim_coverage)),
-    );
-    let reverse_score = derivation_score(
+    let forward = one_way(derived, source, &raw, &content, config);
+    let backward = one_way(
+        source,
+        derived,
         &raw.reversed(),
         &content.reversed(),
-        Some((
-            reverse_alignment.coverage,
-            reverse_alignment.verbatim_coverage,
-        )),
+        config,
     );
+    let (score, reverse_score) = (forward.score, backward.score);
     let jaccard = raw.jaccard();
-    let verdict = config.thresholds.verdict(score, reverse_score, jaccard);
+    let verdict = config
+        .thresholds
+        .verdict(score, reverse_score, jaccard, forward.aligned);
+    let alignment = forward.alignment;
+    let mut passages = alignment.passages;
+    passages.extend(forward.condensed);
+    passages.sort_by(|a, b| {
+        (a.derived.start, a.derived.end, a.source.start).cmp(&(
+            b.derived.start,
+            b.derived.end,
+            b.source.start,
+        ))
+    });
     Ok(PairReport {
         derived: derived.doc.id.clone(),
         source: source.doc.id.clone(),
         score,
         verdict,
-        finding: config
-            .thresholds
-            .is_finding(config.threshold, score, reverse_score, jaccard),
+        finding: config.thresholds.is_finding(
+            config.threshold,
+            config.thresholds.evidence(score, forward.aligned),
+            reverse_score,
+            jaccard,
+        ),
         direction: Direction::of(score, reverse_score),
         reverse_score,
         jaccard,
@@ -176,8 +200,12 @@ pub fn compare(
         content,
         coverage: alignment.coverage,
         verbatim_coverage: alignment.verbatim_coverage,
-        reverse_coverage: reverse_alignment.coverage,
-        passages: alignment.passages,
+        reverse_coverage: backward.alignment.coverage,
+        aligned_score: forward.aligned,
+        reverse_aligned_score: backward.aligned,
+        condensation: forward.condensation,
+        reverse_condensation: backward.condensation,
+        passages,
         params: *config,
         warnings: derived
             .warnings
@@ -191,6 +219,69 @@ pub fn compare(
             )
             .collect(),
     })
+}
+
+/// One direction of a comparison.
+struct OneWay {
+    alignment: crate::align::Alignment,
+    condensed: Vec<Passage>,
+    condensation: f64,
+    aligned: f64,
+    score: f64,
+}
+
+/// Aligns and condenses DERIVED against SOURCE; `raw` and `content` are
+/// their overlaps seen from DERIVED.
+fn one_way(
+    derived: &Fingerprint<'_>,
+    source: &Fingerprint<'_>,
+    raw: &Overlap,
+    content: &Overlap,
+    config: &Config,
+) -> OneWay {
+    let quotes = shared_quotes(derived, source);
+    let alignment = align(derived, source, &config.align, &quotes, config.count_quotes);
+    let aligned = aligned_score(
+        raw,
+        content,
+        Some((alignment.coverage, alignment.verbatim_coverage)),
+    );
+    let ranges: Vec<_> = alignment
+        .passages
+        .iter()
+        .map(|p| p.derived.clone())
+        .collect();
+    let covered = tokens_inside(derived, &ranges);
+    let skip = if config.count_quotes {
+        vec![false; quotes.len()]
+    } else {
+        quotes
+    };
+    let c = condense(
+        derived,
+        source,
+        &config.rarity,
+        &skip,
+        &covered,
+        &config.condense,
+    );
+    let condensed = condensed_score(c.share);
+    // A sentence whose rare words SOURCE holds, in a text that as a whole is
+    // not condensed from SOURCE, is chance (long texts on one subject): its
+    // passage is shown only when condensation is at least `partial`
+    // evidence.
+    let passages = if condensed >= config.thresholds.partial {
+        c.passages
+    } else {
+        Vec::new()
+    };
+    OneWay {
+        score: derivation_score(aligned, condensed),
+        alignment,
+        condensed: passages,
+        condensation: c.share,
+        aligned,
+    }
 }
 
 /// Scores one pair of documents.
@@ -265,6 +356,9 @@ pub fn attribute(derived: &Document, sources: &[Document], config: &Config) -> R
         .iter()
         .enumerate()
         .flat_map(|(i, p)| p.passages.iter().map(move |x| (i, x)))
+        // Shares count passages, as a pair's coverage does: condensed
+        // evidence and shared quotations are each pair's own.
+        .filter(|(_, p)| matches!(p.kind, PassageKind::Verbatim | PassageKind::Paraphrase))
         .collect();
     let strength =
         |p: &Passage| (p.derived.end - p.derived.start) as f64 * (1.0 + p.verbatim + p.similarity);
@@ -326,20 +420,28 @@ pub fn attribute(derived: &Document, sources: &[Document], config: &Config) -> R
         .sum::<f64>()
         / total.max(1) as f64;
     let empty = Overlap::of(&[], &[]);
-    let score = derivation_score(&empty, &empty, Some((coverage, verbatim_coverage)));
+    let aligned = aligned_score(&empty, &empty, Some((coverage, verbatim_coverage)));
     let best_pair = pairs.iter().map(|p| p.score).fold(0.0_f64, f64::max);
-    let score = score.max(best_pair);
+    let best_aligned = pairs
+        .iter()
+        .map(|p| p.aligned_score)
+        .fold(0.0_f64, f64::max);
+    let score = aligned.max(best_pair);
     let verdict = pairs
         .iter()
         .map(|p| p.verdict)
         .min()
         .unwrap_or(Verdict::Unrelated)
-        .min(config.thresholds.verdict(score, 0.0, 0.0));
+        .min(
+            config
+                .thresholds
+                .verdict(score, 0.0, 0.0, aligned.max(best_aligned)),
+        );
     Ok(Attribution {
         derived: derived.id.clone(),
         score,
         verdict,
-        finding: score >= config.threshold,
+        finding: config.thresholds.evidence(score, aligned.max(best_aligned)) >= config.threshold,
         coverage,
         original: 1.0 - coverage,
         sources: pairs

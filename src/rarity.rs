@@ -72,7 +72,7 @@ impl Rarity {
     /// lines and other `#` lines are skipped. `path` names the file in
     /// errors.
     pub fn parse(name: &str, path: &Path, text: &str) -> Result<Rarity> {
-        let malformed = |line: usize, message: String| Error::Malformed {
+        let malformed = |line: usize, message: String| Error::BadWeights {
             path: path.to_path_buf(),
             line,
             message,
@@ -96,12 +96,9 @@ impl Rarity {
                 }
                 continue;
             }
-            let (stem, count) = line.split_once('\t').ok_or_else(|| {
-                malformed(
-                    i + 1,
-                    "expected STEM<TAB>DOCUMENT_FREQUENCY (see scripts/rarity_table.sh)".into(),
-                )
-            })?;
+            let (stem, count) = line
+                .split_once('\t')
+                .ok_or_else(|| malformed(i + 1, "expected STEM<TAB>DOCUMENT_FREQUENCY".into()))?;
             let count: u32 = count.trim().parse().map_err(|_| {
                 malformed(
                     i + 1,

@@ -92,24 +92,36 @@ fn ratio(num: usize, den: usize) -> f64 {
 
 /// The one-way derivation score.
 ///
-/// Without an alignment it is the larger of raw containment (verbatim
-/// evidence: a shared 5-gram is rarely chance) and content containment above
-/// the floor two texts on one topic reach by chance, rescaled onto [0, 1].
+/// It is the larger of two kinds of evidence:
 ///
-/// With an alignment (`coverage` and `verbatim_coverage` of DERIVED, see
-/// [`crate::align::Alignment`]) it is the share of DERIVED inside aligned
-/// passages, counting text copied word for word in full and reworded text
-/// at [`REWORDED_WEIGHT`]: a fully paraphrased text scores that weight, a
-/// copy scores 1, a summary in between. Paraphrase seeds can fire on two
-/// texts about the same thing; verbatim runs almost never do, so verbatim
-/// text is stronger evidence and ranks higher (on Clough & Stevenson this
-/// orders cut > light > heavy > non, see README, "Calibration").
-pub fn derivation_score(raw: &Overlap, content: &Overlap, alignment: Option<(f64, f64)>) -> f64 {
+/// * **Aligned** ([`aligned_score`]): the share of DERIVED inside aligned
+///   passages, counting text copied word for word in full and reworded
+///   text at [`REWORDED_WEIGHT`]: a copy scores 1, a full paraphrase that
+///   weight.
+/// * **Condensed** ([`condensed_score`]): the rarity-weighted share of
+///   DERIVED's content words found in SOURCE ([`crate::condense`]), above
+///   the share two texts on one topic reach, scaled so that a summary
+///   whose rare words all come from SOURCE scores [`CONDENSED_WEIGHT`].
+///
+/// Neither uses the texts' lengths.
+pub fn derivation_score(aligned: f64, condensed: f64) -> f64 {
+    aligned.max(condensed).clamp(0.0, 1.0)
+}
+
+/// The aligned evidence: with an alignment (`coverage` and
+/// `verbatim_coverage` of DERIVED, see [`crate::align::Alignment`]) the
+/// share of DERIVED inside passages, verbatim text in full and reworded
+/// text at [`REWORDED_WEIGHT`]; raw containment is verbatim evidence too, and
+/// what remains for texts too short to hold a passage. Without an
+/// alignment, the larger of raw containment and content containment above
+/// [`CONTENT_FLOOR`]. Paraphrase seeds can fire on two texts about the same
+/// thing; verbatim runs almost never do, so verbatim text ranks higher (on
+/// Clough & Stevenson this orders cut > light > heavy > non, see README,
+/// "Calibration").
+pub fn aligned_score(raw: &Overlap, content: &Overlap, alignment: Option<(f64, f64)>) -> f64 {
     let score = match alignment {
         Some((coverage, verbatim_coverage)) => {
             let verbatim = verbatim_coverage.clamp(0.0, coverage);
-            // Raw containment is verbatim evidence too; it is what remains
-            // for texts too short to hold a passage.
             (verbatim + REWORDED_WEIGHT * (coverage - verbatim)).max(raw.containment())
         }
         None => {
@@ -121,13 +133,32 @@ pub fn derivation_score(raw: &Overlap, content: &Overlap, alignment: Option<(f64
     score.clamp(0.0, 1.0)
 }
 
+/// The condensed evidence of a condensation `share` (see
+/// [`derivation_score`]): `CONDENSED_WEIGHT * share ^ CONDENSED_POWER`,
+/// convex so that the shares two texts on one topic reach stay near 0
+/// while keeping their order.
+pub fn condensed_score(share: f64) -> f64 {
+    (CONDENSED_WEIGHT * share.clamp(0.0, 1.0).powf(CONDENSED_POWER)).clamp(0.0, 1.0)
+}
+
 /// Weight of reworded (aligned but not verbatim) text in the score; see
 /// [`derivation_score`].
 pub const REWORDED_WEIGHT: f64 = 0.4;
 
 /// Content-pair containment reached by chance between unrelated texts on one
-/// topic; see [`derivation_score`].
+/// topic; see [`aligned_score`].
 pub const CONTENT_FLOOR: f64 = 0.05;
+
+/// Exponent of the condensation share in [`condensed_score`]: the hardest
+/// negatives of the `dev` split of `../shared/data/summaries` (another
+/// article sharing most of a summary's content words) have a median share
+/// of 0.11-0.19, which this maps to 0.04-0.08.
+pub const CONDENSED_POWER: f64 = 1.4;
+
+/// Score of a summary all of whose rare words come from SOURCE: below a
+/// copy's 1, since word overlap alone cannot prove copying; see
+/// [`condensed_score`].
+pub const CONDENSED_WEIGHT: f64 = 0.85;
 
 /// The relation a pair's scores indicate, strongest first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -137,8 +168,13 @@ pub enum Verdict {
     Duplicate,
     /// Mostly the same text both ways, with edits.
     NearDuplicate,
-    /// Most of DERIVED comes from SOURCE (a rewrite, summary or excerpt).
+    /// Most of DERIVED comes from SOURCE, passage by passage (copied or
+    /// rewritten).
     Derived,
+    /// Consistent with a summary of SOURCE: DERIVED's rare words come from
+    /// SOURCE, but no passage was copied or reworded. Another outlet's
+    /// independent account of the same event can look the same.
+    Summary,
     /// Some of DERIVED comes from SOURCE.
     Partial,
     /// No evidence of copying.
@@ -152,6 +188,7 @@ impl Verdict {
             Verdict::Duplicate => "duplicate",
             Verdict::NearDuplicate => "near_duplicate",
             Verdict::Derived => "derived",
+            Verdict::Summary => "summary",
             Verdict::Partial => "partial",
             Verdict::Unrelated => "unrelated",
         }
@@ -191,8 +228,10 @@ impl Default for Thresholds {
 
 impl Thresholds {
     /// The verdict for a pair's one-way `score`, its `reverse_score` (SOURCE
-    /// scored against DERIVED) and raw `jaccard`.
-    pub fn verdict(&self, score: f64, reverse_score: f64, jaccard: f64) -> Verdict {
+    /// scored against DERIVED) and raw `jaccard`. `aligned` is the part of
+    /// `score` backed by passages ([`aligned_score`]): a score that reaches
+    /// the `derived` line on condensation alone is a [`Verdict::Summary`].
+    pub fn verdict(&self, score: f64, reverse_score: f64, jaccard: f64, aligned: f64) -> Verdict {
         if jaccard >= self.duplicate {
             Verdict::Duplicate
         } else if score >= self.near_duplicate && reverse_score >= self.near_duplicate {
@@ -202,11 +241,28 @@ impl Thresholds {
         {
             // A summary scored against its source the wrong way round has
             // a high reverse score: the source is not derived from it.
-            Verdict::Derived
+            if aligned >= self.derived {
+                Verdict::Derived
+            } else {
+                Verdict::Summary
+            }
         } else if score >= self.partial {
             Verdict::Partial
         } else {
             Verdict::Unrelated
+        }
+    }
+
+    /// The part of a `score` that counts towards a finding below the
+    /// `derived` line: condensation alone is evidence only from that line
+    /// up (a [`Verdict::Summary`]); below it, only passages (`aligned`)
+    /// count. A lower finding threshold (`check`'s) so catches weak copies
+    /// without flagging every text on the same topic.
+    pub fn evidence(&self, score: f64, aligned: f64) -> f64 {
+        if score >= self.derived {
+            score
+        } else {
+            aligned.min(score)
         }
     }
 
@@ -215,7 +271,7 @@ impl Thresholds {
     pub fn is_finding(&self, threshold: f64, score: f64, reverse_score: f64, jaccard: f64) -> bool {
         score >= threshold
             && (Direction::of(score, reverse_score) != Direction::SourceFromDerived
-                || self.verdict(score, reverse_score, jaccard) <= Verdict::NearDuplicate)
+                || self.verdict(score, reverse_score, jaccard, score) <= Verdict::NearDuplicate)
     }
 }
 
@@ -264,20 +320,33 @@ mod tests {
         let o = Overlap::of(&[], &[1, 2]);
         assert_eq!(o.jaccard(), 0.0);
         assert_eq!(o.containment(), 0.0);
-        assert_eq!(derivation_score(&o, &o, None), 0.0);
+        assert_eq!(aligned_score(&o, &o, None), 0.0);
+        assert_eq!(derivation_score(0.0, condensed_score(0.0)), 0.0);
+    }
+
+    #[test]
+    fn condensed_evidence_starts_above_the_topic_floor() {
+        assert!(condensed_score(0.15) < 0.1);
+        assert!((condensed_score(1.0) - CONDENSED_WEIGHT).abs() < 1e-12);
+        assert!(condensed_score(0.6) > condensed_score(0.5));
     }
 
     #[test]
     fn verdict_ladder() {
         let t = Thresholds::default();
-        assert_eq!(t.verdict(1.0, 1.0, 0.95), Verdict::Duplicate);
-        assert_eq!(t.verdict(0.9, 0.85, 0.6), Verdict::NearDuplicate);
-        assert_eq!(t.verdict(0.9, 0.3, 0.1), Verdict::Derived);
-        assert_eq!(t.verdict(0.3, 0.1, 0.0), Verdict::Partial);
+        assert_eq!(t.verdict(1.0, 1.0, 0.95, 1.0), Verdict::Duplicate);
+        assert_eq!(t.verdict(0.9, 0.85, 0.6, 0.9), Verdict::NearDuplicate);
+        assert_eq!(t.verdict(0.9, 0.3, 0.1, 0.9), Verdict::Derived);
+        // Only condensation: consistent with a summary, not "copied".
+        assert_eq!(t.verdict(0.5, 0.1, 0.0, 0.1), Verdict::Summary);
+        assert_eq!(t.verdict(0.3, 0.1, 0.0, 0.3), Verdict::Partial);
         // The wrong way round: the source is not derived from its summary.
-        assert_eq!(t.verdict(0.4, 0.6, 0.05), Verdict::Partial);
+        assert_eq!(t.verdict(0.4, 0.6, 0.05, 0.4), Verdict::Partial);
         assert!(!t.is_finding(0.35, 0.4, 0.6, 0.05));
         assert!(t.is_finding(0.35, 0.6, 0.4, 0.05));
-        assert_eq!(t.verdict(0.05, 0.0, 0.0), Verdict::Unrelated);
+        assert_eq!(t.verdict(0.05, 0.0, 0.0, 0.05), Verdict::Unrelated);
+        // Below the derived line only passages count.
+        assert_eq!(t.evidence(0.3, 0.05), 0.05);
+        assert_eq!(t.evidence(0.4, 0.05), 0.4);
     }
 }

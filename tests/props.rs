@@ -6,7 +6,7 @@
 
 use lineage::pipeline::{score_pair, Config};
 use lineage::report::PairReport;
-use lineage::score::{derivation_score, Overlap};
+use lineage::score::{aligned_score, Overlap};
 use lineage::shingle::fmix64;
 use lineage::sketch::{SketchParams, Sketcher};
 use lineage::source::Document;
@@ -247,8 +247,8 @@ proptest! {
         for x in [ab.jaccard(), ab.containment(), ab.reverse_containment()] {
             assert_unit("overlap figure", x)?;
         }
-        let score = derivation_score(&ab, &ba, coverage.map(|c| (c, c / 2.0)));
-        assert_unit("derivation_score", score)?;
+        let score = aligned_score(&ab, &ba, coverage.map(|c| (c, c / 2.0)));
+        assert_unit("aligned_score", score)?;
         if let Some(c) = coverage {
             // Verbatim text counts in full, reworded text at REWORDED_WEIGHT.
             let expected = c / 2.0 + lineage::score::REWORDED_WEIGHT * (c - c / 2.0);

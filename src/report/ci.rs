@@ -160,6 +160,7 @@ pub fn rule_id(verdict: Verdict) -> &'static str {
         Verdict::Duplicate => "lineage/duplicate",
         Verdict::NearDuplicate => "lineage/near-duplicate",
         Verdict::Derived => "lineage/derived",
+        Verdict::Summary => "lineage/summary",
         Verdict::Partial => "lineage/partial",
         Verdict::Unrelated => "lineage/contained",
     }
@@ -230,6 +231,10 @@ pub(crate) mod tests {
             coverage: 0.75,
             verbatim_coverage: 0.5,
             reverse_coverage: 0.3,
+            aligned_score: 0.6,
+            reverse_aligned_score: 0.3,
+            condensation: 0.5,
+            reverse_condensation: 0.2,
             passages: vec![Passage {
                 derived: start..end,
                 source: SourceSpan {
@@ -241,6 +246,7 @@ pub(crate) mod tests {
                 verbatim: 1.0,
                 content: 1.0,
                 kind: PassageKind::Verbatim,
+                draws_on: Vec::new(),
             }],
             params: Config::default(),
             warnings: Vec::new(),

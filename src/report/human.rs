@@ -32,6 +32,12 @@ pub fn headline(r: &PairReport) -> String {
             r.source,
             pct(r.verbatim_coverage)
         ),
+        Verdict::Summary => format!(
+            "summary: {} is consistent with a summary of {} ({} of its rare words are found there, no passage copied or reworded; {score})",
+            r.derived,
+            r.source,
+            pct(r.condensation)
+        ),
         Verdict::Partial => format!(
             "partial: {how_much} of {} comes from {} ({score})",
             r.derived, r.source
@@ -72,7 +78,7 @@ pub fn render_pair(r: &PairReport) -> String {
             r.score, r.params.threshold
         )
     };
-    let rows: [(&str, String, String); 8] = [
+    let rows: [(&str, String, String); 9] = [
         ("verdict", r.verdict.to_string(), finding),
         (
             "score",
@@ -92,6 +98,14 @@ pub fn render_pair(r: &PairReport) -> String {
             "reverse",
             format!("{:.3}", r.reverse_score),
             "how much of SOURCE is derived from DERIVED".into(),
+        ),
+        (
+            "condensed",
+            format!("{:.3}", r.condensation),
+            format!(
+                "summary: share of DERIVED's rare words found in SOURCE, weighted by rarity in English (reverse {:.3})",
+                r.reverse_condensation
+            ),
         ),
         (
             "containment",
@@ -207,17 +221,26 @@ pub fn render_passages<'t>(
     let col = col.max(20);
     for (n, p) in passages.iter().enumerate() {
         let left = derived_text.get(p.derived.clone()).unwrap_or("");
-        let right = source_text(&p.source.path)
-            .and_then(|t| t.get(p.source.range()))
-            .unwrap_or("");
+        let source = source_text(&p.source.path);
+        // A condensed passage shows the SOURCE sentences it draws on.
+        let right: String = if p.draws_on.is_empty() {
+            source
+                .and_then(|t| t.get(p.source.range()))
+                .unwrap_or("")
+                .to_string()
+        } else {
+            p.draws_on
+                .iter()
+                .filter_map(|r| source.and_then(|t| t.get(r.clone())))
+                .collect::<Vec<_>>()
+                .join(" [...] ")
+        };
+        let right = right.as_str();
         let _ = writeln!(
             out,
             "\npassage {} ({}, similarity {:.2}, {} word for word): DERIVED bytes {}..{} | {} bytes {}..{}",
             n + 1,
-            match p.kind {
-                crate::align::PassageKind::Verbatim => "verbatim",
-                crate::align::PassageKind::Paraphrase => "reworded",
-            },
+            p.kind.as_str(),
             p.similarity,
             pct(p.verbatim),
             p.derived.start,

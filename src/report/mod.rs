@@ -67,6 +67,16 @@ pub struct PairReport {
     pub verbatim_coverage: f64,
     /// Share of SOURCE's characters inside passages aligned the other way.
     pub reverse_coverage: f64,
+    /// The part of `score` backed by verbatim and reworded passages (see
+    /// [`crate::score::aligned_score`]).
+    pub aligned_score: f64,
+    /// The part of `reverse_score` backed by passages.
+    pub reverse_aligned_score: f64,
+    /// Rarity-weighted share of DERIVED's content words found in SOURCE
+    /// (see [`crate::condense`]).
+    pub condensation: f64,
+    /// The same share of SOURCE's words found in DERIVED.
+    pub reverse_condensation: f64,
     /// Aligned passages, in DERIVED order.
     pub passages: Vec<Passage>,
     /// Parameters used.

@@ -29,10 +29,11 @@ use crate::score::Verdict;
 pub const SCHEMA_URI: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 
 /// The rules, in the order they are listed.
-const VERDICTS: [Verdict; 5] = [
+const VERDICTS: [Verdict; 6] = [
     Verdict::Duplicate,
     Verdict::NearDuplicate,
     Verdict::Derived,
+    Verdict::Summary,
     Verdict::Partial,
     Verdict::Unrelated,
 ];
@@ -54,6 +55,11 @@ fn rule_text(verdict: Verdict) -> (&'static str, &'static str, &'static str) {
             "DerivedText",
             "Derived from an archived text",
             "Most of the checked text comes from an archived text: a rewrite, summary or excerpt.",
+        ),
+        Verdict::Summary => (
+            "SummaryOfText",
+            "Consistent with a summary of an archived text",
+            "The rare words of the checked text come from an archived text, but no passage was copied or reworded: consistent with a summary of it. Another outlet's independent report of the same event can look the same.",
         ),
         Verdict::Partial => (
             "PartialReuse",

@@ -1,0 +1,343 @@
+//! Stage 7c: condensation, the evidence a summary leaves.
+//!
+//! In: two [`Fingerprint`]s, DERIVED and SOURCE, a [`RarityTable`] and the
+//! DERIVED tokens to leave out (shared quotations, see
+//! [`crate::align::shared_quotes`]). Out: a [`Condensation`]: the
+//! rarity-weighted share of DERIVED's content words found in SOURCE, and
+//! `condensed` passages, one per DERIVED sentence whose words SOURCE holds,
+//! drawing on SOURCE sentences from anywhere in it.
+//!
+//! A one-sentence summary shares few word sequences with its article, so
+//! neither verbatim runs nor sentence-to-sentence paraphrase find it. What it
+//! keeps are the article's rare words: names, places, the few uncommon words
+//! the story is about. The share is
+//!
+//! ```text
+//!   sum over DERIVED's distinct content words t of  w(t) * credit(t)
+//!   ----------------------------------------------------------------
+//!   sum over DERIVED's distinct content words t of  w(t)
+//! ```
+//!
+//! with `w(t)` the rarity weight of the stem in English
+//! ([`crate::rarity`]) raised to [`CondenseParams::rarity_power`] (so rare
+//! words dominate) and `credit(t) = 1 - 0.5^n` for a word SOURCE uses `n`
+//! times: a word the article repeats is what it is about, a passing mention
+//! counts half. Texts the table does not cover (another language) are
+//! weighted inside the pair instead (inverse sentence frequency over both
+//! texts). The lengths of the texts play no part.
+
+use std::collections::HashMap;
+use std::ops::Range;
+
+use serde::{Deserialize, Serialize};
+
+use crate::align::{byte_range, Passage, PassageKind, SourceSpan};
+use crate::pipeline::Fingerprint;
+use crate::rarity::RarityTable;
+
+/// Condensation parameters, calibrated on the `dev` split of
+/// `../shared/data/summaries` (README, "Summaries").
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct CondenseParams {
+    /// Exponent of the rarity weight.
+    pub rarity_power: f64,
+    /// Share a DERIVED sentence needs for a `condensed` passage.
+    pub sentence_share: f64,
+    /// Distinct content words a condensed sentence must share.
+    pub min_shared_terms: usize,
+    /// SOURCE sentences one condensed passage may draw on.
+    pub max_sources: usize,
+}
+
+impl Default for CondenseParams {
+    fn default() -> Self {
+        CondenseParams {
+            rarity_power: 1.5,
+            sentence_share: 0.6,
+            min_shared_terms: 4,
+            max_sources: 6,
+        }
+    }
+}
+
+/// What condensation found.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Condensation {
+    /// Rarity-weighted share of DERIVED's content words found in SOURCE,
+    /// in [0, 1].
+    pub share: f64,
+    /// Condensed passages in DERIVED order.
+    pub passages: Vec<Passage>,
+}
+
+/// The weight of each term: background rarity, or in-pair rarity for texts
+/// the table does not cover.
+struct Weigher<'t> {
+    table: Option<&'t crate::rarity::Rarity>,
+    in_pair: HashMap<u64, f64>,
+    power: f64,
+}
+
+impl Weigher<'_> {
+    fn new<'t>(
+        derived: &Fingerprint<'_>,
+        source: &Fingerprint<'_>,
+        rarity: &'t RarityTable,
+        power: f64,
+    ) -> Weigher<'t> {
+        let table = rarity.get();
+        if table.covers(&derived.content_terms) {
+            return Weigher {
+                table: Some(table),
+                in_pair: HashMap::new(),
+                power,
+            };
+        }
+        let mut sf: HashMap<u64, u32> = HashMap::new();
+        let mut sentences = 0usize;
+        for fp in [derived, source] {
+            sentences += fp.tokens.sentences.len();
+            let mut last: Option<(u32, u64)> = None;
+            let mut seen: Vec<(u32, u64)> = fp
+                .content
+                .units
+                .iter()
+                .zip(&fp.content_terms)
+                .map(|(&u, &t)| (fp.tokens.tokens[u as usize].sentence, t))
+                .collect();
+            seen.sort_unstable();
+            for p in seen {
+                if last != Some(p) {
+                    *sf.entry(p.1).or_insert(0) += 1;
+                }
+                last = Some(p);
+            }
+        }
+        let n = sentences as f64;
+        Weigher {
+            table: None,
+            in_pair: sf
+                .into_iter()
+                .map(|(t, f)| (t, ((n + 1.0) / f64::from(f)).ln().max(0.05)))
+                .collect(),
+            power,
+        }
+    }
+
+    fn w(&self, t: u64) -> f64 {
+        let base = match self.table {
+            Some(table) => table.weight(t),
+            None => self.in_pair.get(&t).copied().unwrap_or(0.05),
+        };
+        base.max(0.0).powf(self.power)
+    }
+}
+
+/// Credit for a word SOURCE uses `n` times.
+fn credit(n: u32) -> f64 {
+    1.0 - 0.5f64.powi(n.min(64) as i32)
+}
+
+/// Condensation of DERIVED from SOURCE. `skip[i]` leaves DERIVED token `i`
+/// out (shared quotations); `covered[i]` marks DERIVED tokens already inside
+/// a verbatim or reworded passage, which get no condensed passage.
+pub fn condense(
+    derived: &Fingerprint<'_>,
+    source: &Fingerprint<'_>,
+    rarity: &RarityTable,
+    skip: &[bool],
+    covered: &[bool],
+    params: &CondenseParams,
+) -> Condensation {
+    if derived.content_terms.is_empty() || source.content_terms.is_empty() {
+        return Condensation::default();
+    }
+    let weigher = Weigher::new(derived, source, rarity, params.rarity_power);
+    // SOURCE: uses of each term, and the sentences holding it.
+    let mut uses: HashMap<u64, (u32, Vec<u32>)> = HashMap::new();
+    for (&u, &t) in source.content.units.iter().zip(&source.content_terms) {
+        let sentence = source.tokens.tokens[u as usize].sentence;
+        let e = uses.entry(t).or_default();
+        e.0 += 1;
+        if e.1.last() != Some(&sentence) {
+            e.1.push(sentence);
+        }
+    }
+    let n_of = |t: u64| uses.get(&t).map_or(0, |e| e.0);
+
+    // DERIVED's distinct terms, outside skipped tokens, by sentence.
+    let mut terms: Vec<(u64, u32)> = Vec::new(); // (term, sentence)
+    for (&u, &t) in derived.content.units.iter().zip(&derived.content_terms) {
+        if skip.get(u as usize).copied().unwrap_or(false) {
+            continue;
+        }
+        terms.push((t, derived.tokens.tokens[u as usize].sentence));
+    }
+    let mut distinct: Vec<u64> = terms.iter().map(|&(t, _)| t).collect();
+    distinct.sort_unstable();
+    distinct.dedup();
+    let (mut total, mut found) = (0.0, 0.0);
+    for &t in &distinct {
+        let w = weigher.w(t);
+        total += w;
+        found += w * credit(n_of(t));
+    }
+    let share = if total > 0.0 {
+        (found / total).clamp(0.0, 1.0)
+    } else {
+        0.0
+    };
+
+    // Condensed passages: one per DERIVED sentence that SOURCE holds.
+    let mut by_sentence: Vec<(u32, u64)> = terms.iter().map(|&(t, s)| (s, t)).collect();
+    by_sentence.sort_unstable();
+    by_sentence.dedup();
+    let mut passages = Vec::new();
+    let mut i = 0;
+    while i < by_sentence.len() {
+        let k = by_sentence[i].0;
+        let mut j = i;
+        while j < by_sentence.len() && by_sentence[j].0 == k {
+            j += 1;
+        }
+        let sentence_terms: Vec<u64> = by_sentence[i..j].iter().map(|&(_, t)| t).collect();
+        i = j;
+        let sentence = derived.tokens.sentences[k as usize];
+        let toks = sentence.tokens();
+        let inside = covered
+            .get(toks.clone())
+            .map_or(0, |c| c.iter().filter(|&&x| x).count());
+        if toks.is_empty() || inside * 2 > toks.len() {
+            continue;
+        }
+        if let Some(p) = condensed_passage(
+            derived,
+            source,
+            &sentence_terms,
+            toks,
+            &weigher,
+            &uses,
+            params,
+        ) {
+            passages.push(p);
+        }
+    }
+    Condensation { share, passages }
+}
+
+/// A condensed passage for one DERIVED sentence, if SOURCE holds enough of
+/// its words: the SOURCE sentences it draws on are chosen greedily, each
+/// covering the most weight not yet covered, from anywhere in SOURCE.
+fn condensed_passage(
+    derived: &Fingerprint<'_>,
+    source: &Fingerprint<'_>,
+    sentence_terms: &[u64],
+    toks: Range<usize>,
+    weigher: &Weigher<'_>,
+    uses: &HashMap<u64, (u32, Vec<u32>)>,
+    params: &CondenseParams,
+) -> Option<Passage> {
+    let weights: Vec<f64> = sentence_terms.iter().map(|&t| weigher.w(t)).collect();
+    let total: f64 = weights.iter().sum();
+    if total <= 0.0 {
+        return None;
+    }
+    let shared: Vec<usize> = (0..sentence_terms.len())
+        .filter(|&x| uses.contains_key(&sentence_terms[x]))
+        .collect();
+    if shared.len() < params.min_shared_terms {
+        return None;
+    }
+    let found: f64 = shared
+        .iter()
+        .map(|&x| weights[x] * credit(uses[&sentence_terms[x]].0))
+        .sum();
+    let similarity = (found / total).clamp(0.0, 1.0);
+    if similarity < params.sentence_share {
+        return None;
+    }
+    let mut open: Vec<usize> = shared;
+    let mut chosen: Vec<u32> = Vec::new();
+    while !open.is_empty() && chosen.len() < params.max_sources {
+        let mut gain: HashMap<u32, f64> = HashMap::new();
+        for &x in &open {
+            for &s in &uses[&sentence_terms[x]].1 {
+                *gain.entry(s).or_insert(0.0) += weights[x];
+            }
+        }
+        let Some((&best, _)) = gain
+            .iter()
+            .max_by(|a, b| a.1.total_cmp(b.1).then(b.0.cmp(a.0)))
+        else {
+            break;
+        };
+        chosen.push(best);
+        open.retain(|&x| !uses[&sentence_terms[x]].1.contains(&best));
+    }
+    chosen.sort_unstable();
+    let draws_on: Vec<Range<usize>> = chosen
+        .iter()
+        .map(|&s| source.tokens.sentences[s as usize].span())
+        .collect();
+    let first = draws_on.first()?.start;
+    let last = draws_on.last()?.end;
+    Some(Passage {
+        derived: byte_range(derived, (toks.start, toks.end)),
+        source: SourceSpan {
+            start: first,
+            end: last,
+            path: source.doc.id.clone(),
+        },
+        similarity,
+        verbatim: 0.0,
+        content: 0.0,
+        kind: PassageKind::Condensed,
+        draws_on,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pipeline::Config;
+    use crate::source::Document;
+
+    const ORIGINAL: &str = include_str!("../samples/original.txt");
+
+    fn run(derived: &str, source: &str) -> Condensation {
+        let config = Config::default();
+        let d = Document::new("d", derived);
+        let s = Document::new("s", source);
+        let fd = Fingerprint::new(&d, &config).unwrap();
+        let fs = Fingerprint::new(&s, &config).unwrap();
+        let none = vec![false; fd.tokens.tokens.len()];
+        condense(&fd, &fs, &config.rarity, &none, &none, &config.condense)
+    }
+
+    #[test]
+    fn a_summary_sentence_draws_on_sentences_far_apart() {
+        // Words from the first and the last paragraphs of the article.
+        let c = run(
+            "Washington denied that Maduro was offered amnesty to leave, while \
+             the opposition pressed Venezuela's military to switch sides.",
+            ORIGINAL,
+        );
+        assert!(c.share > 0.6, "share {}", c.share);
+        assert_eq!(c.passages.len(), 1);
+        assert!(c.passages[0].draws_on.len() >= 2, "{:?}", c.passages[0]);
+    }
+
+    #[test]
+    fn common_words_alone_are_no_evidence() {
+        let c = run(
+            "Officials said on Monday that the report would be released next year.",
+            ORIGINAL,
+        );
+        assert!(c.passages.is_empty());
+        let topic = run(
+            "Wheat harvests in the northern plains were delayed by heavy rain this autumn.",
+            ORIGINAL,
+        );
+        assert!(topic.share < 0.1, "share {}", topic.share);
+    }
+}
