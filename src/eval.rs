@@ -185,6 +185,109 @@ pub fn spearman(x: &[f64], y: &[f64]) -> Option<f64> {
     Some(sxy / (sxx * syy).sqrt())
 }
 
+/// One scored pair of a grouped evaluation file (`GROUP` column, as in
+/// `../shared/data/summaries/pairs.tsv`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct GroupedScore {
+    /// The pair's group (`xsum_model_pos`, `xsum_model_hardneg`, ...).
+    pub group: String,
+    /// The score lineage gave.
+    pub score: f64,
+    /// Whether the pair is a finding at the threshold in use.
+    pub finding: bool,
+}
+
+/// Figures of one group.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct GroupStats {
+    /// The group.
+    pub group: String,
+    /// Pairs in it.
+    pub pairs: usize,
+    /// Share of them that are findings.
+    pub findings: f64,
+    /// Median score.
+    pub median: f64,
+}
+
+/// ROC-AUC of a positive group against one negative group.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct GroupAuc {
+    /// The positive group (`*_pos`).
+    pub positive: String,
+    /// The negative group (`*_neg`, `*_hardneg`).
+    pub negative: String,
+    /// ROC-AUC, ties counting one half.
+    pub roc_auc: f64,
+}
+
+/// Everything a grouped evaluation reports.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct GroupedEvaluation {
+    /// Per group, sorted by name.
+    pub groups: Vec<GroupStats>,
+    /// For every group named `X_pos`, its AUC against `X_neg` and
+    /// `X_hardneg` where present.
+    pub aucs: Vec<GroupAuc>,
+}
+
+/// Evaluates pairs by group: the share of findings and the median score of
+/// each group, and each positive group's ROC-AUC against its negative
+/// groups (`X_pos` against `X_neg` and `X_hardneg`).
+pub fn evaluate_groups(pairs: &[GroupedScore]) -> GroupedEvaluation {
+    let mut by: std::collections::BTreeMap<&str, Vec<&GroupedScore>> = Default::default();
+    for p in pairs {
+        by.entry(p.group.as_str()).or_default().push(p);
+    }
+    let groups = by
+        .iter()
+        .map(|(g, v)| {
+            let mut scores: Vec<f64> = v.iter().map(|p| p.score).collect();
+            scores.sort_by(f64::total_cmp);
+            let mid = scores.len() / 2;
+            let median = if scores.len() % 2 == 1 {
+                scores[mid]
+            } else {
+                (scores[mid - 1] + scores[mid]) / 2.0
+            };
+            GroupStats {
+                group: g.to_string(),
+                pairs: v.len(),
+                findings: ratio(v.iter().filter(|p| p.finding).count(), v.len()),
+                median,
+            }
+        })
+        .collect();
+    let mut aucs = Vec::new();
+    for (g, pos) in &by {
+        let Some(prefix) = g.strip_suffix("_pos") else {
+            continue;
+        };
+        for suffix in ["_neg", "_hardneg"] {
+            let name = format!("{prefix}{suffix}");
+            let Some(neg) = by.get(name.as_str()) else {
+                continue;
+            };
+            let scored: Vec<Scored> = pos
+                .iter()
+                .map(|p| (p, true))
+                .chain(neg.iter().map(|p| (p, false)))
+                .map(|(p, positive)| Scored {
+                    score: p.score,
+                    positive,
+                    category: p.group.clone(),
+                })
+                .collect();
+            aucs.push(GroupAuc {
+                positive: g.to_string(),
+                negative: name,
+                roc_auc: roc_auc(&scored),
+            });
+        }
+    }
+    GroupedEvaluation { groups, aucs }
+}
+
 /// Evaluates scored pairs. `order` lists categories from most to least
 /// derived (e.g. `cut, light, heavy, non`) for the Spearman correlation;
 /// categories not in it are left out of that figure.
@@ -262,6 +365,32 @@ pub fn evaluate(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn groups_pair_positives_with_their_negatives() {
+        let p = |group: &str, score: f64| GroupedScore {
+            group: group.into(),
+            score,
+            finding: score >= 0.5,
+        };
+        let e = evaluate_groups(&[
+            p("a_pos", 0.9),
+            p("a_pos", 0.6),
+            p("a_hardneg", 0.7),
+            p("a_hardneg", 0.1),
+            p("a_neg", 0.0),
+            p("b_neg", 0.8),
+        ]);
+        let names: Vec<_> = e.groups.iter().map(|g| g.group.as_str()).collect();
+        assert_eq!(names, ["a_hardneg", "a_neg", "a_pos", "b_neg"]);
+        assert_eq!(e.groups[2].findings, 1.0);
+        assert_eq!(e.groups[0].findings, 0.5);
+        assert_eq!(e.aucs.len(), 2);
+        assert_eq!(e.aucs[0].negative, "a_neg");
+        assert_eq!(e.aucs[0].roc_auc, 1.0);
+        assert_eq!(e.aucs[1].negative, "a_hardneg");
+        assert_eq!(e.aucs[1].roc_auc, 0.75);
+    }
 
     fn s(score: f64, positive: bool, category: &str) -> Scored {
         Scored {

@@ -37,3 +37,8 @@ pub fn render_attribution(a: &crate::pipeline::Attribution) -> String {
 pub fn render_evaluation(e: &crate::eval::Evaluation) -> String {
     tagged_line("evaluation", e)
 }
+
+/// Renders a grouped evaluation as a single JSON line.
+pub fn render_groups(g: &crate::eval::GroupedEvaluation) -> String {
+    tagged_line("groups", g)
+}

@@ -45,7 +45,12 @@ pub enum Command {
     /// threshold, the best-F1 threshold, a confusion table.
     ///
     /// LABELLED has one `DERIVED<TAB>SOURCE<TAB>LABEL` per line; LABEL is 1/0,
-    /// or a category with --positive naming the positive ones.
+    /// or a category with --positive naming the positive ones; `-` lines
+    /// are skipped. With a fourth GROUP column (and a fifth SPLIT column,
+    /// see --split) it also prints each group's share of findings and each
+    /// `X_pos` group's ROC-AUC against `X_neg` and `X_hardneg`. Relative
+    /// paths not found from the working directory are taken from
+    /// LABELLED's folder.
     Eval(EvalArgs),
 }
 
@@ -62,6 +67,10 @@ pub struct EvalArgs {
     /// Spearman's correlation (e.g. cut,light,heavy,non).
     #[arg(long, value_delimiter = ',', value_name = "LABELS")]
     pub order: Vec<String>,
+    /// Only lines whose SPLIT column (the fifth: DERIVED SOURCE LABEL GROUP
+    /// SPLIT) is NAME, e.g. `dev` to calibrate, `val` to check.
+    #[arg(long, value_name = "NAME")]
+    pub split: Option<String>,
     /// Shared options.
     #[command(flatten)]
     pub common: CommonArgs,
@@ -109,6 +118,36 @@ pub struct CommonArgs {
     /// How to read the files (each must hold one document).
     #[command(flatten)]
     pub input: crate::input_args::InputArgs,
+    /// How words are weighed and what counts.
+    #[command(flatten)]
+    pub scoring: ScoringArgs,
+}
+
+/// Scoring options shared by `score`, `eval` and `check`.
+#[derive(Debug, Args)]
+pub struct ScoringArgs {
+    /// A table of word rarity for your own domain, replacing the built-in
+    /// English one: a `# documents N` line, then one `STEM<TAB>DF` line per
+    /// stemmed word (see scripts/rarity_table.sh to build one from a JSON
+    /// Lines corpus).
+    #[arg(long, value_name = "FILE")]
+    pub weights: Option<PathBuf>,
+    /// Count quotations both texts contain (two outlets quoting one
+    /// statement) towards the score; by default they are shown as `quote`
+    /// passages and left out.
+    #[arg(long)]
+    pub count_quotes: bool,
+}
+
+impl ScoringArgs {
+    /// `config` with these options applied.
+    pub fn apply(&self, mut config: Config) -> anyhow::Result<Config> {
+        if let Some(path) = &self.weights {
+            config.rarity = lineage::rarity::Rarity::load(path)?.leak();
+        }
+        config.count_quotes = self.count_quotes;
+        Ok(config)
+    }
 }
 
 impl CommonArgs {
@@ -129,6 +168,7 @@ impl CommonArgs {
             threshold: self.threshold,
             ..Config::default()
         };
+        let config = self.scoring.apply(config)?;
         config.validate()?;
         Ok(config)
     }

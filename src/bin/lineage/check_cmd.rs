@@ -72,6 +72,9 @@ pub struct CheckArgs {
     /// Input reading options.
     #[command(flatten)]
     pub input: InputArgs,
+    /// How words are weighed and what counts.
+    #[command(flatten)]
+    pub scoring: crate::args::ScoringArgs,
     /// Worker threads (default: all cores, or RAYON_NUM_THREADS).
     #[arg(long)]
     pub threads: Option<usize>,
@@ -205,10 +208,10 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<ExitCode> {
         Some(path) => read_baseline(path)?,
         None => BTreeSet::new(),
     };
-    let config = Config {
+    let config = args.scoring.apply(Config {
         threshold: args.threshold,
         ..Config::default()
-    };
+    })?;
     let options = CheckOptions {
         config: lineage::check::config_for(index.params(), config),
         retrieval: RetrievalOptions {

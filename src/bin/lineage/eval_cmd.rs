@@ -5,7 +5,9 @@ use std::fmt::Write as _;
 use std::io::Write;
 
 use anyhow::Context;
-use lineage::eval::{evaluate, AtThreshold, Evaluation, Scored};
+use lineage::eval::{
+    evaluate, evaluate_groups, AtThreshold, Evaluation, GroupedEvaluation, GroupedScore, Scored,
+};
 use lineage::pipeline::score_pair;
 use lineage::report::json;
 use lineage::source::list::read_list;
@@ -21,28 +23,61 @@ pub fn eval(args: &EvalArgs) -> anyhow::Result<ExitCode> {
     } else {
         args.positive.clone()
     };
-    let entries = read_list(&args.labelled, 3)?;
-    let results: Vec<anyhow::Result<Scored>> = entries
+    let entries: Vec<_> = read_list(&args.labelled, 3)?
+        .into_iter()
+        .filter(|e| match e {
+            // Unlabelled lines, and lines of other splits, are not evaluated.
+            Ok(e) => {
+                e.extra.first().is_some_and(|l| l != "-")
+                    && args
+                        .split
+                        .as_ref()
+                        .is_none_or(|s| e.extra.get(2) == Some(s))
+            }
+            Err(_) => true,
+        })
+        .collect();
+    let base = args.labelled.parent().unwrap_or(std::path::Path::new(""));
+    let resolve = |p: &std::path::Path| {
+        if p.is_relative() && !p.exists() && base.join(p).exists() {
+            base.join(p)
+        } else {
+            p.to_path_buf()
+        }
+    };
+    let results: Vec<anyhow::Result<(Scored, Option<GroupedScore>)>> = entries
         .into_par_iter()
         .map(|entry| {
             let entry = entry?;
             let label = entry.extra.first().cloned().unwrap_or_default();
-            let d = args.common.read(&entry.derived)?;
-            let s = args.common.read(&entry.source)?;
+            let d = args.common.read(&resolve(&entry.derived))?;
+            let s = args.common.read(&resolve(&entry.source))?;
             let report = score_pair(&d, &s, &config)
                 .with_context(|| format!("{}:{}", args.labelled.display(), entry.line))?;
-            Ok(Scored {
+            let grouped = entry.extra.get(1).map(|group| GroupedScore {
+                group: group.clone(),
                 score: report.score,
-                positive: positive.contains(&label),
-                category: label,
-            })
+                finding: report.finding,
+            });
+            Ok((
+                Scored {
+                    score: report.score,
+                    positive: positive.contains(&label),
+                    category: label,
+                },
+                grouped,
+            ))
         })
         .collect();
     let mut code = ExitCode::Clean;
     let mut scored = Vec::with_capacity(results.len());
+    let mut grouped = Vec::new();
     for r in results {
         match r {
-            Ok(s) => scored.push(s),
+            Ok((s, g)) => {
+                scored.push(s);
+                grouped.extend(g);
+            }
             Err(err) => {
                 eprintln!("lineage: {}", crate::message(&err));
                 code = ExitCode::Error;
@@ -50,9 +85,22 @@ pub fn eval(args: &EvalArgs) -> anyhow::Result<ExitCode> {
         }
     }
     let e = evaluate(&scored, &config.thresholds, config.threshold, &args.order);
+    let groups = (!grouped.is_empty()).then(|| evaluate_groups(&grouped));
     let text = match args.common.format {
-        Format::Json => json::render_evaluation(&e),
-        Format::Text => render(&e),
+        Format::Json => {
+            let mut out = json::render_evaluation(&e);
+            if let Some(g) = &groups {
+                out.push_str(&json::render_groups(g));
+            }
+            out
+        }
+        Format::Text => {
+            let mut out = render(&e);
+            if let Some(g) = &groups {
+                out.push_str(&render_groups(g, config.threshold));
+            }
+            out
+        }
     };
     let mut out = std::io::stdout().lock();
     out.write_all(text.as_bytes())?;
@@ -113,6 +161,38 @@ fn render(e: &Evaluation) -> String {
             c.mean,
             c.min,
             c.max
+        );
+    }
+    out
+}
+
+fn render_groups(g: &GroupedEvaluation, threshold: f64) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "\n  {:<32} {:>5} {:>9} {:>8}   (findings at threshold {threshold:.2})",
+        "group", "pairs", "findings", "median"
+    );
+    for s in &g.groups {
+        let _ = writeln!(
+            out,
+            "  {:<32} {:>5} {:>8.1}% {:>8.3}",
+            s.group,
+            s.pairs,
+            s.findings * 100.0,
+            s.median
+        );
+    }
+    let _ = writeln!(
+        out,
+        "\n  {:<32} {:<32} {:>8}",
+        "positive", "against", "ROC-AUC"
+    );
+    for a in &g.aucs {
+        let _ = writeln!(
+            out,
+            "  {:<32} {:<32} {:>8.4}",
+            a.positive, a.negative, a.roc_auc
         );
     }
     out

@@ -103,6 +103,9 @@ fn hint(err: &lineage::Error) -> Option<&'static str> {
         E::IsDirectory { .. } => "pass a text file, not a folder",
         E::Binary { .. } => "lineage compares text: extract the text first (e.g. pdftotext)",
         E::Malformed { .. } => "each line must be DERIVED<TAB>SOURCE, with # for comments",
+        E::BadWeights { .. } => {
+            "build a table with scripts/rarity_table.sh, or leave out --weights for the built-in English one"
+        }
         E::ParamsMismatch { .. } => "rebuild both fingerprints with the same parameters",
         E::Corrupt { .. } => "re-create it with lineage sketch",
         E::NotOneDocument { .. } => {
