@@ -291,7 +291,8 @@ pub fn align(
     Alignment {
         passages,
         coverage,
-        verbatim_coverage: verbatim_coverage.min(coverage),
+        // An empty f64 sum is -0.0; report 0.
+        verbatim_coverage: verbatim_coverage.min(coverage) + 0.0,
     }
 }
 

@@ -241,6 +241,14 @@ fn one_way(
 ) -> OneWay {
     let quotes = shared_quotes(derived, source);
     let alignment = align(derived, source, &config.align, &quotes, config.count_quotes);
+    // Shingles inside a shared quotation are no evidence of copying either.
+    let unquoted;
+    let raw = if !config.count_quotes && quotes.iter().any(|&q| q) {
+        unquoted = unquoted_overlap(derived, source, &quotes);
+        &unquoted
+    } else {
+        raw
+    };
     let aligned = aligned_score(
         raw,
         content,
@@ -282,6 +290,31 @@ fn one_way(
         condensation: c.share,
         aligned,
     }
+}
+
+/// The raw overlap of DERIVED's shingles that do not touch a token flagged
+/// in `quotes`.
+fn unquoted_overlap(
+    derived: &Fingerprint<'_>,
+    source: &Fingerprint<'_>,
+    quotes: &[bool],
+) -> Overlap {
+    let mut kept: Vec<u64> = derived
+        .raw
+        .hashes
+        .iter()
+        .enumerate()
+        .filter(|&(j, _)| {
+            derived
+                .raw
+                .token_range(j)
+                .is_some_and(|(a, b)| !quotes[a..=b.min(quotes.len() - 1)].iter().any(|&q| q))
+        })
+        .map(|(_, &h)| h)
+        .collect();
+    kept.sort_unstable();
+    kept.dedup();
+    Overlap::of(&kept, &source.raw_set)
 }
 
 /// Scores one pair of documents.

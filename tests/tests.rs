@@ -12,4 +12,5 @@ mod json;
 mod pairs;
 mod passages;
 mod props;
+mod summaries;
 mod util;

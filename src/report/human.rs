@@ -5,6 +5,7 @@
 
 use std::fmt::Write;
 
+use crate::align::PassageKind;
 use crate::report::PairReport;
 use crate::score::{Direction, Verdict};
 
@@ -14,7 +15,8 @@ fn pct(x: f64) -> String {
 
 /// One sentence saying what the verdict means for this pair.
 pub fn headline(r: &PairReport) -> String {
-    let how_much = pct(r.coverage.max(r.containment));
+    // Raw containment without shared quotations is part of the aligned score.
+    let how_much = pct(r.coverage.max(r.containment.min(r.aligned_score)));
     let reverse = pct(r.reverse_coverage.max(r.reverse_containment));
     let score = format!("score {:.2}", r.score);
     match r.verdict {
@@ -90,7 +92,14 @@ pub fn render_pair(r: &PairReport) -> String {
             format!("{:.3}", r.coverage),
             format!(
                 "share of DERIVED inside {} aligned passages ({:.3} word for word)",
-                r.passages.len(),
+                r.passages
+                    .iter()
+                    .filter(|p| match p.kind {
+                        PassageKind::Verbatim | PassageKind::Paraphrase => true,
+                        PassageKind::Quote => r.params.count_quotes,
+                        PassageKind::Condensed => false,
+                    })
+                    .count(),
                 r.verbatim_coverage
             ),
         ),
