@@ -19,6 +19,14 @@
 //! exact score and alignment ([`check`](crate::check)); nothing is reported
 //! on the estimate alone.
 //!
+//! A one-sentence summary shares few content 2-grams with its article, but
+//! most of its rare words. An index built with words (flag bit 1, the
+//! default) also keeps every document's distinct stemmed content words in a
+//! second inverted list, and [`Index::word_candidates`] ranks archived
+//! documents by the share of the query's words they hold, each word
+//! weighted by its rarity in English ([`crate::rarity`]) as condensation
+//! weighs it ([`crate::condense`]).
+//!
 //! # File format
 //!
 //! All integers little-endian:
@@ -26,7 +34,8 @@
 //! ```text
 //! header    magic    8 bytes  89 'L' 'N' 'G' 'I' 'X' '\r' '\n'
 //!           version  u16      1
-//!           flags    u16      bit 0: records carry their text
+//!           flags    u16      bit 0: records carry their text;
+//!                             bit 1: a words section follows the postings
 //!           raw      u32      words per raw shingle
 //!           content  u32      content words per content shingle
 //!           seed     u64      seed of the shingle hashes
@@ -42,6 +51,9 @@
 //! postings  tag      u8       2
 //!           count    u64
 //!           count x u64       (hash << 32 | document), sorted
+//! words     tag      u8       3 (with flag bit 1)
+//!           count    u64
+//!           count x u64       (stem hash << 32 | document), sorted
 //! end       tag      u8       0
 //!           records  u64
 //!           checksum u64      xxh3-64 of every byte before it
@@ -63,7 +75,7 @@ use serde::Serialize;
 use xxhash_rust::xxh3::xxh3_64;
 
 use crate::error::{Error, Result};
-use crate::shingle::{content_shingles, ShingleParams};
+use crate::shingle::{content_shingles, content_term, ShingleParams};
 use crate::source::{Document, Metadata};
 use crate::tokenize::{words, Tokenized};
 
@@ -75,9 +87,11 @@ pub const VERSION: u16 = 1;
 
 const HEADER_LEN: usize = 40;
 const FLAG_TEXT: u16 = 1;
+const FLAG_WORDS: u16 = 2;
 const TAG_END: u8 = 0;
 const TAG_RECORD: u8 = 1;
 const TAG_POSTINGS: u8 = 2;
+const TAG_WORDS: u8 = 3;
 const NONE: u32 = u32::MAX;
 
 /// What every document of an index was fingerprinted with.
@@ -90,6 +104,10 @@ pub struct IndexParams {
     pub scale: u32,
     /// Whether documents carry their text, compressed.
     pub store_text: bool,
+    /// Whether documents' distinct content words are indexed too, for
+    /// retrieving summaries ([`Index::word_candidates`]). Indexes written
+    /// before this existed have none.
+    pub words: bool,
 }
 
 impl Default for IndexParams {
@@ -98,6 +116,7 @@ impl Default for IndexParams {
             shingle: ShingleParams::default(),
             scale: 1,
             store_text: true,
+            words: true,
         }
     }
 }
@@ -184,6 +203,18 @@ pub struct Entry {
     pub doc: IndexedDoc,
     /// Its kept hashes.
     pub hashes: Vec<u32>,
+    /// Its distinct stemmed content words (stem hashes truncated to 32
+    /// bits, sorted), when the index keeps words.
+    pub words: Vec<u32>,
+}
+
+/// The distinct content words of a document as the index keeps them: stem
+/// hashes ([`content_term`]) truncated to 32 bits, sorted, distinct.
+pub fn word_keys(terms: &[u64]) -> Vec<u32> {
+    let mut words: Vec<u32> = terms.iter().map(|&t| t as u32).collect();
+    words.sort_unstable();
+    words.dedup();
+    words
 }
 
 /// Fingerprints one document for the index: tokens, content shingles, the
@@ -195,14 +226,30 @@ pub fn entry(doc: &Document, params: &IndexParams) -> Entry {
         tokens,
         sentences: Vec::new(),
     };
-    let content_set = content_shingles(&tokenized, &params.shingle).set();
-    entry_of(doc, tokenized.tokens.len(), &content_set, params)
+    let content = content_shingles(&tokenized, &params.shingle);
+    let terms: Vec<u64> = if params.words {
+        content
+            .units
+            .iter()
+            .filter_map(|&u| content_term(tokenized.token_text(u as usize)))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    entry_of(doc, tokenized.tokens.len(), &content.set(), &terms, params)
 }
 
-/// The entry of a document already shingled: its word count and sorted
-/// distinct content-shingle hashes (a [`Fingerprint`](crate::pipeline::Fingerprint)
-/// has both), so a caller that has them does not tokenise twice.
-pub fn entry_of(doc: &Document, tokens: usize, content_set: &[u64], params: &IndexParams) -> Entry {
+/// The entry of a document already shingled: its word count, sorted
+/// distinct content-shingle hashes and content terms (a
+/// [`Fingerprint`](crate::pipeline::Fingerprint) has all three), so a caller
+/// that has them does not tokenise twice.
+pub fn entry_of(
+    doc: &Document,
+    tokens: usize,
+    content_set: &[u64],
+    content_terms: &[u64],
+    params: &IndexParams,
+) -> Entry {
     let hashes = params.keep(content_set);
     Entry {
         doc: IndexedDoc {
@@ -217,6 +264,11 @@ pub fn entry_of(doc: &Document, tokens: usize, content_set: &[u64], params: &Ind
                 .then(|| lz4_flex::compress_prepend_size(doc.text.as_bytes())),
         },
         hashes,
+        words: if params.words {
+            word_keys(content_terms)
+        } else {
+            Vec::new()
+        },
     }
 }
 
@@ -238,6 +290,11 @@ pub struct RetrievalOptions {
     /// Least distinctive share (see [`Candidate::distinctive`]) of a
     /// candidate.
     pub min_distinctive: f64,
+    /// Least rarity-weighted share of the query's words a document must
+    /// hold to be a candidate by words ([`Index::word_candidates`]); a
+    /// summary needs about 0.53 (with repeats credited less) to be a
+    /// finding.
+    pub min_word_share: f64,
 }
 
 impl Default for RetrievalOptions {
@@ -249,6 +306,7 @@ impl Default for RetrievalOptions {
             max_document_share: 0.05,
             rare_documents: 10,
             min_distinctive: 0.1,
+            min_word_share: 0.45,
         }
     }
 }
@@ -272,6 +330,9 @@ pub struct Candidate {
     /// common shingles and few rare ones; a copy or rewrite shares the
     /// rare ones too.
     pub distinctive: f64,
+    /// The rarity-weighted share of the query's words the document holds,
+    /// when it was found by words ([`Index::word_candidates`]); 0 when not.
+    pub word_share: f64,
 }
 
 /// What an `add` did.
@@ -294,6 +355,8 @@ pub struct Index {
     docs: Vec<IndexedDoc>,
     /// `(hash << 32) | document`, sorted.
     postings: Vec<u64>,
+    /// `(stem hash << 32) | document`, sorted (empty without words).
+    words: Vec<u64>,
     by_id: HashMap<String, u32>,
 }
 
@@ -305,6 +368,7 @@ impl Index {
             params,
             docs: Vec::new(),
             postings: Vec::new(),
+            words: Vec::new(),
             by_id: HashMap::new(),
         })
     }
@@ -331,7 +395,8 @@ impl Index {
         let mut summary = AddSummary::default();
         let mut replaced: Vec<u32> = Vec::new();
         let mut fresh: Vec<u64> = Vec::new();
-        for Entry { doc, hashes } in entries {
+        let mut fresh_words: Vec<u64> = Vec::new();
+        for Entry { doc, hashes, words } in entries {
             let at = match self.by_id.get(&doc.id) {
                 Some(&at) if self.docs[at as usize].text_hash == doc.text_hash => {
                     summary.unchanged += 1;
@@ -341,6 +406,7 @@ impl Index {
                     summary.updated += 1;
                     replaced.push(at);
                     fresh.retain(|p| *p as u32 != at);
+                    fresh_words.retain(|p| *p as u32 != at);
                     self.docs[at as usize] = doc;
                     at
                 }
@@ -353,15 +419,24 @@ impl Index {
                 }
             };
             fresh.extend(hashes.iter().map(|&h| u64::from(h) << 32 | u64::from(at)));
+            if self.params.words {
+                fresh_words.extend(words.iter().map(|&w| u64::from(w) << 32 | u64::from(at)));
+            }
         }
         if !replaced.is_empty() {
             replaced.sort_unstable();
             self.postings
                 .retain(|p| replaced.binary_search(&(*p as u32)).is_err());
+            self.words
+                .retain(|p| replaced.binary_search(&(*p as u32)).is_err());
         }
         if !fresh.is_empty() {
             fresh.sort_unstable();
             self.postings = merge_sorted(&self.postings, &fresh);
+        }
+        if !fresh_words.is_empty() {
+            fresh_words.sort_unstable();
+            self.words = merge_sorted(&self.words, &fresh_words);
         }
         summary.total = self.docs.len();
         summary
@@ -412,6 +487,7 @@ impl Index {
                     rare,
                     containment: f64::from(n) / query.len() as f64,
                     distinctive: f64::from(rare) / f64::from(smaller),
+                    word_share: 0.0,
                 }
             })
             .filter(|c| {
@@ -424,6 +500,47 @@ impl Index {
                 .cmp(&(a.rare, a.shared))
                 .then(a.doc.cmp(&b.doc))
         });
+        found.truncate(options.max_candidates);
+        found
+    }
+
+    /// The documents holding at least [`RetrievalOptions::min_word_share`]
+    /// of the query's words, weighted: `query` lists the query's distinct
+    /// content words (stem hashes, see [`word_keys`]) with their weights.
+    /// Words held by more than [`RetrievalOptions::max_document_share`] of
+    /// the documents (and more than 64) are not looked up: they tell no
+    /// article from another. Best first (highest share, then first
+    /// indexed), at most `max_candidates`; `exclude` is never returned.
+    /// Empty for an index without words.
+    pub fn word_candidates(
+        &self,
+        query: &[(u32, f64)],
+        options: &RetrievalOptions,
+        exclude: Option<u32>,
+    ) -> Vec<(u32, f64)> {
+        let total: f64 = query.iter().map(|&(_, w)| w).sum();
+        if self.words.is_empty() || total <= 0.0 {
+            return Vec::new();
+        }
+        let common = ((self.docs.len() as f64 * options.max_document_share) as usize).max(64);
+        let mut held: HashMap<u32, f64> = HashMap::new();
+        for &(word, weight) in query {
+            let h = u64::from(word);
+            let lo = self.words.partition_point(|&p| p >> 32 < h);
+            let hi = lo + self.words[lo..].partition_point(|&p| p >> 32 <= h);
+            if hi - lo > common {
+                continue;
+            }
+            for &p in &self.words[lo..hi] {
+                *held.entry(p as u32).or_insert(0.0) += weight;
+            }
+        }
+        let mut found: Vec<(u32, f64)> = held
+            .into_iter()
+            .map(|(doc, w)| (doc, w / total))
+            .filter(|&(doc, share)| share >= options.min_word_share && Some(doc) != exclude)
+            .collect();
+        found.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
         found.truncate(options.max_candidates);
         found
     }
@@ -452,11 +569,16 @@ impl Index {
     pub fn encode(&self) -> Vec<u8> {
         let text_bytes: usize = self.docs.iter().map(IndexedDoc::stored_text_bytes).sum();
         let mut out = Vec::with_capacity(
-            HEADER_LEN + 128 * self.docs.len() + text_bytes + 8 * self.postings.len() + 32,
+            HEADER_LEN
+                + 128 * self.docs.len()
+                + text_bytes
+                + 8 * (self.postings.len() + self.words.len())
+                + 48,
         );
         out.extend_from_slice(&MAGIC);
         out.extend_from_slice(&VERSION.to_le_bytes());
-        let flags = if self.params.store_text { FLAG_TEXT } else { 0 };
+        let flags = if self.params.store_text { FLAG_TEXT } else { 0 }
+            | if self.params.words { FLAG_WORDS } else { 0 };
         out.extend_from_slice(&flags.to_le_bytes());
         out.extend_from_slice(&(self.params.shingle.raw_size as u32).to_le_bytes());
         out.extend_from_slice(&(self.params.shingle.content_size as u32).to_le_bytes());
@@ -479,6 +601,13 @@ impl Index {
         out.extend_from_slice(&(self.postings.len() as u64).to_le_bytes());
         for p in &self.postings {
             out.extend_from_slice(&p.to_le_bytes());
+        }
+        if self.params.words {
+            out.push(TAG_WORDS);
+            out.extend_from_slice(&(self.words.len() as u64).to_le_bytes());
+            for p in &self.words {
+                out.extend_from_slice(&p.to_le_bytes());
+            }
         }
         out.push(TAG_END);
         out.extend_from_slice(&(self.docs.len() as u64).to_le_bytes());
@@ -512,8 +641,9 @@ impl Index {
             text_bytes: text,
             stored_text_bytes: stored as u64,
             postings: self.postings.len(),
+            word_postings: self.words.len(),
             file_bytes,
-            fingerprint_bytes_per_doc: per_doc(8 * self.postings.len() as u64),
+            fingerprint_bytes_per_doc: per_doc(8 * (self.postings.len() + self.words.len()) as u64),
             bytes_per_doc_without_text: per_doc(without_text),
             oldest: dates.first().map(|d| d.to_string()),
             newest: dates.last().map(|d| d.to_string()),
@@ -535,9 +665,12 @@ pub struct IndexStats {
     pub stored_text_bytes: u64,
     /// Entries in the inverted list.
     pub postings: usize,
+    /// Entries in the inverted list of words.
+    pub word_postings: usize,
     /// Size of the file.
     pub file_bytes: u64,
-    /// Inverted-list bytes per document: the retrieval fingerprint.
+    /// Inverted-list bytes per document (both lists): the retrieval
+    /// fingerprint.
     pub fingerprint_bytes_per_doc: f64,
     /// File bytes per document, stored texts excluded: everything the
     /// index keeps per document besides the text (id, metadata, counts,
@@ -657,6 +790,7 @@ fn header(c: &mut Cursor<'_>) -> std::result::Result<IndexParams, String> {
         },
         scale,
         store_text: flags & FLAG_TEXT != 0,
+        words: flags & FLAG_WORDS != 0,
     };
     Ok(params)
 }
@@ -716,6 +850,20 @@ fn decode(bytes: &[u8]) -> std::result::Result<Index, String> {
                     || index.postings.iter().any(|&p| p & 0xFFFF_FFFF >= docs)
                 {
                     return Err("inverted list out of order or out of range".into());
+                }
+            }
+            TAG_WORDS if index.params.words => {
+                let n = c.u64()? as usize;
+                let raw = c.take(n.checked_mul(8).ok_or("impossible words count")?)?;
+                index.words = raw
+                    .chunks_exact(8)
+                    .map(|b| u64::from_le_bytes(b.try_into().unwrap_or([0; 8])))
+                    .collect();
+                let docs = index.docs.len() as u64;
+                if index.words.windows(2).any(|w| w[0] > w[1])
+                    || index.words.iter().any(|&p| p & 0xFFFF_FFFF >= docs)
+                {
+                    return Err("word list out of order or out of range".into());
                 }
             }
             TAG_END => {
@@ -859,6 +1007,32 @@ mod tests {
         assert!(found.iter().all(|c| c.doc != 1));
         assert!(index
             .candidates(&q.hashes, &RetrievalOptions::default(), Some(0))
+            .is_empty());
+    }
+
+    #[test]
+    fn words_find_a_summary_and_survive_a_round_trip() {
+        let index = index();
+        assert!(index.params().words && !index.words.is_empty());
+        let q = entry(&doc("q", SUMMARY), index.params());
+        let query: Vec<(u32, f64)> = q.words.iter().map(|&w| (w, 1.0)).collect();
+        let found = index.word_candidates(&query, &RetrievalOptions::default(), None);
+        assert_eq!(found.first().map(|c| c.0), Some(0), "{found:?}");
+        assert!(found.iter().all(|c| c.0 != 1));
+        let back = decode(&index.encode()).unwrap();
+        assert_eq!(back.words, index.words);
+        // An index without words keeps none and finds nothing by words.
+        let mut plain = Index::new(IndexParams {
+            words: false,
+            ..IndexParams::default()
+        })
+        .unwrap();
+        plain.add(vec![entry(&doc("a", STORY), plain.params())]);
+        assert!(plain.words.is_empty());
+        let back = decode(&plain.encode()).unwrap();
+        assert!(!back.params().words);
+        assert!(back
+            .word_candidates(&query, &RetrievalOptions::default(), None)
             .is_empty());
     }
 

@@ -140,3 +140,38 @@ fn a_malformed_weights_table_is_one_error_line() {
     assert_eq!(lines.len(), 1, "{lines:?}");
     assert!(lines[0].contains("w.tsv:2:") && lines[0].contains("rarity_table.sh"));
 }
+
+#[test]
+fn check_finds_the_article_a_one_sentence_summary_came_from() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = write(&dir, "summary.txt", SUMMARY);
+    let index = dir.path().join("archive.idx");
+    let mut add = lineage();
+    add.args(["index", "add", "-q"]).arg(&index);
+    for name in [
+        "original.txt",
+        "reuters-acq.txt",
+        "reuters-crude.txt",
+        "reuters-grain.txt",
+        "reuters-ship.txt",
+    ] {
+        add.arg(sample(name));
+    }
+    assert_eq!(run(&mut add).code, Some(0));
+    let r = run(lineage()
+        .args(["check", "-q", "--format", "json"])
+        .arg(&index)
+        .arg(&d));
+    assert_eq!(r.code, Some(1), "{}", r.stdout);
+    let findings: Vec<_> = r
+        .json()
+        .into_iter()
+        .filter(|f| f["type"] == "finding")
+        .collect();
+    assert_eq!(findings.len(), 1, "{findings:?}");
+    let f = &findings[0];
+    assert!(f["source"].as_str().unwrap().ends_with("original.txt"));
+    assert_eq!(f["verdict"], "summary");
+    // Found by its rare words: it shares too few content 2-grams.
+    assert!(f["estimated_word_share"].as_f64().unwrap() > 0.5, "{f}");
+}

@@ -263,6 +263,7 @@ pub(crate) mod tests {
             },
             older: Older::Unknown,
             estimated_containment: 0.5,
+            estimated_word_share: 0.0,
             distinctive_containment: 0.4,
             excerpts: vec![Excerpt {
                 derived: "copied words here and here".into(),

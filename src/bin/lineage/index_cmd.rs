@@ -114,6 +114,7 @@ impl AddArgs {
             },
             scale: self.scale.unwrap_or(base.scale),
             store_text: base.store_text && !self.no_text,
+            words: base.words,
         }
     }
 }
@@ -170,7 +171,7 @@ fn add(args: &AddArgs) -> anyhow::Result<ExitCode> {
 
 fn describe(p: &IndexParams) -> String {
     format!(
-        "shingle size {}, content size {}, seed {}, scale {}, {}",
+        "shingle size {}, content size {}, seed {}, scale {}, {}, {}",
         p.shingle.raw_size,
         p.shingle.content_size,
         p.shingle.seed,
@@ -179,6 +180,11 @@ fn describe(p: &IndexParams) -> String {
             "texts stored"
         } else {
             "no texts"
+        },
+        if p.words {
+            "words indexed"
+        } else {
+            "no words indexed (summaries are found less well: rebuild to index them)"
         }
     )
 }
@@ -202,7 +208,7 @@ fn stats(args: &StatsArgs) -> anyhow::Result<ExitCode> {
         Format::Text => {
             let mb = |b: u64| b as f64 / 1e6;
             format!(
-                "{}: {} documents ({} with text)\n  file          {:.2} MB\n  texts         {:.2} MB, stored as {:.2} MB\n  fingerprint   {:.0} bytes per document ({} inverted-list entries)\n  per document  {:.0} bytes without the stored text\n  dates         {} .. {}\n  parameters    {}\n",
+                "{}: {} documents ({} with text)\n  file          {:.2} MB\n  texts         {:.2} MB, stored as {:.2} MB\n  fingerprint   {:.0} bytes per document ({} inverted-list entries, {} of words)\n  per document  {:.0} bytes without the stored text\n  dates         {} .. {}\n  parameters    {}\n",
                 args.index.display(),
                 s.documents,
                 s.with_text,
@@ -210,7 +216,8 @@ fn stats(args: &StatsArgs) -> anyhow::Result<ExitCode> {
                 mb(s.text_bytes),
                 mb(s.stored_text_bytes),
                 s.fingerprint_bytes_per_doc,
-                s.postings,
+                s.postings + s.word_postings,
+                s.word_postings,
                 s.bytes_per_doc_without_text,
                 s.oldest.as_deref().unwrap_or("-"),
                 s.newest.as_deref().unwrap_or("-"),
