@@ -460,32 +460,72 @@ fn verbatim_spans(
 const MIN_QUOTE_TOKENS: usize = 5;
 
 /// Per-token flag of DERIVED: inside quotation marks, in a quotation most of
-/// whose words SOURCE has word for word (inside a shared raw shingle). Two
-/// outlets quoting one statement share it without one copying the other.
+/// whose words SOURCE also quotes word for word (inside a raw shingle that
+/// lies between quotation marks in SOURCE too). Two outlets quoting one
+/// statement share it without one copying the other; a text that puts
+/// SOURCE's own sentences between quotation marks is quoting SOURCE, which
+/// is taking from it.
 pub fn shared_quotes(derived: &Fingerprint<'_>, source: &Fingerprint<'_>) -> Vec<bool> {
-    let n = derived.tokens.tokens.len();
-    let mut flags = vec![false; n];
-    let text = derived.tokens.normalized.text.as_ref();
-    // Normalisation makes every double quotation mark '"'; pair them in order.
-    let marks: Vec<usize> = memchr::memchr_iter(b'"', text.as_bytes()).collect();
-    if marks.len() < 2 {
+    let mut flags = vec![false; derived.tokens.tokens.len()];
+    let d_quoted = quoted_spans(derived);
+    if d_quoted.is_empty() {
         return flags;
     }
-    let shared = shared_tokens(derived, source, View::Raw);
-    let tokens = &derived.tokens.tokens;
-    for pair in marks.chunks_exact(2) {
-        let (open, close) = (pair[0], pair[1]);
-        let first = tokens.partition_point(|t| (t.norm_start as usize) < open);
-        let end = tokens.partition_point(|t| (t.norm_start as usize) < close);
-        if end.saturating_sub(first) < MIN_QUOTE_TOKENS {
-            continue;
+    // SOURCE's raw shingles lying wholly inside its own quotations.
+    let mut s_inside = vec![false; source.tokens.tokens.len()];
+    for (a, b) in quoted_spans(source) {
+        s_inside[a..b].iter_mut().for_each(|f| *f = true);
+    }
+    let mut quoted_set: Vec<u64> = source
+        .raw
+        .hashes
+        .iter()
+        .enumerate()
+        .filter(|&(j, _)| {
+            source
+                .raw
+                .token_range(j)
+                .is_some_and(|(a, b)| s_inside[a..=b].iter().all(|&x| x))
+        })
+        .map(|(_, &h)| h)
+        .collect();
+    if quoted_set.is_empty() {
+        return flags;
+    }
+    quoted_set.sort_unstable();
+    quoted_set.dedup();
+    let mut shared = vec![false; derived.tokens.tokens.len()];
+    for (j, h) in derived.raw.hashes.iter().enumerate() {
+        if quoted_set.binary_search(h).is_ok() {
+            if let Some((a, b)) = derived.raw.token_range(j) {
+                shared[a..=b].iter_mut().for_each(|x| *x = true);
+            }
         }
+    }
+    for (first, end) in d_quoted {
         let inside = shared[first..end].iter().filter(|&&x| x).count();
         if inside * 2 > end - first {
             flags[first..end].iter_mut().for_each(|f| *f = true);
         }
     }
     flags
+}
+
+/// Token ranges between pairs of quotation marks (normalisation makes every
+/// double quotation mark '"'; they pair in order), of at least
+/// [`MIN_QUOTE_TOKENS`] words.
+fn quoted_spans(fp: &Fingerprint<'_>) -> Vec<(usize, usize)> {
+    let text = fp.tokens.normalized.text.as_ref();
+    let marks: Vec<usize> = memchr::memchr_iter(b'"', text.as_bytes()).collect();
+    let tokens = &fp.tokens.tokens;
+    marks
+        .chunks_exact(2)
+        .filter_map(|pair| {
+            let first = tokens.partition_point(|t| (t.norm_start as usize) < pair[0]);
+            let end = tokens.partition_point(|t| (t.norm_start as usize) < pair[1]);
+            (end.saturating_sub(first) >= MIN_QUOTE_TOKENS).then_some((first, end))
+        })
+        .collect()
 }
 
 /// Per-token flag of DERIVED: inside a shingle of `view` that SOURCE also has.

@@ -91,6 +91,29 @@ fn a_shared_quotation_alone_is_not_a_finding() {
     ]));
     assert_eq!(counted.code, Some(1), "{}", counted.stdout);
     assert_eq!(counted.one_json()["verdict"], "derived");
+    // Putting SOURCE's own prose between quotation marks is quoting SOURCE:
+    // word for word, not a shared quotation.
+    let own = write(
+        &dir,
+        "own.txt",
+        "As one report put it: \"Despite international calls for the Venezuelan president \
+         to step aside amid mounting evidence that shows he lost to opposition leader \
+         Edmundo Gonz\u{e1}lez, Maduro has refused to relinquish his power.\"\n",
+    );
+    let r = run(lineage()
+        .arg("score")
+        .arg(&own)
+        .arg(&original)
+        .args(["--format", "json"]));
+    let j = r.one_json();
+    let kinds: Vec<_> = j["passages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["verbatim"], "{j}");
+    assert_eq!(j["finding"], true);
 }
 
 #[test]
