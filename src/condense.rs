@@ -138,9 +138,69 @@ fn credit(n: u32) -> f64 {
     1.0 - 0.5f64.powi(n.min(64) as i32)
 }
 
+/// Where each SOURCE term occurs: `(term, uses, first, end)` sorted by term,
+/// `sentences[first..end]` the distinct sentences holding it.
+struct Uses {
+    terms: Vec<(u64, u32, u32, u32)>,
+    sentences: Vec<u32>,
+}
+
+impl Uses {
+    fn of(source: &Fingerprint<'_>) -> Uses {
+        let mut pairs: Vec<(u64, u32)> = source
+            .content
+            .units
+            .iter()
+            .zip(&source.content_terms)
+            .map(|(&u, &t)| (t, source.tokens.tokens[u as usize].sentence))
+            .collect();
+        pairs.sort_unstable();
+        let mut terms: Vec<(u64, u32, u32, u32)> = Vec::new();
+        let mut sentences: Vec<u32> = Vec::with_capacity(pairs.len());
+        for (t, sentence) in pairs {
+            match terms.last_mut() {
+                Some(last) if last.0 == t => {
+                    last.1 += 1;
+                    if sentences.last() != Some(&sentence) {
+                        sentences.push(sentence);
+                        last.3 += 1;
+                    }
+                }
+                _ => {
+                    let at = sentences.len() as u32;
+                    sentences.push(sentence);
+                    terms.push((t, 1, at, at + 1));
+                }
+            }
+        }
+        Uses { terms, sentences }
+    }
+
+    fn find(&self, t: u64) -> Option<&(u64, u32, u32, u32)> {
+        self.terms
+            .binary_search_by_key(&t, |e| e.0)
+            .ok()
+            .map(|i| &self.terms[i])
+    }
+
+    /// How many times SOURCE uses `t`.
+    fn count(&self, t: u64) -> u32 {
+        self.find(t).map_or(0, |e| e.1)
+    }
+
+    /// The SOURCE sentences holding `t`.
+    fn sentences(&self, t: u64) -> &[u32] {
+        self.find(t)
+            .map_or(&[], |e| &self.sentences[e.2 as usize..e.3 as usize])
+    }
+}
+
 /// Condensation of DERIVED from SOURCE. `skip[i]` leaves DERIVED token `i`
 /// out (shared quotations); `covered[i]` marks DERIVED tokens already inside
 /// a verbatim or reworded passage, which get no condensed passage.
+/// Passages are looked for only when the share reaches
+/// `min_share_for_passages` (a sentence whose words SOURCE holds, in a text
+/// that as a whole is not condensed from SOURCE, is chance).
 pub fn condense(
     derived: &Fingerprint<'_>,
     source: &Fingerprint<'_>,
@@ -148,48 +208,44 @@ pub fn condense(
     skip: &[bool],
     covered: &[bool],
     params: &CondenseParams,
+    min_share_for_passages: f64,
 ) -> Condensation {
     if derived.content_terms.is_empty() || source.content_terms.is_empty() {
         return Condensation::default();
     }
     let weigher = Weigher::new(derived, source, rarity, params.rarity_power);
-    // SOURCE: uses of each term, and the sentences holding it.
-    let mut uses: HashMap<u64, (u32, Vec<u32>)> = HashMap::new();
-    for (&u, &t) in source.content.units.iter().zip(&source.content_terms) {
-        let sentence = source.tokens.tokens[u as usize].sentence;
-        let e = uses.entry(t).or_default();
-        e.0 += 1;
-        if e.1.last() != Some(&sentence) {
-            e.1.push(sentence);
-        }
-    }
-    let n_of = |t: u64| uses.get(&t).map_or(0, |e| e.0);
+    let uses = Uses::of(source);
 
     // DERIVED's distinct terms, outside skipped tokens, by sentence.
-    let mut terms: Vec<(u64, u32)> = Vec::new(); // (term, sentence)
+    let mut by_sentence: Vec<(u32, u64)> = Vec::new();
     for (&u, &t) in derived.content.units.iter().zip(&derived.content_terms) {
         if skip.get(u as usize).copied().unwrap_or(false) {
             continue;
         }
-        terms.push((t, derived.tokens.tokens[u as usize].sentence));
+        by_sentence.push((derived.tokens.tokens[u as usize].sentence, t));
     }
-    let mut distinct: Vec<u64> = terms.iter().map(|&(t, _)| t).collect();
+    let mut distinct: Vec<u64> = by_sentence.iter().map(|&(_, t)| t).collect();
     distinct.sort_unstable();
     distinct.dedup();
     let (mut total, mut found) = (0.0, 0.0);
     for &t in &distinct {
         let w = weigher.w(t);
         total += w;
-        found += w * credit(n_of(t));
+        found += w * credit(uses.count(t));
     }
     let share = if total > 0.0 {
         (found / total).clamp(0.0, 1.0)
     } else {
         0.0
     };
+    if share < min_share_for_passages {
+        return Condensation {
+            share,
+            passages: Vec::new(),
+        };
+    }
 
     // Condensed passages: one per DERIVED sentence that SOURCE holds.
-    let mut by_sentence: Vec<(u32, u64)> = terms.iter().map(|&(t, s)| (s, t)).collect();
     by_sentence.sort_unstable();
     by_sentence.dedup();
     let mut passages = Vec::new();
@@ -234,7 +290,7 @@ fn condensed_passage(
     sentence_terms: &[u64],
     toks: Range<usize>,
     weigher: &Weigher<'_>,
-    uses: &HashMap<u64, (u32, Vec<u32>)>,
+    uses: &Uses,
     params: &CondenseParams,
 ) -> Option<Passage> {
     let weights: Vec<f64> = sentence_terms.iter().map(|&t| weigher.w(t)).collect();
@@ -243,14 +299,14 @@ fn condensed_passage(
         return None;
     }
     let shared: Vec<usize> = (0..sentence_terms.len())
-        .filter(|&x| uses.contains_key(&sentence_terms[x]))
+        .filter(|&x| uses.count(sentence_terms[x]) > 0)
         .collect();
     if shared.len() < params.min_shared_terms {
         return None;
     }
     let found: f64 = shared
         .iter()
-        .map(|&x| weights[x] * credit(uses[&sentence_terms[x]].0))
+        .map(|&x| weights[x] * credit(uses.count(sentence_terms[x])))
         .sum();
     let similarity = (found / total).clamp(0.0, 1.0);
     if similarity < params.sentence_share {
@@ -261,7 +317,7 @@ fn condensed_passage(
     while !open.is_empty() && chosen.len() < params.max_sources {
         let mut gain: HashMap<u32, f64> = HashMap::new();
         for &x in &open {
-            for &s in &uses[&sentence_terms[x]].1 {
+            for &s in uses.sentences(sentence_terms[x]) {
                 *gain.entry(s).or_insert(0.0) += weights[x];
             }
         }
@@ -272,7 +328,7 @@ fn condensed_passage(
             break;
         };
         chosen.push(best);
-        open.retain(|&x| !uses[&sentence_terms[x]].1.contains(&best));
+        open.retain(|&x| !uses.sentences(sentence_terms[x]).contains(&best));
     }
     chosen.sort_unstable();
     let draws_on: Vec<Range<usize>> = chosen
@@ -311,7 +367,15 @@ mod tests {
         let fd = Fingerprint::new(&d, &config).unwrap();
         let fs = Fingerprint::new(&s, &config).unwrap();
         let none = vec![false; fd.tokens.tokens.len()];
-        condense(&fd, &fs, &config.rarity, &none, &none, &config.condense)
+        condense(
+            &fd,
+            &fs,
+            &config.rarity,
+            &none,
+            &none,
+            &config.condense,
+            0.0,
+        )
     }
 
     #[test]

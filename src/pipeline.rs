@@ -15,7 +15,8 @@ use crate::error::{Error, Result};
 use crate::rarity::RarityTable;
 use crate::report::PairReport;
 use crate::score::{
-    aligned_score, condensed_score, derivation_score, Direction, Overlap, Thresholds, Verdict,
+    aligned_score, condensed_score, condensed_share_for, derivation_score, Direction, Overlap,
+    Thresholds, Verdict,
 };
 use crate::shingle::{content_shingles, content_term, raw_shingles, ShingleParams, Shingles};
 use crate::sketch::{Signature, SketchParams, Sketcher};
@@ -265,6 +266,10 @@ fn one_way(
     } else {
         quotes
     };
+    // A sentence whose rare words SOURCE holds, in a text that as a whole is
+    // not condensed from SOURCE, is chance (long texts on one subject): its
+    // passage is shown only when condensation is at least `partial`
+    // evidence.
     let c = condense(
         derived,
         source,
@@ -272,17 +277,10 @@ fn one_way(
         &skip,
         &covered,
         &config.condense,
+        condensed_share_for(config.thresholds.partial),
     );
     let condensed = condensed_score(c.share);
-    // A sentence whose rare words SOURCE holds, in a text that as a whole is
-    // not condensed from SOURCE, is chance (long texts on one subject): its
-    // passage is shown only when condensation is at least `partial`
-    // evidence.
-    let passages = if condensed >= config.thresholds.partial {
-        c.passages
-    } else {
-        Vec::new()
-    };
+    let passages = c.passages;
     OneWay {
         score: derivation_score(aligned, condensed),
         alignment,

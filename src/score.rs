@@ -141,6 +141,13 @@ pub fn condensed_score(share: f64) -> f64 {
     (CONDENSED_WEIGHT * share.clamp(0.0, 1.0).powf(CONDENSED_POWER)).clamp(0.0, 1.0)
 }
 
+/// The condensation share whose [`condensed_score`] is `score`.
+pub fn condensed_share_for(score: f64) -> f64 {
+    (score / CONDENSED_WEIGHT)
+        .clamp(0.0, 1.0)
+        .powf(1.0 / CONDENSED_POWER)
+}
+
 /// Weight of reworded (aligned but not verbatim) text in the score; see
 /// [`derivation_score`].
 pub const REWORDED_WEIGHT: f64 = 0.4;
@@ -329,6 +336,8 @@ mod tests {
         assert!(condensed_score(0.15) < 0.1);
         assert!((condensed_score(1.0) - CONDENSED_WEIGHT).abs() < 1e-12);
         assert!(condensed_score(0.6) > condensed_score(0.5));
+        let share = condensed_share_for(0.35);
+        assert!((condensed_score(share) - 0.35).abs() < 1e-12);
     }
 
     #[test]
