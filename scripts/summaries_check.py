@@ -15,35 +15,21 @@ each `*_pos` pair) as one JSON Lines file, and prints per group:
 - the share of all findings that name the summary's own article.
 
 The archive and the checks go through the real binary (release build).
+KEEP=DIR keeps the archive, the index and the queries in DIR to look at.
 """
 
 import argparse
 import collections
-import html
 import json
 import os
-import re
 import subprocess
 import sys
 import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-
-
-def reuters_bodies(shared):
-    article = re.compile(r'<REUTERS[^>]*NEWID="(\d+)"[^>]*>(.*?)</REUTERS>', re.S)
-    body = re.compile(r"<BODY>(.*?)</BODY>", re.S)
-    folder = os.path.join(shared, "data", "reuters21578")
-    for name in sorted(os.listdir(folder)):
-        if not name.endswith(".sgm"):
-            continue
-        with open(os.path.join(folder, name), encoding="latin-1") as f:
-            data = f.read()
-        for newid, text in article.findall(data):
-            m = body.search(text)
-            if m:
-                yield f"reuters/{int(newid):05d}", html.unescape(m.group(1))
+sys.path.insert(0, os.path.join(HERE, "..", "benches", "peers"))
+from extract import reuters_bodies  # noqa: E402  (the peer bench's Reuters reader)
 
 
 def main():
@@ -80,8 +66,8 @@ def main():
             for rel in sorted(articles):
                 out.write(json.dumps({"id": rel, "text": text(rel)}) + "\n")
             n_reuters = 0
-            for rid, body in reuters_bodies(args.shared):
-                out.write(json.dumps({"id": rid, "text": body}) + "\n")
+            for newid, body in reuters_bodies(os.path.join(args.shared, "data", "reuters21578")):
+                out.write(json.dumps({"id": f"reuters/{newid}", "text": body}) + "\n")
                 n_reuters += 1
         queries = os.path.join(work, "summaries.jsonl")
         with open(queries, "w", encoding="utf-8") as out:

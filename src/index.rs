@@ -597,17 +597,9 @@ impl Index {
             out.extend_from_slice(&doc.terms.to_le_bytes());
             put_bytes(&mut out, doc.text.as_deref());
         }
-        out.push(TAG_POSTINGS);
-        out.extend_from_slice(&(self.postings.len() as u64).to_le_bytes());
-        for p in &self.postings {
-            out.extend_from_slice(&p.to_le_bytes());
-        }
+        put_list(&mut out, TAG_POSTINGS, &self.postings);
         if self.params.words {
-            out.push(TAG_WORDS);
-            out.extend_from_slice(&(self.words.len() as u64).to_le_bytes());
-            for p in &self.words {
-                out.extend_from_slice(&p.to_le_bytes());
-            }
+            put_list(&mut out, TAG_WORDS, &self.words);
         }
         out.push(TAG_END);
         out.extend_from_slice(&(self.docs.len() as u64).to_le_bytes());
@@ -700,6 +692,15 @@ fn merge_sorted(a: &[u64], b: &[u64]) -> Vec<u64> {
     out.extend_from_slice(&a[i..]);
     out.extend_from_slice(&b[j..]);
     out
+}
+
+/// A section of sorted `u64` entries: tag, count, entries.
+fn put_list(out: &mut Vec<u8>, tag: u8, list: &[u64]) {
+    out.push(tag);
+    out.extend_from_slice(&(list.len() as u64).to_le_bytes());
+    for p in list {
+        out.extend_from_slice(&p.to_le_bytes());
+    }
 }
 
 fn put_str(out: &mut Vec<u8>, s: Option<&str>) {
@@ -795,6 +796,25 @@ fn header(c: &mut Cursor<'_>) -> std::result::Result<IndexParams, String> {
     Ok(params)
 }
 
+/// A count, then that many `(key << 32 | document)` entries, which must be
+/// sorted and name documents below `docs`.
+fn read_list(c: &mut Cursor<'_>, docs: usize, what: &str) -> std::result::Result<Vec<u64>, String> {
+    let n = c.u64()? as usize;
+    let raw = c.take(
+        n.checked_mul(8)
+            .ok_or_else(|| format!("impossible {what} length"))?,
+    )?;
+    let list: Vec<u64> = raw
+        .chunks_exact(8)
+        .map(|b| u64::from_le_bytes(b.try_into().unwrap_or([0; 8])))
+        .collect();
+    if list.windows(2).any(|w| w[0] > w[1]) || list.iter().any(|&p| p & 0xFFFF_FFFF >= docs as u64)
+    {
+        return Err(format!("{what} out of order or out of range"));
+    }
+    Ok(list)
+}
+
 fn decode(bytes: &[u8]) -> std::result::Result<Index, String> {
     if bytes.len() < MAGIC.len() || bytes[..MAGIC.len()] != MAGIC {
         return Err("not a lineage index (wrong magic bytes)".into());
@@ -839,32 +859,10 @@ fn decode(bytes: &[u8]) -> std::result::Result<Index, String> {
                 index.docs.push(doc);
             }
             TAG_POSTINGS => {
-                let n = c.u64()? as usize;
-                let raw = c.take(n.checked_mul(8).ok_or("impossible postings count")?)?;
-                index.postings = raw
-                    .chunks_exact(8)
-                    .map(|b| u64::from_le_bytes(b.try_into().unwrap_or([0; 8])))
-                    .collect();
-                let docs = index.docs.len() as u64;
-                if index.postings.windows(2).any(|w| w[0] > w[1])
-                    || index.postings.iter().any(|&p| p & 0xFFFF_FFFF >= docs)
-                {
-                    return Err("inverted list out of order or out of range".into());
-                }
+                index.postings = read_list(&mut c, index.docs.len(), "inverted list")?;
             }
             TAG_WORDS if index.params.words => {
-                let n = c.u64()? as usize;
-                let raw = c.take(n.checked_mul(8).ok_or("impossible words count")?)?;
-                index.words = raw
-                    .chunks_exact(8)
-                    .map(|b| u64::from_le_bytes(b.try_into().unwrap_or([0; 8])))
-                    .collect();
-                let docs = index.docs.len() as u64;
-                if index.words.windows(2).any(|w| w[0] > w[1])
-                    || index.words.iter().any(|&p| p & 0xFFFF_FFFF >= docs)
-                {
-                    return Err("word list out of order or out of range".into());
-                }
+                index.words = read_list(&mut c, index.docs.len(), "word list")?;
             }
             TAG_END => {
                 let records = c.u64()?;

@@ -1,6 +1,6 @@
 //! Summaries, condensed passages and shared quotations, end to end.
 
-use crate::util::{lineage, run, sample, sample_text, samples_dir};
+use crate::util::{lineage, run, sample, sample_text, samples_dir, Run};
 
 /// A one-sentence summary of `samples/original.txt`, written for this test:
 /// it fuses facts from its first and last paragraphs in other words.
@@ -11,6 +11,30 @@ const SUMMARY: &str = "Washington denied offering Nicolas Maduro amnesty to leav
 /// quotation marks, amid unrelated words.
 const QUOTE: &str = "Asked about the talks, a spokesman told reporters: \"We have not made any \
     offers to Maduro or others since this election.\" Rain is expected across the capital on Friday.\n";
+
+/// `lineage score DERIVED SOURCE --format json EXTRA...`.
+fn score(
+    derived: impl AsRef<std::ffi::OsStr>,
+    source: impl AsRef<std::ffi::OsStr>,
+    extra: &[&str],
+) -> Run {
+    run(lineage()
+        .arg("score")
+        .arg(derived)
+        .arg(source)
+        .args(["--format", "json"])
+        .args(extra))
+}
+
+/// The kinds of a JSON pair's passages.
+fn kinds(pair: &serde_json::Value) -> Vec<String> {
+    pair["passages"]
+        .as_array()
+        .expect("passages")
+        .iter()
+        .map(|p| p["kind"].as_str().unwrap_or("").to_string())
+        .collect()
+}
 
 fn write(dir: &tempfile::TempDir, name: &str, text: &str) -> String {
     let path = dir.path().join(name);
@@ -23,11 +47,7 @@ fn one_sentence_summary_is_a_finding_with_a_condensed_passage() {
     let dir = tempfile::tempdir().expect("tempdir");
     let d = write(&dir, "summary.txt", SUMMARY);
     let original = sample("original.txt");
-    let r = run(lineage()
-        .arg("score")
-        .arg(&d)
-        .arg(&original)
-        .args(["--format", "json"]));
+    let r = score(&d, &original, &[]);
     assert_eq!(r.code, Some(1), "{}", r.stderr);
     let j = r.one_json();
     assert_eq!(j["verdict"], "summary", "{j}");
@@ -67,28 +87,14 @@ fn a_shared_quotation_alone_is_not_a_finding() {
     let dir = tempfile::tempdir().expect("tempdir");
     let d = write(&dir, "quote.txt", QUOTE);
     let original = sample("original.txt");
-    let r = run(lineage()
-        .arg("score")
-        .arg(&d)
-        .arg(&original)
-        .args(["--format", "json"]));
+    let r = score(&d, &original, &[]);
     assert_eq!(r.code, Some(0), "{}", r.stdout);
     let j = r.one_json();
     assert_eq!(j["finding"], false, "{j}");
     assert_eq!(j["verdict"], "unrelated", "{j}");
-    let kinds: Vec<_> = j["passages"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| p["kind"].as_str().unwrap())
-        .collect();
-    assert_eq!(kinds, ["quote"]);
+    assert_eq!(kinds(&j), ["quote"]);
     // Counted on request, the same quotation is word-for-word copying.
-    let counted = run(lineage().arg("score").arg(&d).arg(&original).args([
-        "--format",
-        "json",
-        "--count-quotes",
-    ]));
+    let counted = score(&d, &original, &["--count-quotes"]);
     assert_eq!(counted.code, Some(1), "{}", counted.stdout);
     assert_eq!(counted.one_json()["verdict"], "derived");
     // Putting SOURCE's own prose between quotation marks is quoting SOURCE:
@@ -100,19 +106,9 @@ fn a_shared_quotation_alone_is_not_a_finding() {
          to step aside amid mounting evidence that shows he lost to opposition leader \
          Edmundo Gonz\u{e1}lez, Maduro has refused to relinquish his power.\"\n",
     );
-    let r = run(lineage()
-        .arg("score")
-        .arg(&own)
-        .arg(&original)
-        .args(["--format", "json"]));
+    let r = score(&own, &original, &[]);
     let j = r.one_json();
-    let kinds: Vec<_> = j["passages"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| p["kind"].as_str().unwrap())
-        .collect();
-    assert_eq!(kinds, ["verbatim"], "{j}");
+    assert_eq!(kinds(&j), ["verbatim"], "{j}");
     assert_eq!(j["finding"], true);
 }
 
@@ -131,11 +127,7 @@ fn verdicts_on_the_samples_are_unchanged() {
             if a == b {
                 continue;
             }
-            let r = run(lineage()
-                .arg("score")
-                .arg(sample(a))
-                .arg(sample(b))
-                .args(["--format", "json"]));
+            let r = score(sample(a), sample(b), &[]);
             let verdict = r.one_json()["verdict"].as_str().unwrap().to_string();
             let expected = match (a.as_str(), b.as_str()) {
                 ("rewrite.txt", "original.txt") => "derived",

@@ -18,10 +18,8 @@ ARTICLE = re.compile(r'<REUTERS[^>]*NEWID="(\d+)"[^>]*>(.*?)</REUTERS>', re.S)
 BODY = re.compile(r"<BODY>(.*?)</BODY>", re.S)
 
 
-def extract_reuters(src: str, dst: str, jsonl: str) -> int:
-    os.makedirs(dst, exist_ok=True)
-    lines = open(jsonl, "w", encoding="utf-8")
-    count = 0
+def reuters_bodies(src: str):
+    """(NEWID as five digits, body text) of every article with a <BODY>."""
     for name in sorted(os.listdir(src)):
         if not name.endswith(".sgm"):
             continue
@@ -29,14 +27,19 @@ def extract_reuters(src: str, dst: str, jsonl: str) -> int:
             data = f.read()
         for newid, article in ARTICLE.findall(data):
             m = BODY.search(article)
-            if not m:
-                continue
-            text = html.unescape(m.group(1))
-            with open(os.path.join(dst, f"{int(newid):05d}.txt"), "w", encoding="utf-8") as out:
+            if m:
+                yield f"{int(newid):05d}", html.unescape(m.group(1))
+
+
+def extract_reuters(src: str, dst: str, jsonl: str) -> int:
+    os.makedirs(dst, exist_ok=True)
+    count = 0
+    with open(jsonl, "w", encoding="utf-8") as lines:
+        for newid, text in reuters_bodies(src):
+            with open(os.path.join(dst, f"{newid}.txt"), "w", encoding="utf-8") as out:
                 out.write(text)
-            lines.write(json.dumps({"id": f"{int(newid):05d}", "text": text}) + "\n")
+            lines.write(json.dumps({"id": newid, "text": text}) + "\n")
             count += 1
-    lines.close()
     return count
 
 
