@@ -17,7 +17,7 @@ for split in dev val; do
     "$bin" eval "$pairs" --split "$split"
     echo
 done
-echo "== lineage score --pairs on all labelled pairs"
+echo "== lineage score --pairs on every pair of pairs.tsv, one run"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 awk -F'\t' -v root="$shared/data/summaries/" 'NR > 1 { print root $1 "\t" root $2 }' "$pairs" > "$work/pairs.tsv"

@@ -10,7 +10,8 @@
 //! 4. [`sketch`]: MinHash by one-permutation hashing with optimal
 //!    densification.
 //! 5. [`score`]: exact Jaccard, one-way containment, the derivation score and
-//!    a verdict.
+//!    a verdict; [`align`] finds the passages behind it and [`condense`] the
+//!    evidence a summary leaves (its rare words, weighted by [`rarity`]).
 //! 6. [`report`]: text and JSON renderings.
 //!
 //! [`pipeline`] ties them together; it is what the `lineage` binary calls.
