@@ -177,6 +177,11 @@ pub struct Alignment {
     /// The part of `coverage` copied word for word: each passage's share of
     /// DERIVED's characters times its `verbatim` share.
     pub verbatim_coverage: f64,
+    /// Per DERIVED token: inside a shared quotation that stands alone (a
+    /// [`PassageKind::Quote`] run), which is no evidence of copying. Empty
+    /// when quotations count (`count_quotes`) or there are none.
+    #[serde(skip)]
+    pub quoted: Vec<bool>,
 }
 
 /// Bytes a reworded passage needs to stand without context (about ten
@@ -193,9 +198,11 @@ struct Span {
 }
 
 /// Aligns DERIVED against SOURCE. `quotes` flags the DERIVED tokens inside
-/// a quotation both texts contain ([`shared_quotes`]): a verbatim passage
-/// lying in them is a [`PassageKind::Quote`], left out of `coverage` unless
-/// `count_quotes`.
+/// a quotation both texts contain ([`shared_quotes`]): a verbatim run that,
+/// the quotation aside, holds fewer words than a verbatim passage needs is a
+/// [`PassageKind::Quote`], left out of `coverage`, of the other passages'
+/// `verbatim` shares and of reworded seeds unless `count_quotes`; a
+/// quotation inside a longer copied run is part of the copy.
 pub fn align(
     derived: &Fingerprint<'_>,
     source: &Fingerprint<'_>,
@@ -207,22 +214,45 @@ pub fn align(
         return Alignment::default();
     }
     let mut spans = verbatim_spans(derived, source, params);
+    // A run is a quotation when, the shared quotation aside, too few of its
+    // words are left to make a verbatim passage.
     for sp in &mut spans {
         let inside = quotes
             .get(sp.d.0..sp.d.1)
             .map_or(0, |q| q.iter().filter(|&&x| x).count());
-        if inside * 5 >= (sp.d.1 - sp.d.0) * 4 {
+        if inside > 0 && (sp.d.1 - sp.d.0) - inside < params.min_verbatim_tokens {
             sp.kind = PassageKind::Quote;
         }
     }
+    let quoted = if count_quotes {
+        Vec::new()
+    } else {
+        let quote_spans: Vec<Span> = spans
+            .iter()
+            .filter(|sp| sp.kind == PassageKind::Quote)
+            .copied()
+            .collect();
+        token_cover(derived.tokens.tokens.len(), &quote_spans)
+    };
     let covered = token_cover(derived.tokens.tokens.len(), &spans);
     let weights = TermWeights::new(derived, source);
     spans.extend(paraphrase_spans(
-        derived, source, &weights, &covered, params,
+        derived, source, &weights, &covered, &quoted, params,
     ));
     let spans = filter_overlaps(spans);
-    let shared = shared_tokens(derived, source, View::Raw);
-    let shared_content = shared_tokens(derived, source, View::Content);
+    let all_shared = shared_tokens(derived, source, View::Raw);
+    let all_shared_content = shared_tokens(derived, source, View::Content);
+    // Outside `quote` passages, the words of a shared quotation that stands
+    // alone (not inside a longer copied run) are not copied from SOURCE.
+    let unquoted = |flags: &[bool]| -> Vec<bool> {
+        flags
+            .iter()
+            .enumerate()
+            .map(|(i, &f)| f && !quoted.get(i).copied().unwrap_or(false))
+            .collect()
+    };
+    let shared = unquoted(&all_shared);
+    let shared_content = unquoted(&all_shared_content);
     let density = |flags: &[bool], (a, b): (usize, usize)| -> f64 {
         let n = b.saturating_sub(a).max(1);
         flags[a.min(flags.len())..b.min(flags.len())]
@@ -244,8 +274,16 @@ pub fn align(
                 }
             },
             similarity: weights.similarity(derived, source, sp),
-            verbatim: density(&shared, sp.d),
-            content: density(&shared_content, sp.d),
+            verbatim: if sp.kind == PassageKind::Quote {
+                density(&all_shared, sp.d)
+            } else {
+                density(&shared, sp.d)
+            },
+            content: if sp.kind == PassageKind::Quote {
+                density(&all_shared_content, sp.d)
+            } else {
+                density(&shared_content, sp.d)
+            },
             kind: sp.kind,
             draws_on: Vec::new(),
         })
@@ -293,6 +331,11 @@ pub fn align(
         coverage,
         // An empty f64 sum is -0.0; report 0.
         verbatim_coverage: verbatim_coverage.min(coverage) + 0.0,
+        quoted: if quoted.iter().any(|&q| q) {
+            quoted
+        } else {
+            Vec::new()
+        },
     }
 }
 
@@ -768,6 +811,7 @@ fn paraphrase_spans(
     source: &Fingerprint<'_>,
     tw: &TermWeights,
     covered: &[bool],
+    quoted: &[bool],
     params: &AlignParams,
 ) -> Vec<Span> {
     // Inverted index: term -> source sentences containing it.
@@ -792,6 +836,14 @@ fn paraphrase_spans(
         // partly copied does, so that the passage extends over all of it.
         let verbatim = covered[toks.clone()].iter().filter(|&&c| c).count();
         if verbatim == toks.len() {
+            continue;
+        }
+        // A sentence that is mostly a shared quotation is the quotation and
+        // its attribution: the two outlets quote one statement.
+        let in_quote = quoted
+            .get(toks.clone())
+            .map_or(0, |q| q.iter().filter(|&&x| x).count());
+        if in_quote * 2 >= toks.len() {
             continue;
         }
         // Partly copied word for word: test only the rest of the sentence,

@@ -298,7 +298,7 @@ fn verify_input(
 }
 
 /// Drops the findings without a word-for-word passage (reworded or
-/// condensed evidence only) when another finding of the same document
+/// condensed evidence only) when another such finding of the same document
 /// scores higher: word overlap cannot tell two archived articles on the
 /// same story apart, so a summary is reported against the article it draws
 /// on best, not against every article sharing its rare words. Measured on
@@ -306,18 +306,18 @@ fn verify_input(
 /// (`scripts/summaries_check.py`): 94.4% of findings named the summary's own
 /// article when only condensed findings were pruned, 96.7% with this rule.
 fn keep_best_summary(findings: &mut Vec<Finding>) {
-    let best = findings
-        .iter()
-        .map(|f| f.report.score)
-        .fold(f64::NEG_INFINITY, f64::max);
-    findings.retain(|f| {
-        let word_for_word = f
-            .report
+    let word_for_word = |f: &Finding| {
+        f.report
             .passages
             .iter()
-            .any(|p| p.kind == crate::align::PassageKind::Verbatim);
-        word_for_word || f.report.score >= best
-    });
+            .any(|p| p.kind == crate::align::PassageKind::Verbatim)
+    };
+    let best = findings
+        .iter()
+        .filter(|f| !word_for_word(f))
+        .map(|f| f.report.score)
+        .fold(f64::NEG_INFINITY, f64::max);
+    findings.retain(|f| word_for_word(f) || f.report.score >= best);
 }
 
 fn sort_findings(findings: &mut [Finding]) {
@@ -418,7 +418,7 @@ fn with_word_candidates(
         return found;
     }
     let table = config.rarity.get();
-    let covered = table.covers(&fp.content_terms);
+    let covered = table.covers(&crate::condense::word_terms(fp));
     let mut terms = fp.content_terms.clone();
     terms.sort_unstable();
     terms.dedup();

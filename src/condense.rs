@@ -24,7 +24,12 @@
 //! times: a word the article repeats is what it is about, a passing mention
 //! counts half. Texts the table does not cover (another language) are
 //! weighted inside the pair instead (inverse sentence frequency over both
-//! texts). The lengths of the texts play no part.
+//! texts). A number, which the table lacks, weighs as the rarest word: a
+//! figure a summary keeps ("8,480 migrants") names its story as a name
+//! does. (Weighed as a word found in one document in twenty or in a
+//! hundred, Clough & Stevenson's heavy revisions against answers written
+//! without the source fell from ROC-AUC 0.993 to 0.989, and nothing on the
+//! summaries' `dev` split gained.) The lengths of the texts play no part.
 
 use std::collections::HashMap;
 use std::ops::Range;
@@ -86,7 +91,7 @@ impl Weigher<'_> {
         power: f64,
     ) -> Weigher<'t> {
         let table = rarity.get();
-        if table.covers(&derived.content_terms) {
+        if table.covers(&word_terms(derived)) {
             return Weigher {
                 table: Some(table),
                 in_pair: HashMap::new(),
@@ -131,6 +136,24 @@ impl Weigher<'_> {
         };
         base.max(0.0).powf(self.power)
     }
+}
+
+/// The content terms of a fingerprint that are words (hold a letter): what
+/// [`Rarity::covers`](crate::rarity::Rarity::covers) judges a text's
+/// language by, since the table holds no numbers.
+pub(crate) fn word_terms(fp: &Fingerprint<'_>) -> Vec<u64> {
+    fp.content
+        .units
+        .iter()
+        .zip(&fp.content_terms)
+        .filter(|&(&u, _)| {
+            fp.tokens
+                .token_text(u as usize)
+                .chars()
+                .any(char::is_alphabetic)
+        })
+        .map(|(_, &t)| t)
+        .collect()
 }
 
 /// Credit for a word SOURCE uses `n` times.

@@ -33,7 +33,7 @@
 //!
 //! ```text
 //! header    magic    8 bytes  89 'L' 'N' 'G' 'I' 'X' '\r' '\n'
-//!           version  u16      1
+//!           version  u16      2 with words, 1 without (as before words)
 //!           flags    u16      bit 0: records carry their text;
 //!                             bit 1: a words section follows the postings
 //!           raw      u32      words per raw shingle
@@ -82,8 +82,10 @@ use crate::tokenize::{words, Tokenized};
 /// First bytes of every index file.
 pub const MAGIC: [u8; 8] = [0x89, b'L', b'N', b'G', b'I', b'X', b'\r', b'\n'];
 
-/// The format version this library writes (and the only one it reads).
-pub const VERSION: u16 = 1;
+/// The format version this library writes for an index with words; one
+/// without words is written as version 1, which lineage before word lists
+/// reads too. Both are read.
+pub const VERSION: u16 = 2;
 
 const HEADER_LEN: usize = 40;
 const FLAG_TEXT: u16 = 1;
@@ -576,7 +578,8 @@ impl Index {
                 + 48,
         );
         out.extend_from_slice(&MAGIC);
-        out.extend_from_slice(&VERSION.to_le_bytes());
+        let version: u16 = if self.params.words { VERSION } else { 1 };
+        out.extend_from_slice(&version.to_le_bytes());
         let flags = if self.params.store_text { FLAG_TEXT } else { 0 }
             | if self.params.words { FLAG_WORDS } else { 0 };
         out.extend_from_slice(&flags.to_le_bytes());
@@ -772,12 +775,17 @@ impl<'a> Cursor<'a> {
 /// Reads the header after the magic bytes.
 fn header(c: &mut Cursor<'_>) -> std::result::Result<IndexParams, String> {
     let version = u16::from_le_bytes([c.u8()?, c.u8()?]);
-    if version != VERSION {
+    if !(1..=VERSION).contains(&version) {
         return Err(format!(
-            "format version {version}, this lineage reads version {VERSION}"
+            "format version {version}, this lineage reads versions 1 to {VERSION}"
         ));
     }
     let flags = u16::from_le_bytes([c.u8()?, c.u8()?]);
+    if (version == VERSION) != (flags & FLAG_WORDS != 0) {
+        return Err(format!(
+            "format version {version} with flags {flags:#06b}: word lists come with version {VERSION} only"
+        ));
+    }
     let raw_size = c.u32()? as usize;
     let content_size = c.u32()? as usize;
     let seed = c.u64()?;
@@ -834,6 +842,7 @@ fn decode(bytes: &[u8]) -> std::result::Result<Index, String> {
     };
     let params = header(&mut c)?;
     let mut index = Index::new(params).map_err(|e| e.to_string())?;
+    let mut seen_words = false;
     loop {
         match c.u8()? {
             TAG_RECORD => {
@@ -861,13 +870,17 @@ fn decode(bytes: &[u8]) -> std::result::Result<Index, String> {
             TAG_POSTINGS => {
                 index.postings = read_list(&mut c, index.docs.len(), "inverted list")?;
             }
-            TAG_WORDS if index.params.words => {
+            TAG_WORDS if index.params.words && !seen_words => {
                 index.words = read_list(&mut c, index.docs.len(), "word list")?;
+                seen_words = true;
             }
             TAG_END => {
                 let records = c.u64()?;
                 if records != index.docs.len() as u64 || c.at != body.len() {
                     return Err("record count or length does not match".into());
+                }
+                if seen_words != index.params.words {
+                    return Err("the word list the header announces is missing".into());
                 }
                 return Ok(index);
             }
@@ -1032,6 +1045,38 @@ mod tests {
         assert!(back
             .word_candidates(&query, &RetrievalOptions::default(), None)
             .is_empty());
+    }
+
+    #[test]
+    fn the_word_list_matches_the_header() {
+        // Rewrites the version and flags of an encoded index and its checksum.
+        let relabel = |bytes: &[u8], version: u16, flags: u16| -> Vec<u8> {
+            let mut b = bytes[..bytes.len() - 8].to_vec();
+            b[8..10].copy_from_slice(&version.to_le_bytes());
+            b[10..12].copy_from_slice(&flags.to_le_bytes());
+            let sum = xxh3_64(&b);
+            b.extend_from_slice(&sum.to_le_bytes());
+            b
+        };
+        let mut plain = Index::new(IndexParams {
+            words: false,
+            ..IndexParams::default()
+        })
+        .unwrap();
+        plain.add(vec![entry(&doc("a", STORY), plain.params())]);
+        let bytes = plain.encode();
+        assert_eq!(u16::from_le_bytes([bytes[8], bytes[9]]), 1);
+        // Announced but missing.
+        let e = decode(&relabel(&bytes, VERSION, FLAG_TEXT | FLAG_WORDS)).unwrap_err();
+        assert!(e.contains("missing"), "{e}");
+        // A word list under version 1.
+        let words = index().encode();
+        assert_eq!(u16::from_le_bytes([words[8], words[9]]), VERSION);
+        let e = decode(&relabel(&words, 1, FLAG_TEXT | FLAG_WORDS)).unwrap_err();
+        assert!(e.contains("version"), "{e}");
+        // A word list the header does not announce.
+        let e = decode(&relabel(&words, 1, FLAG_TEXT)).unwrap_err();
+        assert!(e.contains("unknown section 3"), "{e}");
     }
 
     #[test]

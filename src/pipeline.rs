@@ -242,13 +242,16 @@ fn one_way(
 ) -> OneWay {
     let quotes = shared_quotes(derived, source);
     let alignment = align(derived, source, &config.align, &quotes, config.count_quotes);
-    // Shingles inside a shared quotation are no evidence of copying either.
+    // A shared quotation standing alone (a `quote` passage, not inside a
+    // longer copied run) is no evidence of copying: its shingles leave raw
+    // containment and its words leave condensation.
+    let skip = &alignment.quoted;
     let unquoted;
-    let raw = if !config.count_quotes && quotes.iter().any(|&q| q) {
-        unquoted = unquoted_overlap(derived, source, &quotes);
-        &unquoted
-    } else {
+    let raw = if skip.is_empty() {
         raw
+    } else {
+        unquoted = unquoted_overlap(derived, source, skip);
+        &unquoted
     };
     let aligned = aligned_score(
         raw,
@@ -261,11 +264,6 @@ fn one_way(
         .map(|p| p.derived.clone())
         .collect();
     let covered = tokens_inside(derived, &ranges);
-    let skip = if config.count_quotes {
-        vec![false; quotes.len()]
-    } else {
-        quotes
-    };
     // A sentence whose rare words SOURCE holds, in a text that as a whole is
     // not condensed from SOURCE, is chance (long texts on one subject): its
     // passage is shown only when condensation is at least `partial`
@@ -274,7 +272,7 @@ fn one_way(
         derived,
         source,
         &config.rarity,
-        &skip,
+        skip,
         &covered,
         &config.condense,
         condensed_share_for(config.thresholds.partial),
@@ -291,7 +289,9 @@ fn one_way(
 }
 
 /// The raw overlap of DERIVED's shingles that do not touch a token flagged
-/// in `quotes`.
+/// in `quotes`, over all of DERIVED's shingles: a shared quotation counts as
+/// not found, rather than leaving the few words around it to stand for the
+/// whole text.
 fn unquoted_overlap(
     derived: &Fingerprint<'_>,
     source: &Fingerprint<'_>,
@@ -306,13 +306,17 @@ fn unquoted_overlap(
             derived
                 .raw
                 .token_range(j)
-                .is_some_and(|(a, b)| !quotes[a..=b.min(quotes.len() - 1)].iter().any(|&q| q))
+                .and_then(|(a, b)| quotes.get(a..=b))
+                .is_some_and(|q| !q.iter().any(|&x| x))
         })
         .map(|(_, &h)| h)
         .collect();
     kept.sort_unstable();
     kept.dedup();
-    Overlap::of(&kept, &source.raw_set)
+    Overlap {
+        derived_shingles: derived.raw_set.len(),
+        ..Overlap::of(&kept, &source.raw_set)
+    }
 }
 
 /// Scores one pair of documents.

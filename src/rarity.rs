@@ -140,10 +140,9 @@ impl Rarity {
         self.df.contains_key(&term)
     }
 
-    /// Whether a text with these content terms (one per content word, in
-    /// text order) is in the table's language: at least
-    /// [`MIN_KNOWN_SHARE`] of its alphabetic content words are known. An
-    /// empty text is not.
+    /// Whether a text with these content terms (one per content word that
+    /// holds a letter, in text order) is in the table's language: at least
+    /// [`MIN_KNOWN_SHARE`] of them are known. An empty text is not.
     pub fn covers(&self, terms: &[u64]) -> bool {
         if terms.is_empty() {
             return false;
@@ -215,7 +214,9 @@ mod tests {
     fn terms(text: &str) -> Vec<u64> {
         let t = tokenize(text);
         (0..t.tokens.len())
-            .filter_map(|i| content_term(t.token_text(i)))
+            .map(|i| t.token_text(i))
+            .filter(|w| w.chars().any(char::is_alphabetic))
+            .filter_map(content_term)
             .collect()
     }
 

@@ -93,6 +93,16 @@ fn a_shared_quotation_alone_is_not_a_finding() {
     assert_eq!(j["finding"], false, "{j}");
     assert_eq!(j["verdict"], "unrelated", "{j}");
     assert_eq!(kinds(&j), ["quote"]);
+    // With its attribution reworded around it, still a shared quotation.
+    let attributed = write(
+        &dir,
+        "attributed.txt",
+        "Tensions rose again. \"We have not made any offers to Maduro or others since this \
+         election,\" the department told reporters on Monday.\n",
+    );
+    let j = score(&attributed, &original, &[]).one_json();
+    assert_eq!(j["finding"], false, "{j}");
+    assert_eq!(kinds(&j), ["quote"], "{j}");
     // Counted on request, the same quotation is word-for-word copying.
     let counted = score(&d, &original, &["--count-quotes"]);
     assert_eq!(counted.code, Some(1), "{}", counted.stdout);
