@@ -3,14 +3,62 @@
 //! Writers write to [`temp_path`] beside the target, sync it and call
 //! [`persist`], which renames it into place and syncs the directory. A crash
 //! at any point leaves either the old file or the new one, plus at worst a
-//! stray temporary file that [`remove_stale_temps`] clears later.
+//! stray temporary file that [`remove_stale_temps`] (under a writers' lock)
+//! or [`remove_dead_temps`] (without one) clears later.
+//!
+//! The target is the file a path names after following symbolic links
+//! ([`target`]): writing `archive.idx -> /data/archive.idx` replaces
+//! `/data/archive.idx` and keeps the link. A replaced file keeps its
+//! permissions (and, where the process may, its owner). [`same_file`] tells
+//! whether an output would replace one of the inputs, which callers refuse.
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
-/// The temporary file a writer of `path` uses: `.NAME.PID.tmp` in the same
-/// directory (a rename is only atomic within one file system).
+/// The file writing `path` replaces: `path` itself, or for a symbolic link
+/// the file it points to (through every link of a chain; a dangling link's
+/// destination, which writing creates).
+pub fn target(path: &Path) -> PathBuf {
+    let mut at = path.to_path_buf();
+    // A bound on the chain: a loop is written as the link itself, and the
+    // rename then fails with the system's own error.
+    for _ in 0..40 {
+        match std::fs::symlink_metadata(&at) {
+            Ok(m) if m.file_type().is_symlink() => match std::fs::read_link(&at) {
+                Ok(next) => at = parent_dir(&at).join(next),
+                Err(_) => return at,
+            },
+            _ => return at,
+        }
+    }
+    path.to_path_buf()
+}
+
+/// Whether `a` and `b` name the same existing file, after links (device
+/// and inode on Unix; canonical paths elsewhere).
+pub fn same_file(a: &Path, b: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        match (std::fs::metadata(a), std::fs::metadata(b)) {
+            (Ok(x), Ok(y)) => x.dev() == y.dev() && x.ino() == y.ino(),
+            _ => false,
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
+            (Ok(x), Ok(y)) => x == y,
+            _ => false,
+        }
+    }
+}
+
+/// The temporary file a writer of `path` uses: `.NAME.PID.tmp` beside the
+/// file `path` names ([`target`]; a rename is only atomic within one file
+/// system).
 pub fn temp_path(path: &Path) -> PathBuf {
+    let path = target(path);
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -18,12 +66,25 @@ pub fn temp_path(path: &Path) -> PathBuf {
     path.with_file_name(format!(".{name}.{}.tmp", std::process::id()))
 }
 
-/// Renames the synced `temp` over `path` and makes the rename durable.
+/// Renames the synced `temp` over the file `path` names ([`target`]),
+/// giving it the replaced file's permissions (and owner, where the process
+/// may), and makes the rename durable.
 pub fn persist(temp: &Path, path: &Path) -> std::io::Result<()> {
-    std::fs::rename(temp, path)?;
+    let path = target(path);
+    if let Ok(old) = std::fs::metadata(&path) {
+        std::fs::set_permissions(temp, old.permissions())?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::MetadataExt;
+            // Only root may give a file away; anyone else keeps the file
+            // theirs, as a plain write would.
+            let _ = std::os::unix::fs::chown(temp, Some(old.uid()), Some(old.gid()));
+        }
+    }
+    std::fs::rename(temp, &path)?;
     // Not every platform can open a directory, and the data is already
     // safe, so a failure to sync the directory is ignored.
-    if let Ok(d) = File::open(parent_dir(path)) {
+    if let Ok(d) = File::open(parent_dir(&path)) {
         let _ = d.sync_all();
     }
     Ok(())
@@ -130,17 +191,41 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 /// rename left behind. Call only while holding the writers' lock, so that
 /// no live writer's file is removed.
 pub fn remove_stale_temps(path: &Path) {
+    remove_temps(path, |_| true);
+}
+
+/// Removes the temporary files of writers of `path` whose process has
+/// ended (killed before their rename), for writers that take no lock: a
+/// running writer's file is left alone. Where the system cannot tell
+/// whether a process runs (no `/proc`), nothing is removed.
+pub fn remove_dead_temps(path: &Path) {
+    if !Path::new("/proc/self").exists() {
+        return;
+    }
+    let me = std::process::id();
+    remove_temps(path, |pid| {
+        pid != me && !Path::new("/proc").join(pid.to_string()).exists()
+    });
+}
+
+/// Removes `.NAME.PID.tmp` beside the file `path` names when `remove(PID)`.
+fn remove_temps(path: &Path, remove: impl Fn(u32) -> bool) {
+    let path = target(path);
     let Some(name) = path.file_name().map(|n| n.to_string_lossy().into_owned()) else {
         return;
     };
     let prefix = format!(".{name}.");
-    let Ok(entries) = std::fs::read_dir(parent_dir(path)) else {
+    let Ok(entries) = std::fs::read_dir(parent_dir(&path)) else {
         return;
     };
     for entry in entries.flatten() {
         let file = entry.file_name();
         let file = file.to_string_lossy();
-        if file.starts_with(&prefix) && file.ends_with(".tmp") {
+        let pid = file
+            .strip_prefix(&prefix)
+            .and_then(|rest| rest.strip_suffix(".tmp"))
+            .and_then(|pid| pid.parse::<u32>().ok());
+        if pid.is_some_and(&remove) {
             let _ = std::fs::remove_file(entry.path());
         }
     }
@@ -180,6 +265,45 @@ mod tests {
             .collect();
         left.sort();
         assert_eq!(left, ["other.tmp"]);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn writes_follow_links_and_keep_permissions() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let real = dir.path().join("real.idx");
+        let link = dir.path().join("link.idx");
+        std::fs::write(&real, b"old").unwrap();
+        std::fs::set_permissions(&real, std::fs::Permissions::from_mode(0o600)).unwrap();
+        std::os::unix::fs::symlink("real.idx", &link).unwrap();
+        write_atomic(&link, b"new").unwrap();
+        assert!(std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink());
+        assert_eq!(std::fs::read(&real).unwrap(), b"new");
+        let mode = std::fs::metadata(&real).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+        assert!(same_file(&link, &real));
+        assert!(!same_file(&link, &dir.path().join("missing")));
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 2);
+    }
+
+    #[test]
+    fn only_dead_writers_temps_are_removed() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("x.bin");
+        let mine = temp_path(&path);
+        std::fs::write(&mine, b"mine").unwrap();
+        // No process has this id (above the kernel's pid_max).
+        let dead = dir.path().join(".x.bin.4294967295.tmp");
+        std::fs::write(&dead, b"half").unwrap();
+        remove_dead_temps(&path);
+        assert!(mine.exists());
+        if Path::new("/proc/self").exists() {
+            assert!(!dead.exists());
+        }
     }
 
     #[test]

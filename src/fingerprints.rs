@@ -265,6 +265,7 @@ pub struct FingerprintWriter {
 impl FingerprintWriter {
     /// Starts a file at `path`.
     pub fn create(path: &Path, header: FingerprintHeader) -> Result<FingerprintWriter> {
+        crate::atomic::remove_dead_temps(path);
         let temp = crate::atomic::temp_path(path);
         let write_err = |source| Error::Write {
             path: path.to_path_buf(),

@@ -948,6 +948,9 @@ pub fn add_to_file(
     require_params: bool,
     entries: Vec<Entry>,
 ) -> Result<AddSummary> {
+    // Through a link, the file it names is the index: its lock, its
+    // temporary files and its replacement.
+    let path = &crate::atomic::target(path);
     let write_err = |source| Error::Write {
         path: path.to_path_buf(),
         source,

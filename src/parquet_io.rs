@@ -518,6 +518,7 @@ impl ParquetSketchWriter {
             .set_column_statistics_enabled("id".into(), EnabledStatistics::Chunk)
             .set_created_by(format!("lineage {}", env!("CARGO_PKG_VERSION")))
             .build();
+        crate::atomic::remove_dead_temps(path);
         let temp = temp_path(path);
         let file = File::create(&temp).map_err(write_err)?;
         // A 1 MiB buffer, as the native writer's: the list chunks come
