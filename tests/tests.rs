@@ -12,5 +12,6 @@ mod json;
 mod pairs;
 mod passages;
 mod props;
+mod safe_writes;
 mod summaries;
 mod util;

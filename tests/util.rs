@@ -115,3 +115,25 @@ pub fn assert_one_error_line(run: &Run, needles: &[&str]) {
         assert!(line.contains(needle), "{needle:?} missing from: {line}");
     }
 }
+
+/// A JSON Lines corpus of `n` distinct synthetic documents.
+pub fn corpus(path: &Path, prefix: &str, n: usize) {
+    let words = [
+        "river", "market", "council", "harvest", "engine", "festival", "station", "winter",
+        "budget", "orchard", "vessel", "library", "tunnel", "senate", "copper", "meadow",
+    ];
+    let mut out = String::new();
+    for i in 0..n {
+        let mut text = String::new();
+        let mut x = (i as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        for _ in 0..120 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            text.push_str(words[(x % words.len() as u64) as usize]);
+            text.push(' ');
+        }
+        out.push_str(&format!("{{\"id\":\"{prefix}{i}\",\"text\":\"{text}\"}}\n"));
+    }
+    std::fs::write(path, out).unwrap();
+}

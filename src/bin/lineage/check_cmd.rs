@@ -200,6 +200,16 @@ impl Outcome<'_> {
 /// Runs `lineage check`.
 pub fn run(args: &CheckArgs) -> anyhow::Result<ExitCode> {
     crate::set_threads(args.threads)?;
+    if let Some(path) = &args.write_baseline {
+        crate::refuse_overwrite(
+            path,
+            "the baseline",
+            args.inputs
+                .iter()
+                .map(PathBuf::as_path)
+                .chain([args.index.as_path()]),
+        )?;
+    }
     if args.candidates == 0 {
         anyhow::bail!("--candidates must be at least 1");
     }

@@ -96,6 +96,16 @@ pub fn run(args: &DedupArgs) -> anyhow::Result<ExitCode> {
         );
     }
     crate::set_threads(args.threads)?;
+    if let Some(keep) = args.keep.as_deref() {
+        crate::refuse_overwrite(
+            keep,
+            "the keep list",
+            args.inputs
+                .iter()
+                .map(PathBuf::as_path)
+                .chain(args.from_parquet.as_deref()),
+        )?;
+    }
     let parallel = args.threads != Some(1);
     let options = DedupOptions {
         threshold: args.threshold,
@@ -352,7 +362,7 @@ fn write_keep(path: &Path, docs: &[DocFingerprint], result: &DedupResult) -> any
         text.push_str(&docs[i as usize].id);
         text.push('\n');
     }
-    std::fs::write(path, text).with_context(|| {
+    lineage::atomic::write_atomic(path, text.as_bytes()).with_context(|| {
         format!(
             "{}: cannot write the keep list (check the folder exists and is writable)",
             path.display()

@@ -121,6 +121,11 @@ impl AddArgs {
 
 fn add(args: &AddArgs) -> anyhow::Result<ExitCode> {
     crate::set_threads(args.threads)?;
+    crate::refuse_overwrite(
+        &args.index,
+        "the index",
+        args.inputs.iter().map(PathBuf::as_path),
+    )?;
     let started = Instant::now();
     let params = match read_params(&args.index)? {
         Some(existing) => {

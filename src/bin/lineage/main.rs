@@ -65,6 +65,26 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
+/// Refuses to write `output` when it is one of `inputs` (the same file,
+/// after links): the output would replace the data it was made from.
+/// `what` names the output in the message ("the fingerprint file").
+pub(crate) fn refuse_overwrite<'a>(
+    output: &std::path::Path,
+    what: &str,
+    inputs: impl IntoIterator<Item = &'a std::path::Path>,
+) -> anyhow::Result<()> {
+    for input in inputs {
+        if input != std::path::Path::new("-") && lineage::atomic::same_file(output, input) {
+            bail!(
+                "{}: {what} would replace the input {}; nothing was written (choose another output path)",
+                output.display(),
+                input.display()
+            );
+        }
+    }
+    Ok(())
+}
+
 pub(crate) fn set_threads(threads: Option<usize>) -> anyhow::Result<()> {
     if let Some(n) = threads {
         if n == 0 {

@@ -155,6 +155,11 @@ pub fn run(args: &SketchArgs) -> anyhow::Result<ExitCode> {
         anyhow::bail!("--batch-size must be at least 1");
     }
     crate::set_threads(args.threads)?;
+    crate::refuse_overwrite(
+        &args.output,
+        "the fingerprint file",
+        args.inputs.iter().map(PathBuf::as_path),
+    )?;
     let started = Instant::now();
     let inputs = Inputs::open(&args.inputs, args.input.options());
     let format = args
