@@ -26,8 +26,9 @@ use std::path::Path;
 
 use rayon::prelude::*;
 use serde::Serialize;
+use xxhash_rust::xxh3::xxh3_64;
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::index::{entry_of, Candidate, Entry, Index, IndexParams, RetrievalOptions};
 use crate::pipeline::{compare, Config, Fingerprint};
 use crate::report::PairReport;
@@ -378,17 +379,28 @@ fn check_fingerprint(
         let archived = &index.docs()[c.doc as usize];
         let other = match archived.document(index_path)? {
             Some(d) => d,
+            // An index without texts names the files: a check that cannot
+            // read one, or reads another text than was indexed, has not
+            // verified the item, and says so rather than pass it.
             None => match crate::source::read_document(Path::new(&archived.id)) {
-                Ok(mut d) => {
+                Ok(mut d) if xxh3_64(d.text.as_bytes()) == archived.text_hash => {
                     d.meta = archived.meta.clone();
                     d
                 }
+                Ok(_) => {
+                    return Err(Error::Unverified {
+                        archived: archived.id.clone(),
+                        message: "the file changed since it was indexed (re-add it with lineage index add)"
+                            .into(),
+                    })
+                }
                 Err(e) => {
-                    out.warnings.push(format!(
-                        "candidate {} not verified: the index stores no texts and {e}",
-                        archived.id
-                    ));
-                    continue;
+                    return Err(Error::Unverified {
+                        archived: archived.id.clone(),
+                        message: format!(
+                            "the index stores no texts and {e} (run check where the index was built, or rebuild the index without --no-text)"
+                        ),
+                    })
                 }
             },
         };

@@ -52,6 +52,16 @@ pub enum Error {
         /// What is wrong.
         message: String,
     },
+    /// An archived candidate of `check` could not be verified: an index
+    /// without texts names a file that cannot be read, or that changed since
+    /// it was indexed.
+    #[error("{archived}: candidate source not verified: {message}")]
+    Unverified {
+        /// The archived document's id (its path).
+        archived: String,
+        /// What went wrong, with the fix.
+        message: String,
+    },
     /// A feed file (RSS, Atom, JSON Feed) could not be parsed at all.
     #[error("{path}: not a readable RSS, Atom or JSON feed: {message}")]
     Feed {

@@ -327,3 +327,47 @@ fn concurrent_adds_keep_every_document() {
     }
     assert_eq!(doc_count(&index), 1600);
 }
+
+#[test]
+fn check_never_passes_what_it_did_not_verify() {
+    let dir = tempfile::tempdir().unwrap();
+    let archived = dir.path().join("a.txt");
+    std::fs::copy(sample("original.txt"), &archived).unwrap();
+    let index = dir.path().join("nt.idx");
+    let out = run(lineage()
+        .args(["index", "add", "-q", "--no-text"])
+        .arg(&index)
+        .arg(&archived)
+        .arg(sample("reuters-grain.txt")));
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    let check = || {
+        run(lineage()
+            .args(["check", "-q", "--format", "json"])
+            .arg(&index)
+            .arg(sample("rewrite.txt")))
+    };
+    assert_eq!(check().code, Some(1));
+    // The archived file changed since it was indexed.
+    let mut text = std::fs::read_to_string(&archived).unwrap();
+    text.push_str("\nA line added later.\n");
+    std::fs::write(&archived, text).unwrap();
+    let out = check();
+    assert_eq!(out.code, Some(2), "{}", out.stdout);
+    assert!(
+        out.stderr.contains(
+            "a.txt: candidate source not verified: the file changed since it was indexed"
+        ),
+        "{}",
+        out.stderr
+    );
+    // It is gone.
+    std::fs::remove_file(&archived).unwrap();
+    let out = check();
+    assert_eq!(out.code, Some(2), "{}", out.stdout);
+    assert!(
+        out.stderr.contains("the index stores no texts"),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("without --no-text"), "{}", out.stderr);
+}
