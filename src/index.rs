@@ -843,6 +843,7 @@ fn decode(bytes: &[u8]) -> std::result::Result<Index, String> {
     let params = header(&mut c)?;
     let mut index = Index::new(params).map_err(|e| e.to_string())?;
     let mut seen_words = false;
+    let mut total_bytes: u64 = 0;
     loop {
         match c.u8()? {
             TAG_RECORD => {
@@ -861,6 +862,12 @@ fn decode(bytes: &[u8]) -> std::result::Result<Index, String> {
                     terms: c.u32()?,
                     text: c.bytes()?.map(<[u8]>::to_vec),
                 };
+                // Lengths a real archive cannot reach are damage (summed in
+                // `stats`, they would overflow).
+                total_bytes = total_bytes
+                    .checked_add(doc.bytes)
+                    .and_then(|t| t.checked_add(doc.tokens))
+                    .ok_or("document lengths beyond any real archive")?;
                 let at = index.docs.len() as u32;
                 if index.by_id.insert(doc.id.clone(), at).is_some() {
                     return Err(format!("id {} appears twice", doc.id));

@@ -1274,6 +1274,47 @@ fn string(field: &Field) -> Option<String> {
 /// and its documents in file order. Any engine may have rewritten it, as
 /// long as the columns and the metadata survive.
 pub fn read_parquet_sketch(path: &Path) -> Result<(ParquetSketchHeader, Vec<DocFingerprint>)> {
+    guarded(path, || read_sketch_file(path))
+}
+
+/// Runs a reader of an untrusted Parquet file, turning a panic inside the
+/// `parquet` crate (a damaged file can reach several `panic!`s and failed
+/// slice bounds in its decoders) into [`Error::Corrupt`] naming the file.
+/// The panic hook is silenced meanwhile, so the crate's message does not
+/// reach the terminal; a panic on another thread in that window is not
+/// printed either (it still ends that thread as usual).
+fn guarded<T>(path: &Path, read: impl FnOnce() -> Result<T>) -> Result<T> {
+    let hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(read));
+    std::panic::set_hook(hook);
+    outcome.unwrap_or_else(|panic| {
+        let why = panic
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown".into());
+        // One line, of a readable length: some messages dump whole types.
+        let mut why = why.lines().next().unwrap_or("").to_string();
+        if let Some((cut, _)) = why.char_indices().nth(120) {
+            why.truncate(cut);
+            why.push_str("...");
+        }
+        Err(corrupt(
+            path,
+            format!("the Parquet decoder failed on damaged data ({why})"),
+        ))
+    })
+}
+
+/// Rows a file of `bytes` bytes can plausibly hold: a footer that claims
+/// more (2^40 rows in a few kilobytes) must not make the reader reserve
+/// memory for them.
+fn plausible_rows(claimed: i64, bytes: u64) -> usize {
+    (claimed.max(0) as u64).min(bytes.saturating_mul(8)) as usize
+}
+
+fn read_sketch_file(path: &Path) -> Result<(ParquetSketchHeader, Vec<DocFingerprint>)> {
     let reader = open_reader(path)?;
     let kv: HashMap<String, String> = reader
         .metadata()
@@ -1289,7 +1330,11 @@ pub fn read_parquet_sketch(path: &Path) -> Result<(ParquetSketchHeader, Vec<DocF
     let rows = reader
         .get_row_iter(None)
         .map_err(|e| corrupt(path, e.to_string()))?;
-    let mut docs = Vec::with_capacity(reader.metadata().file_metadata().num_rows().max(0) as usize);
+    let file_bytes = std::fs::metadata(path).map_or(0, |m| m.len());
+    let mut docs = Vec::with_capacity(plausible_rows(
+        reader.metadata().file_metadata().num_rows(),
+        file_bytes,
+    ));
     for (n, row) in rows.enumerate() {
         let row = row.map_err(|e| corrupt(path, format!("row {n}: {e}")))?;
         let bad = |what: &str| corrupt(path, format!("row {n}: bad or missing {what}"));
@@ -1378,6 +1423,14 @@ pub fn read_cluster_assignments(path: &Path) -> Result<Vec<ClusterAssignment>> {
     };
     let mut out = Vec::new();
     for file in &files {
+        guarded(file, || read_cluster_file(file, &mut out))?;
+    }
+    Ok(out)
+}
+
+/// Appends the `id` and `cluster` of every row of one Parquet file.
+fn read_cluster_file(file: &Path, out: &mut Vec<ClusterAssignment>) -> Result<()> {
+    {
         let reader = open_reader(file)?;
         let rows = reader
             .get_row_iter(None)
@@ -1403,7 +1456,7 @@ pub fn read_cluster_assignments(path: &Path) -> Result<Vec<ClusterAssignment>> {
             }
         }
     }
-    Ok(out)
+    Ok(())
 }
 
 #[cfg(test)]

@@ -298,3 +298,54 @@ fn io_error_cause_is_printed_once() {
     let run = score_paths(&missing, &sample("original.txt"));
     assert_eq!(run.stderr.matches(&cause).count(), 1, "{}", run.stderr);
 }
+
+/// Damaged Parquet and index files (tests/data/README.md, "reliability"):
+/// one error line and exit 2, never a panic or an abort.
+#[test]
+fn damaged_parquet_and_index_files_are_one_error_line() {
+    let dir = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/reliability");
+    let sketch = dir.join("samples-sketch.parquet");
+    for name in [
+        "parquet-1877224146.parquet",
+        "parquet-4613964a23.parquet",
+        "parquet-9c61c42f21.parquet",
+        "parquet-ea63f0422f.parquet",
+    ] {
+        let r = run(lineage()
+            .arg("dedup")
+            .arg(dir.join(name))
+            .args(["--format", "json"]));
+        assert_eq!(r.code, Some(2), "{name}: {}", r.stderr);
+        assert_one_error_line(&r, &[name, "damaged"]);
+    }
+    for name in [
+        "clusters-4613964a23.parquet",
+        "clusters-6479fc90a6.parquet",
+        "clusters-9c61c42f21.parquet",
+        "clusters-ea63f0422f.parquet",
+    ] {
+        let r = run(lineage()
+            .arg("dedup")
+            .arg("--from-parquet")
+            .arg(dir.join(name))
+            .arg(&sketch));
+        assert_eq!(r.code, Some(2), "{name}: {}", r.stderr);
+        assert_one_error_line(&r, &[name, "damaged"]);
+    }
+    // A footer that claims 2^31 or 2^40 rows: read for what it holds.
+    for name in [
+        "parquet-num_rows-2e31.parquet",
+        "parquet-num_rows-2e40.parquet",
+    ] {
+        let r = run(lineage().arg("dedup").arg(dir.join(name)));
+        assert!(matches!(r.code, Some(0 | 1)), "{name}: {}", r.stderr);
+    }
+    let r = run(lineage()
+        .args(["index", "stats"])
+        .arg(dir.join("index-bytes-overflow.idx")));
+    assert_eq!(r.code, Some(2), "{}", r.stdout);
+    assert_one_error_line(
+        &r,
+        &["index-bytes-overflow.idx", "not a usable lineage index"],
+    );
+}
