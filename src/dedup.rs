@@ -451,8 +451,21 @@ pub fn dedup(docs: &[DocFingerprint], options: &DedupOptions) -> Result<DedupRes
     if docs.len() > u32::MAX as usize {
         return Err(Error::InvalidParam("more than 2^32 documents".into()));
     }
-    let num_perm = common_num_perm(docs)?;
     let (have_sets, verification) = verification_of(docs);
+    if docs.is_empty() {
+        // Nothing to deduplicate: no clusters (and no bands to choose for
+        // signatures of no length).
+        return Ok(DedupResult {
+            clusters: Vec::new(),
+            documents: 0,
+            empty_documents: 0,
+            candidates: 0,
+            verified_pairs: 0,
+            lsh: None,
+            verification,
+        });
+    }
+    let num_perm = common_num_perm(docs)?;
     if !have_sets && (options.containment.is_some() || options.exact_join) {
         return Err(Error::InvalidParam(
             "containment and the exact join need shingle sets: pass the documents, or a fingerprint file made with `lineage sketch --shingle-sets`".into(),

@@ -933,7 +933,12 @@ pub fn read_params(path: &Path) -> Result<Option<IndexParams>> {
         bytes: &head,
         at: MAGIC.len(),
     };
-    header(&mut c).map(Some).map_err(bad)
+    let params = header(&mut c).map_err(bad)?;
+    // Only the header was read: impossible parameters there are damage.
+    params
+        .validate()
+        .map_err(|e| bad(format!("damaged header ({e})")))?;
+    Ok(Some(params))
 }
 
 /// The lock file writers of `path` take: `INDEX.lock` beside it.

@@ -349,3 +349,40 @@ fn damaged_parquet_and_index_files_are_one_error_line() {
         &["index-bytes-overflow.idx", "not a usable lineage index"],
     );
 }
+
+/// `dedup` of an empty folder says so once; a damaged index header is
+/// reported as damage, naming the file.
+#[test]
+fn empty_corpus_and_damaged_header_are_one_clear_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let empty = dir.path().join("empty");
+    std::fs::create_dir(&empty).unwrap();
+    let r = run(lineage().arg("dedup").arg(&empty));
+    assert_eq!(r.code, Some(2));
+    assert_one_error_line(&r, &["no documents in the inputs"]);
+    let bad = dir.path().join("bad.jsonl");
+    std::fs::write(&bad, "not json\n").unwrap();
+    let r = run(lineage().arg("dedup").arg(&bad));
+    assert_eq!(r.code, Some(2));
+    assert_one_error_line(&r, &["bad.jsonl:1"]);
+    let index = dir.path().join("z.idx");
+    let r = run(lineage()
+        .args(["index", "add", "-q"])
+        .arg(&index)
+        .arg(sample("original.txt")));
+    assert_eq!(r.code, Some(0));
+    let mut bytes = std::fs::read(&index).unwrap();
+    bytes[28..32].copy_from_slice(&[0; 4]); // the scale field
+    std::fs::write(&index, &bytes).unwrap();
+    let r = run(lineage()
+        .args(["index", "add", "-q"])
+        .arg(&index)
+        .arg(sample("rewrite.txt")));
+    assert_eq!(r.code, Some(2));
+    assert_one_error_line(&r, &["z.idx", "damaged header", "scale"]);
+    assert_eq!(
+        std::fs::read(&index).unwrap(),
+        bytes,
+        "the damaged file was changed"
+    );
+}

@@ -120,6 +120,13 @@ pub fn run(args: &DedupArgs) -> anyhow::Result<ExitCode> {
     };
     options.validate()?;
     let (params, docs, mut code) = load(args, parallel)?;
+    if docs.is_empty() {
+        // The reasons (unreadable files) were reported as they were met.
+        if code == ExitCode::Error {
+            return Ok(code);
+        }
+        bail!("no documents in the inputs (an empty folder, or only hidden or binary files): nothing to deduplicate");
+    }
     let result = match &args.from_parquet {
         Some(clusters) => {
             if !args.inputs.iter().all(|p| is_sketch(p)) {
