@@ -48,8 +48,119 @@ pub fn read_html(id: impl Into<String>, bytes: Vec<u8>) -> Result<Document> {
     Ok(doc)
 }
 
+/// Elements nested deeper than this are flattened before parsing
+/// ([`flatten_deep`]). Real pages nest a few dozen levels; 100,000 unclosed
+/// `<div>`s overflowed the parser's stack, and extraction time grew with
+/// the square of the depth (16,000 levels: 84 s).
+pub const MAX_DEPTH: usize = 256;
+
+/// Elements that never hold others.
+const VOID: &[&[u8]] = &[
+    b"area", b"base", b"br", b"col", b"embed", b"hr", b"img", b"input", b"link", b"meta", b"param",
+    b"source", b"track", b"wbr",
+];
+
+/// Elements a parser closes by itself when the next one starts: counting
+/// them would make a page of unclosed paragraphs look deep.
+const IMPLIED_END: &[&[u8]] = &[
+    b"p",
+    b"li",
+    b"dt",
+    b"dd",
+    b"tr",
+    b"td",
+    b"th",
+    b"option",
+    b"optgroup",
+    b"rp",
+    b"rt",
+    b"tbody",
+    b"thead",
+    b"tfoot",
+    b"colgroup",
+    b"caption",
+];
+
+/// Elements whose content is text, not markup.
+const RAW_TEXT: &[&[u8]] = &[b"script", b"style", b"textarea", b"title", b"xmp"];
+
+/// `html` with the tags that would nest elements deeper than `max_depth`
+/// left out (their text kept), so that parsing stays linear in the page's
+/// size and never recurses too deep; the page itself when it is shallower
+/// (every real page). Depth is counted as a parser would, roughly: void
+/// and self-closing elements add nothing, elements with implied ends are
+/// not counted, and the content of scripts and styles is skipped.
+pub fn flatten_deep(html: &str, max_depth: usize) -> std::borrow::Cow<'_, str> {
+    let bytes = html.as_bytes();
+    let mut out: Option<String> = None;
+    let (mut depth, mut excess, mut copied, mut at) = (0usize, 0usize, 0usize, 0usize);
+    while let Some(lt) = memchr::memchr(b'<', &bytes[at..]).map(|i| at + i) {
+        let Some(gt) = memchr::memchr(b'>', &bytes[lt..]).map(|i| lt + i) else {
+            break;
+        };
+        let tag = &bytes[lt + 1..gt];
+        at = gt + 1;
+        let closing = tag.first() == Some(&b'/');
+        let name = name(if closing { &tag[1..] } else { tag });
+        let lower = name.to_ascii_lowercase();
+        if name.is_empty()
+            || tag.first().is_some_and(|c| matches!(c, b'!' | b'?'))
+            || VOID.contains(&lower.as_slice())
+            || IMPLIED_END.contains(&lower.as_slice())
+            || (!closing && tag.last() == Some(&b'/'))
+        {
+            continue;
+        }
+        if !closing && RAW_TEXT.contains(&lower.as_slice()) {
+            // Skip to the element's end tag: its content is not markup.
+            at = end_tag(bytes, at, &lower).unwrap_or(bytes.len());
+            continue;
+        }
+        let drop = if closing {
+            if excess > 0 {
+                excess -= 1;
+                true
+            } else {
+                depth = depth.saturating_sub(1);
+                false
+            }
+        } else if depth >= max_depth {
+            excess += 1;
+            true
+        } else {
+            depth += 1;
+            false
+        };
+        if drop {
+            let o = out.get_or_insert_with(|| String::with_capacity(html.len()));
+            o.push_str(&html[copied..lt]);
+            copied = gt + 1;
+        }
+    }
+    match out {
+        None => std::borrow::Cow::Borrowed(html),
+        Some(mut o) => {
+            o.push_str(&html[copied..]);
+            std::borrow::Cow::Owned(o)
+        }
+    }
+}
+
+/// Where the end tag `</name` (any case) starts at or after `from`.
+fn end_tag(bytes: &[u8], mut from: usize, name: &[u8]) -> Option<usize> {
+    while let Some(i) = memchr::memmem::find(&bytes[from..], b"</").map(|i| from + i) {
+        let rest = &bytes[i + 2..];
+        if rest.len() >= name.len() && rest[..name.len()].eq_ignore_ascii_case(name) {
+            return Some(i);
+        }
+        from = i + 2;
+    }
+    None
+}
+
 /// The main text, title and date of a page.
 pub fn extract(html: &str) -> Extracted {
+    let html = &*flatten_deep(html, MAX_DEPTH);
     let config = Config {
         text_mode: TextMode::Formatted,
         ..Config::default()
@@ -78,7 +189,7 @@ pub fn extract(html: &str) -> Extracted {
 /// The text of an HTML fragment (or page) with its paragraphs kept as
 /// blank-line separated blocks, without scripts or styles.
 pub fn html_to_text(html: &str) -> String {
-    let dom = dom_query::Document::fragment(html);
+    let dom = dom_query::Document::fragment(&*flatten_deep(html, MAX_DEPTH));
     dom.select(NOT_TEXT).remove();
     tidy(&dom.root().formatted_text())
 }
@@ -308,6 +419,33 @@ mod tests {
             "<p>First <b>bold</b> paragraph.</p><script>no()</script><p>Second &amp; last.</p>",
         );
         assert_eq!(text, "First bold paragraph.\n\nSecond & last.");
+    }
+
+    #[test]
+    fn deep_nesting_is_flattened_and_text_kept() {
+        let page = format!(
+            "<html><body>{}deep text{}</body></html>",
+            "<div><span>".repeat(5000),
+            "</span></div>".repeat(5000)
+        );
+        let flat = flatten_deep(&page, MAX_DEPTH);
+        assert!(flat.len() < page.len() / 10, "{} bytes", flat.len());
+        assert!(flat.contains("deep text"));
+        assert!(extract(&page).text.contains("deep text"));
+        // Unclosed, as the reliability case writes it.
+        let unclosed = format!("<html><body>{}text", "<div><span><b>".repeat(20_000));
+        assert!(extract(&unclosed).text.contains("text"));
+        // Real pages are left as they are: paragraphs without end tags,
+        // scripts holding markup, void elements.
+        let shallow = format!(
+            "<html><body><script>var s = '{}';</script>{}<br><img src=x></body></html>",
+            "<div>".repeat(1000),
+            "<p>para".repeat(2000)
+        );
+        assert!(matches!(
+            flatten_deep(&shallow, MAX_DEPTH),
+            std::borrow::Cow::Borrowed(_)
+        ));
     }
 
     #[test]
