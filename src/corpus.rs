@@ -724,7 +724,12 @@ fn copy_error(err: &Error) -> Error {
     match err {
         Error::Read { path, source } => Error::Read {
             path: path.clone(),
-            source: std::io::Error::new(source.kind(), source.to_string()),
+            // The OS error code, where there is one, keeps what callers
+            // match on (a loop of links, a missing file).
+            source: source.raw_os_error().map_or_else(
+                || std::io::Error::new(source.kind(), source.to_string()),
+                std::io::Error::from_raw_os_error,
+            ),
         },
         other => Error::InvalidParam(other.to_string()),
     }

@@ -126,3 +126,21 @@ pub enum Error {
 
 /// The library's result type.
 pub type Result<T> = std::result::Result<T, Error>;
+
+/// Whether an I/O error is a loop of symbolic links (ELOOP), which the
+/// standard library does not yet name on stable Rust.
+pub fn is_link_loop(e: &std::io::Error) -> bool {
+    #[cfg(target_os = "linux")]
+    const ELOOP: i32 = 40;
+    #[cfg(all(unix, not(target_os = "linux")))]
+    const ELOOP: i32 = 62;
+    #[cfg(unix)]
+    {
+        e.raw_os_error() == Some(ELOOP)
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = e;
+        false
+    }
+}

@@ -386,3 +386,45 @@ fn empty_corpus_and_damaged_header_are_one_clear_line() {
         "the damaged file was changed"
     );
 }
+
+/// A UTF-16 file with a byte-order mark is read (with a warning), not
+/// called binary; a loop of symbolic links is named as such.
+#[test]
+fn utf16_is_read_and_link_loops_are_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = sample_text("rewrite.txt");
+    let mut le = vec![0xFF, 0xFE];
+    le.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+    let utf16 = dir.path().join("rewrite-utf16.txt");
+    std::fs::write(&utf16, le).unwrap();
+    let r = run(lineage()
+        .arg("score")
+        .arg(&utf16)
+        .arg(sample("original.txt"))
+        .args(["--format", "json", "--no-passages"]));
+    assert_eq!(r.code, Some(1), "{}", r.stderr);
+    let utf8 = run(lineage()
+        .arg("score")
+        .arg(sample("rewrite.txt"))
+        .arg(sample("original.txt"))
+        .args(["--format", "json"]));
+    assert_eq!(r.one_json()["score"], utf8.one_json()["score"]);
+    assert!(r.stderr.contains("read as UTF-16"), "{}", r.stderr);
+    #[cfg(target_os = "linux")]
+    {
+        let a = dir.path().join("a.txt");
+        let b = dir.path().join("b.txt");
+        std::os::unix::fs::symlink(&b, &a).unwrap();
+        std::os::unix::fs::symlink(&a, &b).unwrap();
+        let r = run(lineage().arg("score").arg(&a).arg(sample("original.txt")));
+        assert_eq!(r.code, Some(2));
+        assert_one_error_line(&r, &["a.txt", "loop of symbolic links"]);
+        // Found while walking a folder, the same.
+        let r = run(lineage()
+            .arg("sketch")
+            .arg(dir.path())
+            .arg("-o")
+            .arg(dir.path().join("x.lfp")));
+        assert!(r.stderr.contains("loop of symbolic links"), "{}", r.stderr);
+    }
+}

@@ -57,6 +57,9 @@ pub enum Warning {
     },
     /// The document has no words; it scores 0 against anything.
     Empty,
+    /// The bytes were UTF-16 (told by their byte-order mark) and were
+    /// decoded; byte offsets refer to the text as UTF-8.
+    Utf16,
 }
 
 impl std::fmt::Display for Warning {
@@ -67,6 +70,10 @@ impl std::fmt::Display for Warning {
                 "invalid UTF-8 at byte {offset}, decoded lossily (convert the file to UTF-8, e.g. with iconv, for exact offsets)"
             ),
             Warning::Empty => write!(f, "no words in document, it scores 0 against anything"),
+            Warning::Utf16 => write!(
+                f,
+                "read as UTF-16 (byte-order mark); byte offsets refer to the text as UTF-8 (convert the file with iconv for offsets into the file itself)"
+            ),
         }
     }
 }
@@ -86,6 +93,18 @@ impl Document {
     /// is decoded lossily with a warning.
     pub fn from_bytes(id: impl Into<String>, bytes: Vec<u8>) -> Result<Document> {
         let id = id.into();
+        if let Some(text) = utf16_with_bom(&bytes) {
+            let mut warnings = vec![Warning::Utf16];
+            if text.contains('\u{FFFD}') {
+                warnings.push(Warning::LossyUtf8 { offset: 0 });
+            }
+            return Ok(Document {
+                id,
+                text,
+                warnings,
+                meta: Metadata::default(),
+            });
+        }
         if let Some(offset) = memchr::memchr(0, &bytes) {
             return Err(Error::Binary {
                 path: PathBuf::from(&id),
@@ -108,6 +127,29 @@ impl Document {
             meta: Metadata::default(),
         })
     }
+}
+
+/// The text of UTF-16 bytes that start with a byte-order mark (little- or
+/// big-endian), unpaired surrogates replaced; `None` for anything else.
+/// Such a file is full of NUL bytes and would otherwise look binary.
+fn utf16_with_bom(bytes: &[u8]) -> Option<String> {
+    let little = match bytes {
+        [0xFF, 0xFE, ..] => true,
+        [0xFE, 0xFF, ..] => false,
+        _ => return None,
+    };
+    let units = bytes[2..].chunks_exact(2).map(|p| {
+        if little {
+            u16::from_le_bytes([p[0], p[1]])
+        } else {
+            u16::from_be_bytes([p[0], p[1]])
+        }
+    });
+    Some(
+        char::decode_utf16(units)
+            .map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER))
+            .collect(),
+    )
 }
 
 /// Reads one document from `path`, or from standard input when `path` is `-`.

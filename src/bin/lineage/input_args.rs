@@ -86,6 +86,9 @@ pub fn skipped_message(err: &lineage::Error) -> String {
         E::Read { source, .. } if source.kind() == std::io::ErrorKind::NotFound => {
             "check the path; use - to read standard input"
         }
+        E::Read { source, .. } if lineage::error::is_link_loop(source) => {
+            "a loop of symbolic links: fix or remove the link; it was skipped"
+        }
         E::Read { .. } => "check the file's permissions; it was skipped",
         E::Binary { .. } => {
             "lineage reads text: extract the text first (e.g. pdftotext); it was skipped"

@@ -117,6 +117,9 @@ fn hint(err: &lineage::Error) -> Option<&'static str> {
         E::Read { source, .. } if source.kind() == std::io::ErrorKind::NotFound => {
             "check the path; use - to read standard input"
         }
+        E::Read { source, .. } if lineage::error::is_link_loop(source) => {
+            "a loop of symbolic links: fix or remove the link"
+        }
         E::Read { source, .. } if source.kind() == std::io::ErrorKind::PermissionDenied => {
             "check the file's permissions"
         }
