@@ -537,14 +537,7 @@ pub fn shared_quotes(derived: &Fingerprint<'_>, source: &Fingerprint<'_>) -> Vec
     }
     quoted_set.sort_unstable();
     quoted_set.dedup();
-    let mut shared = vec![false; derived.tokens.tokens.len()];
-    for (j, h) in derived.raw.hashes.iter().enumerate() {
-        if quoted_set.binary_search(h).is_ok() {
-            if let Some((a, b)) = derived.raw.token_range(j) {
-                shared[a..=b].iter_mut().for_each(|x| *x = true);
-            }
-        }
-    }
+    let shared = tokens_in_set(&derived.raw, derived.tokens.tokens.len(), &quoted_set);
     for (first, end) in d_quoted {
         let inside = shared[first..end].iter().filter(|&&x| x).count();
         if inside * 2 > end - first {
@@ -577,17 +570,23 @@ fn shared_tokens(derived: &Fingerprint<'_>, source: &Fingerprint<'_>, view: View
         View::Raw => (&derived.raw, &source.raw_set),
         View::Content => (&derived.content, &source.content_set),
     };
-    let mut shared = vec![false; derived.tokens.tokens.len()];
+    tokens_in_set(shingles, derived.tokens.tokens.len(), set)
+}
+
+/// Per-token flag of a text of `n` tokens: inside one of its `shingles`
+/// whose hash is in the sorted `set`.
+fn tokens_in_set(shingles: &crate::shingle::Shingles, n: usize, set: &[u64]) -> Vec<bool> {
+    let mut flags = vec![false; n];
     for (j, h) in shingles.hashes.iter().enumerate() {
         if set.binary_search(h).is_ok() {
             if let Some((a, b)) = shingles.token_range(j) {
-                for x in shared.iter_mut().take(b + 1).skip(a) {
+                for x in flags.iter_mut().take(b + 1).skip(a) {
                     *x = true;
                 }
             }
         }
     }
-    shared
+    flags
 }
 
 /// Per-token flag of a fingerprint: inside one of `ranges` (byte ranges of
@@ -659,21 +658,39 @@ fn sentence_term_counts(fp: &Fingerprint<'_>) -> Vec<Vec<(u64, u32)>> {
     out
 }
 
+/// Inverse sentence frequency of every content term over the sentences of
+/// both texts (per-sentence term lists of DERIVED and SOURCE).
+fn isf_over(d: &[Vec<(u64, u32)>], s: &[Vec<(u64, u32)>]) -> HashMap<u64, f64> {
+    let n = (d.len() + s.len()) as f64;
+    let mut df: HashMap<u64, u32> = HashMap::new();
+    for list in d.iter().chain(s) {
+        for &(t, _) in list {
+            *df.entry(t).or_insert(0) += 1;
+        }
+    }
+    df.into_iter()
+        .map(|(t, f)| (t, ((n + 1.0) / f as f64).ln().max(0.05)))
+        .collect()
+}
+
+/// Weights counted inside the pair: the inverse sentence frequency of every
+/// content term of DERIVED and SOURCE, as reworded seeds weigh them; the
+/// fallback of condensation for texts the rarity table does not cover.
+pub(crate) fn in_pair_weights(
+    derived: &Fingerprint<'_>,
+    source: &Fingerprint<'_>,
+) -> HashMap<u64, f64> {
+    isf_over(
+        &sentence_term_counts(derived),
+        &sentence_term_counts(source),
+    )
+}
+
 impl TermWeights {
     fn new(derived: &Fingerprint<'_>, source: &Fingerprint<'_>) -> TermWeights {
         let d = sentence_term_counts(derived);
         let s = sentence_term_counts(source);
-        let n = (d.len() + s.len()) as f64;
-        let mut df: HashMap<u64, u32> = HashMap::new();
-        for list in d.iter().chain(&s) {
-            for &(t, _) in list {
-                *df.entry(t).or_insert(0) += 1;
-            }
-        }
-        let isf: HashMap<u64, f64> = df
-            .into_iter()
-            .map(|(t, f)| (t, ((n + 1.0) / f as f64).ln().max(0.05)))
-            .collect();
+        let isf = isf_over(&d, &s);
         let finish = |lists: Vec<Vec<(u64, u32)>>| -> Vec<SentenceTerms> {
             lists
                 .into_iter()

@@ -439,7 +439,7 @@ fn with_word_candidates(
         .iter()
         .map(|&t| {
             let w = if covered {
-                table.weight(t).max(0.0).powf(config.condense.rarity_power)
+                crate::condense::background_weight(table, t, config.condense.rarity_power)
             } else {
                 1.0
             };

@@ -98,44 +98,30 @@ impl Weigher<'_> {
                 power,
             };
         }
-        let mut sf: HashMap<u64, u32> = HashMap::new();
-        let mut sentences = 0usize;
-        for fp in [derived, source] {
-            sentences += fp.tokens.sentences.len();
-            let mut last: Option<(u32, u64)> = None;
-            let mut seen: Vec<(u32, u64)> = fp
-                .content
-                .units
-                .iter()
-                .zip(&fp.content_terms)
-                .map(|(&u, &t)| (fp.tokens.tokens[u as usize].sentence, t))
-                .collect();
-            seen.sort_unstable();
-            for p in seen {
-                if last != Some(p) {
-                    *sf.entry(p.1).or_insert(0) += 1;
-                }
-                last = Some(p);
-            }
-        }
-        let n = sentences as f64;
         Weigher {
             table: None,
-            in_pair: sf
-                .into_iter()
-                .map(|(t, f)| (t, ((n + 1.0) / f64::from(f)).ln().max(0.05)))
-                .collect(),
+            in_pair: crate::align::in_pair_weights(derived, source),
             power,
         }
     }
 
     fn w(&self, t: u64) -> f64 {
-        let base = match self.table {
-            Some(table) => table.weight(t),
-            None => self.in_pair.get(&t).copied().unwrap_or(0.05),
-        };
-        base.max(0.0).powf(self.power)
+        match self.table {
+            Some(table) => background_weight(table, t, self.power),
+            None => self
+                .in_pair
+                .get(&t)
+                .copied()
+                .unwrap_or(0.05)
+                .powf(self.power),
+        }
     }
+}
+
+/// The weight condensation (and retrieval by words) gives a term with the
+/// background table: its rarity in English to the power `power`.
+pub(crate) fn background_weight(table: &crate::rarity::Rarity, t: u64, power: f64) -> f64 {
+    table.weight(t).max(0.0).powf(power)
 }
 
 /// The content terms of a fingerprint that are words (hold a letter): what

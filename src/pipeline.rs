@@ -277,12 +277,10 @@ fn one_way(
         &config.condense,
         condensed_share_for(config.thresholds.partial),
     );
-    let condensed = condensed_score(c.share);
-    let passages = c.passages;
     OneWay {
-        score: derivation_score(aligned, condensed),
+        score: derivation_score(aligned, condensed_score(c.share)),
         alignment,
-        condensed: passages,
+        condensed: c.passages,
         condensation: c.share,
         aligned,
     }
