@@ -439,6 +439,19 @@ impl<R: Read> FingerprintReader<R> {
         }
     }
 
+    /// Reads `len` bytes, growing the buffer as they arrive: a damaged
+    /// length costs what the file holds, never an allocation of its own.
+    fn take_vec(&mut self, len: usize) -> Result<Vec<u8>> {
+        const STEP: usize = 1 << 20;
+        let mut buf = Vec::with_capacity(len.min(STEP));
+        while buf.len() < len {
+            let start = buf.len();
+            buf.resize(start + (len - start).min(STEP), 0);
+            self.take(&mut buf[start..])?;
+        }
+        Ok(buf)
+    }
+
     fn u32(&mut self) -> Result<u32> {
         let mut b = [0u8; 4];
         self.take(&mut b)?;
@@ -510,8 +523,7 @@ impl<R: Read> FingerprintReader<R> {
             if n > MAX_SET {
                 return Err(self.corrupt(format!("shingle set of {n} hashes")));
             }
-            let mut raw = vec![0u8; 8 * n as usize];
-            self.take(&mut raw)?;
+            let raw = self.take_vec(8 * n as usize)?;
             let set: Vec<u64> = raw
                 .chunks_exact(8)
                 .map(|c| u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]))
