@@ -75,6 +75,8 @@ use crate::fingerprints::DocFingerprint;
 use crate::lsh::{band_keys_into, LshParams, LshWeights};
 use crate::sketch::{Scheme, SketchParams, EMPTY_SLOT};
 
+mod pages;
+
 /// The value of [`MetadataKey::Format`] in files this library writes.
 pub const FORMAT: &str = "lineage-sketch/1";
 
@@ -1197,7 +1199,21 @@ fn open_reader(path: &Path) -> Result<SerializedFileReader<File>> {
         path: path.to_path_buf(),
         source,
     })?;
-    SerializedFileReader::new(file).map_err(|e| corrupt(path, format!("not a Parquet file: {e}")))
+    let mut pages = file.try_clone().map_err(|source| Error::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let reader = SerializedFileReader::new(file)
+        .map_err(|e| corrupt(path, format!("not a Parquet file: {e}")))?;
+    let file_len = pages.metadata().map(|m| m.len()).unwrap_or(0);
+    let chunks = reader
+        .metadata()
+        .row_groups()
+        .iter()
+        .flat_map(|group| group.columns())
+        .map(|column| column.byte_range());
+    pages::check(&mut pages, file_len, chunks).map_err(|message| corrupt(path, message))?;
+    Ok(reader)
 }
 
 fn parse_header(path: &Path, kv: &HashMap<String, String>) -> Result<ParquetSketchHeader> {

@@ -6,8 +6,8 @@
 use std::path::{Path, PathBuf};
 
 use crate::util::{
-    assert_one_error_line, can_read, json_lines, lineage, num_field, run, sample, sample_text,
-    samples_dir, str_field, Run,
+    assert_one_error_line, can_read, json_lines, lineage, lineage_within, num_field, run, sample,
+    sample_text, samples_dir, str_field, Run,
 };
 
 fn score_paths(derived: &Path, source: &Path) -> Run {
@@ -297,6 +297,26 @@ fn io_error_cause_is_printed_once() {
     let cause = std::fs::read(&missing).expect_err("missing").to_string();
     let run = score_paths(&missing, &sample("original.txt"));
     assert_eq!(run.stderr.matches(&cause).count(), 1, "{}", run.stderr);
+}
+
+/// Files found by `fuzz/` (tests/data/README.md, "fuzz"): each claims a
+/// length it does not hold. One error line and exit 2 within 500 MiB of
+/// address space; before the fix each reserved gigabytes and aborted.
+#[cfg(unix)]
+#[test]
+fn fuzz_finds_are_one_error_line_in_bounded_memory() {
+    let dir = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data");
+    let r = run(lineage_within(500)
+        .arg("dedup")
+        .arg(dir.join("fuzz/fingerprints-set-claims-2gb.lfp")));
+    assert_eq!(r.code, Some(2), "{}", r.stderr);
+    assert_one_error_line(&r, &["fingerprints-set-claims-2gb.lfp", "ends early"]);
+    let r = run(lineage_within(500)
+        .args(["dedup", "--from-parquet"])
+        .arg(dir.join("fuzz/clusters-page-claims-1gb.parquet"))
+        .arg(dir.join("reliability/samples-sketch.parquet")));
+    assert_eq!(r.code, Some(2), "{}", r.stderr);
+    assert_one_error_line(&r, &["clusters-page-claims-1gb.parquet", "page header"]);
 }
 
 /// Damaged Parquet and index files (tests/data/README.md, "reliability"):

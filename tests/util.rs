@@ -24,6 +24,17 @@ pub fn lineage() -> assert_cmd::Command {
     assert_cmd::Command::cargo_bin("lineage").expect("binary builds")
 }
 
+/// `lineage` under a limit of `mib` MiB of address space (`ulimit -v`):
+/// an allocation the input only claims, never holds, aborts it.
+#[cfg(unix)]
+pub fn lineage_within(mib: u64) -> assert_cmd::Command {
+    let mut cmd = assert_cmd::Command::new("sh");
+    cmd.arg("-c")
+        .arg(format!("ulimit -v {} && exec \"$0\" \"$@\"", mib * 1024))
+        .arg(assert_cmd::cargo::cargo_bin("lineage"));
+    cmd
+}
+
 /// What a finished run printed, and how it exited.
 #[derive(Debug)]
 pub struct Run {

@@ -1,0 +1,308 @@
+//! Page sizes of an untrusted Parquet file, checked before the `parquet`
+//! crate decodes it.
+//!
+//! In: the file and the column chunks its footer lists. Out: `Ok` when
+//! every page header of every chunk can be read, lies inside its chunk and
+//! claims no more uncompressed bytes than its compressed bytes can expand
+//! to; else a message for [`Error::Corrupt`](crate::Error::Corrupt).
+//!
+//! Why: the crate trusts a page header's uncompressed size and fills a
+//! buffer that large (up to 2 GiB) before it decompresses the page, so one
+//! damaged header in a file of a few kilobytes costs a gigabyte of memory
+//! (found by `fuzz/` on the cluster-file reader). The crate keeps its page
+//! header reader private, so the headers (Thrift compact protocol) are
+//! walked here: the three sizes are read, everything else is skipped.
+
+use std::fs::File;
+use std::io::{Read, Seek, SeekFrom};
+
+/// How far a page may expand when decompressed. Snappy, the one codec this
+/// build reads, expands at most about 21 times (a 3-byte copy of 64
+/// bytes), and an uncompressed page does not expand at all.
+const MAX_EXPANSION: u64 = 32;
+/// Slack for tiny pages, whose headers and run lengths dominate.
+const EXPANSION_SLACK: u64 = 64 << 10;
+/// Longest page header read (statistics may hold long minimum and maximum
+/// values); a longer one is treated as damage.
+const MAX_HEADER: usize = 16 << 20;
+/// Deepest nesting of Thrift structures skipped.
+const MAX_DEPTH: u32 = 32;
+
+/// Checks the pages of every column chunk `(start, length)` of `file`, a
+/// file of `file_len` bytes.
+pub(super) fn check(
+    file: &mut File,
+    file_len: u64,
+    chunks: impl IntoIterator<Item = (u64, u64)>,
+) -> Result<(), String> {
+    let mut window = Vec::new();
+    for (start, len) in chunks {
+        let end = start
+            .checked_add(len)
+            .filter(|&end| end <= file_len)
+            .ok_or_else(|| {
+                format!("a column chunk ({start}+{len}) lies past the end of the file")
+            })?;
+        let mut at = start;
+        while at < end {
+            let page = read_header(file, at, end, &mut window)?;
+            let data_end = at
+                .checked_add(page.header_len)
+                .and_then(|p| p.checked_add(page.compressed))
+                .filter(|&p| p <= end)
+                .ok_or_else(|| format!("the page at byte {at} runs past its column chunk"))?;
+            if page.uncompressed > page.compressed * MAX_EXPANSION + EXPANSION_SLACK {
+                return Err(format!(
+                    "the page at byte {at} claims {} bytes from {} compressed bytes",
+                    page.uncompressed, page.compressed
+                ));
+            }
+            at = data_end;
+        }
+    }
+    Ok(())
+}
+
+/// The sizes of one page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct PageSizes {
+    header_len: u64,
+    uncompressed: u64,
+    compressed: u64,
+}
+
+/// Reads the header at `at`, with a window that grows until the header
+/// fits (or reaches the end of the chunk or [`MAX_HEADER`]).
+fn read_header(
+    file: &mut File,
+    at: u64,
+    end: u64,
+    window: &mut Vec<u8>,
+) -> Result<PageSizes, String> {
+    let available = usize::try_from(end - at).unwrap_or(usize::MAX);
+    let mut want = available.min(4096);
+    loop {
+        window.resize(want, 0);
+        file.seek(SeekFrom::Start(at))
+            .and_then(|_| file.read_exact(window))
+            .map_err(|e| format!("cannot read the page at byte {at}: {e}"))?;
+        match parse_header(window) {
+            Some(page) => return Ok(page),
+            None if want < available && want < MAX_HEADER => {
+                want = (want * 4).min(available).min(MAX_HEADER)
+            }
+            None => return Err(format!("the page header at byte {at} is damaged")),
+        }
+    }
+}
+
+/// Parses a Thrift compact `PageHeader`: field 2 is the uncompressed size,
+/// field 3 the compressed size (both i32). `None` when the bytes end first
+/// or are not a header.
+fn parse_header(bytes: &[u8]) -> Option<PageSizes> {
+    let mut c = Compact { bytes, at: 0 };
+    let (mut uncompressed, mut compressed) = (None, None);
+    let mut last = 0i16;
+    loop {
+        let head = c.byte()?;
+        if head == 0 {
+            break;
+        }
+        let kind = head & 0x0f;
+        let id = match head >> 4 {
+            0 => i16::try_from(zigzag(c.varint()?)).ok()?,
+            delta => last.checked_add(i16::from(delta))?,
+        };
+        last = id;
+        match (id, kind) {
+            (2, 5) => uncompressed = Some(zigzag(c.varint()?)),
+            (3, 5) => compressed = Some(zigzag(c.varint()?)),
+            _ => c.skip(kind, 0)?,
+        }
+    }
+    let size = |v: Option<i64>| v.and_then(|v| u64::try_from(v).ok());
+    Some(PageSizes {
+        header_len: c.at as u64,
+        uncompressed: size(uncompressed)?,
+        compressed: size(compressed)?,
+    })
+}
+
+fn zigzag(n: u64) -> i64 {
+    ((n >> 1) as i64) ^ -((n & 1) as i64)
+}
+
+/// A cursor over Thrift compact protocol bytes.
+struct Compact<'a> {
+    bytes: &'a [u8],
+    at: usize,
+}
+
+impl Compact<'_> {
+    fn byte(&mut self) -> Option<u8> {
+        let b = *self.bytes.get(self.at)?;
+        self.at += 1;
+        Some(b)
+    }
+
+    fn varint(&mut self) -> Option<u64> {
+        let mut value = 0u64;
+        for shift in (0..64).step_by(7) {
+            let b = self.byte()?;
+            value |= u64::from(b & 0x7f) << shift;
+            if b & 0x80 == 0 {
+                return Some(value);
+            }
+        }
+        None
+    }
+
+    fn advance(&mut self, n: u64) -> Option<()> {
+        let n = usize::try_from(n).ok()?;
+        if n > self.bytes.len() - self.at {
+            return None;
+        }
+        self.at += n;
+        Some(())
+    }
+
+    /// Skips one value of compact type `kind`.
+    fn skip(&mut self, kind: u8, depth: u32) -> Option<()> {
+        if depth > MAX_DEPTH {
+            return None;
+        }
+        match kind {
+            // Booleans in a field header carry their value in the type.
+            1 | 2 => Some(()),
+            3 => self.advance(1),
+            4..=6 => self.varint().map(drop),
+            7 => self.advance(8),
+            8 => {
+                let len = self.varint()?;
+                self.advance(len)
+            }
+            9 | 10 => {
+                let head = self.byte()?;
+                let element = head & 0x0f;
+                let count = match u64::from(head >> 4) {
+                    15 => self.varint()?,
+                    n => n,
+                };
+                self.elements(count, &[element], depth)
+            }
+            11 => {
+                let count = self.varint()?;
+                if count == 0 {
+                    return Some(());
+                }
+                let kinds = self.byte()?;
+                self.elements(count, &[kinds >> 4, kinds & 0x0f], depth)
+            }
+            12 => {
+                let mut last = 0i16;
+                loop {
+                    let head = self.byte()?;
+                    if head == 0 {
+                        return Some(());
+                    }
+                    if head >> 4 == 0 {
+                        last = i16::try_from(zigzag(self.varint()?)).ok()?;
+                    } else {
+                        last = last.checked_add(i16::from(head >> 4))?;
+                    }
+                    self.skip(head & 0x0f, depth + 1)?;
+                }
+            }
+            _ => None,
+        }
+    }
+
+    /// Skips `count` elements of a list, set or map (each of `kinds` per
+    /// element); a boolean element is one byte.
+    fn elements(&mut self, count: u64, kinds: &[u8], depth: u32) -> Option<()> {
+        // Every element takes at least one byte: a count beyond what is
+        // left is damage, not a long loop.
+        if count > (self.bytes.len() - self.at) as u64 {
+            return None;
+        }
+        for _ in 0..count {
+            for &kind in kinds {
+                match kind {
+                    1 | 2 => self.advance(1)?,
+                    kind => self.skip(kind, depth + 1)?,
+                }
+            }
+        }
+        Some(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A data page header as the `parquet` crate writes it: type 0, sizes,
+    /// and a data page header struct (field 5) with a nested statistics
+    /// struct holding a binary.
+    fn header(uncompressed: i32, compressed: i32) -> Vec<u8> {
+        let z = |v: i32| ((v << 1) ^ (v >> 31)) as u32;
+        let mut out = vec![0x15, 0x00]; // field 1, i32: type 0
+        for v in [uncompressed, compressed] {
+            out.push(0x15);
+            let mut n = z(v);
+            while n >= 0x80 {
+                out.push((n as u8 & 0x7f) | 0x80);
+                n >>= 7;
+            }
+            out.push(n as u8);
+        }
+        out.push(0x2c); // field 5, struct
+        out.extend([0x15, 0x04]); // num_values 2
+        out.extend([0x15, 0x00, 0x15, 0x06, 0x15, 0x06]); // encodings
+        out.extend([0x1c, 0x18, 0x03, b'a', b'b', b'c', 0x00]); // statistics { binary }
+        out.push(0x00); // end of data page header
+        out.push(0x00); // end of page header
+        out
+    }
+
+    #[test]
+    fn reads_the_sizes_and_the_header_length() {
+        let bytes = header(1000, 300);
+        let page = parse_header(&bytes).unwrap();
+        assert_eq!(page.uncompressed, 1000);
+        assert_eq!(page.compressed, 300);
+        assert_eq!(page.header_len, bytes.len() as u64);
+        // Cut short: not a header (the caller reads more).
+        assert_eq!(parse_header(&bytes[..bytes.len() - 1]), None);
+    }
+
+    #[test]
+    fn refuses_damaged_headers() {
+        assert_eq!(parse_header(&[0x15, 0x00, 0x0f]), None);
+        // A list claiming more elements than there are bytes.
+        assert_eq!(parse_header(&[0x19, 0xf5, 0xff, 0xff, 0xff, 0x0f]), None);
+        // Negative sizes.
+        assert_eq!(parse_header(&header(-5, 10)), None);
+    }
+
+    #[test]
+    fn a_page_claiming_a_gigabyte_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("x.parquet");
+        let mut bytes = header(1 << 30, 10);
+        let header_len = bytes.len() as u64;
+        bytes.extend([0u8; 10]);
+        std::fs::write(&path, &bytes).unwrap();
+        let mut file = File::open(&path).unwrap();
+        let err = check(&mut file, bytes.len() as u64, [(0, header_len + 10)]).unwrap_err();
+        assert!(err.contains("claims 1073741824 bytes"), "{err}");
+        let mut ok = header(100, 10);
+        let len = ok.len() as u64 + 10;
+        ok.extend([0u8; 10]);
+        std::fs::write(&path, &ok).unwrap();
+        let mut file = File::open(&path).unwrap();
+        check(&mut file, len, [(0, len)]).unwrap();
+        let err = check(&mut file, len, [(0, len + 1)]).unwrap_err();
+        assert!(err.contains("past the end"), "{err}");
+    }
+}
