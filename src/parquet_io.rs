@@ -1212,7 +1212,8 @@ fn open_reader(path: &Path) -> Result<SerializedFileReader<File>> {
         .iter()
         .flat_map(|group| group.columns())
         .map(|column| column.byte_range());
-    pages::check(&mut pages, file_len, chunks).map_err(|message| corrupt(path, message))?;
+    pages::check(&mut pages, file_len, chunks)
+        .map_err(|message| corrupt(path, format!("damaged page: {message}")))?;
     Ok(reader)
 }
 
