@@ -25,7 +25,7 @@
 //! all the documents it handles.
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader};
+use std::io::BufRead;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
@@ -35,9 +35,10 @@ use crate::fingerprints::DocFingerprint;
 use crate::shingle::{RawShingler, ShingleParams};
 use crate::sketch::{SketchParams, Sketcher};
 use crate::source::input::{
-    format_from_extension, read_file, InputFormat, InputOptions, Inputs, Item,
+    format_from_extension, open, read_file, whole_items, InputFormat, InputOptions, Inputs, Item,
+    Opened,
 };
-use crate::source::jsonl::parse_record_reusing;
+use crate::source::jsonl::{parse_record_reusing, read_line, Line};
 use crate::source::walk::{InputPath, Skipped};
 use crate::source::{Document, Warning};
 
@@ -154,6 +155,12 @@ enum Unit {
         line: usize,
         bytes: std::ops::Range<usize>,
     },
+    /// A stream (standard input, a pipe) read whole when it was opened.
+    Whole {
+        file: InputPath,
+        format: InputFormat,
+        bytes: Vec<u8>,
+    },
     /// A file that could not be opened or read, in its place in the order.
     Failed(Error),
 }
@@ -190,7 +197,7 @@ struct Scratch {
 /// Hands out the inputs chunk by chunk, streaming JSON Lines files.
 struct Units<'a> {
     files: std::slice::Iter<'a, InputPath>,
-    format: InputFormat,
+    input: &'a InputOptions,
     /// The JSON Lines file being read.
     jsonl: Option<OpenJsonl>,
     /// Threads taking chunks; with more than one, the last chunks shrink.
@@ -200,7 +207,7 @@ struct Units<'a> {
 /// A JSON Lines file being read by [`Units`].
 struct OpenJsonl {
     path: Arc<Path>,
-    reader: BufReader<std::fs::File>,
+    reader: Box<dyn BufRead + Send>,
     /// The number of the last line read.
     line: usize,
     /// Bytes not read yet, when it is a regular file of known size.
@@ -235,7 +242,7 @@ impl Units<'_> {
                 .files
                 .as_slice()
                 .first()
-                .is_some_and(|f| !is_jsonl(&f.path, self.format)) =>
+                .is_some_and(|f| !is_jsonl(&f.path, self.input.format)) =>
             {
                 (docs.min((files_left / share).max(1)), bytes)
             }
@@ -266,9 +273,24 @@ impl Units<'_> {
             {
                 *line += 1;
                 let start = lines.len();
-                match read_line(reader, lines) {
-                    Ok(0) => self.jsonl = None,
-                    Ok(read) => {
+                let too_large = |line| Error::TooLarge {
+                    path: path.to_path_buf(),
+                    line: Some(line),
+                    limit: self.input.max_doc_bytes,
+                };
+                match read_line(reader, lines, self.input.max_doc_bytes) {
+                    Ok(Line::End) => self.jsonl = None,
+                    Ok(Line::TooLong(read)) => {
+                        if let Some(unread) = unread {
+                            *unread = unread.saturating_sub(read);
+                        }
+                        out.push(Unit::Failed(too_large(*line)));
+                    }
+                    Ok(Line::Endless) => {
+                        out.push(Unit::Failed(too_large(*line)));
+                        self.jsonl = None;
+                    }
+                    Ok(Line::Read(read)) => {
                         if let Some(unread) = unread {
                             *unread = unread.saturating_sub(read as u64);
                         }
@@ -304,52 +326,39 @@ impl Units<'_> {
             let Some(file) = self.files.next() else {
                 break;
             };
-            if !is_jsonl(&file.path, self.format) {
+            // Regular files other than JSON Lines are read whole by the
+            // workers, in parallel; JSON Lines and streams (standard input,
+            // pipes, devices) are opened here and read a record at a time.
+            if !is_jsonl(&file.path, self.input.format) && (file.walked || is_regular(&file.path)) {
                 out.push(Unit::File(file.clone()));
                 continue;
             }
-            match std::fs::File::open(&file.path) {
-                Ok(f) => {
+            match open(&file.path, self.input) {
+                Ok(Opened::Lines(reader)) => {
                     self.jsonl = Some(OpenJsonl {
                         path: Arc::from(file.path.as_path()),
-                        unread: f.metadata().ok().filter(|m| m.is_file()).map(|m| m.len()),
-                        reader: BufReader::with_capacity(JSONL_BUFFER, f),
+                        unread: std::fs::metadata(&file.path)
+                            .ok()
+                            .filter(|m| m.is_file() && file.path.as_os_str() != "-")
+                            .map(|m| m.len()),
+                        reader,
                         line: 0,
                     });
                 }
-                Err(source) => out.push(Unit::Failed(Error::Read {
-                    path: file.path.clone(),
-                    source,
-                })),
+                Ok(Opened::Whole(format, bytes)) => out.push(Unit::Whole {
+                    file: file.clone(),
+                    format,
+                    bytes,
+                }),
+                Err(err) => out.push(Unit::Failed(err)),
             }
         }
     }
 }
 
-/// Reads one line (with its `\n`) into `buf`, like `BufRead::read_until`
-/// but with memchr's SIMD search; returns the bytes read, 0 at the end.
-fn read_line<R: BufRead>(reader: &mut R, buf: &mut Vec<u8>) -> std::io::Result<usize> {
-    let mut read = 0;
-    loop {
-        let available = match reader.fill_buf() {
-            Ok(available) => available,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e),
-        };
-        if available.is_empty() {
-            return Ok(read);
-        }
-        let (done, used) = match memchr::memchr(b'\n', available) {
-            Some(i) => (true, i + 1),
-            None => (false, available.len()),
-        };
-        buf.extend_from_slice(&available[..used]);
-        reader.consume(used);
-        read += used;
-        if done {
-            return Ok(read);
-        }
-    }
+/// Whether `path` names a regular file (not `-`, a pipe or a device).
+fn is_regular(path: &Path) -> bool {
+    path.as_os_str() != "-" && std::fs::metadata(path).is_ok_and(|m| m.is_file())
 }
 
 fn emit<F, I>(sink: &mut F, events: I) -> Result<()>
@@ -437,30 +446,36 @@ impl Worker<'_> {
                 }
             }
             Unit::Failed(err) => Events::One(CorpusEvent::Failed(copy_error(err))),
-            Unit::File(file) => {
-                let mut out = Vec::new();
-                for item in read_file(file, self.input) {
-                    match item {
-                        Item::Document(doc) => self.fingerprint(shingler, doc, &mut out),
-                        Item::Skipped(s) => out.push(CorpusEvent::Skipped(s)),
-                        Item::Failed(e) => out.push(CorpusEvent::Failed(e)),
-                    }
-                }
-                Events::Many(out)
+            Unit::File(file) => self.items(shingler, read_file(file, self.input)),
+            Unit::Whole {
+                file,
+                format,
+                bytes,
+            } => self.items(
+                shingler,
+                whole_items(file, self.input, *format, bytes.clone()),
+            ),
+        }
+    }
+
+    /// The events of a file's items.
+    fn items(&self, shingler: &mut RawShingler, items: Vec<Item>) -> Events {
+        let mut out = Vec::new();
+        for item in items {
+            match item {
+                Item::Document(doc) => self.fingerprint(shingler, doc, &mut out),
+                Item::Skipped(s) => out.push(CorpusEvent::Skipped(s)),
+                Item::Failed(e) => out.push(CorpusEvent::Failed(e)),
             }
         }
+        Events::Many(out)
     }
 }
 
 fn is_jsonl(path: &Path, format: InputFormat) -> bool {
-    path.as_os_str() != "-"
-        && (format == InputFormat::Jsonl
-            || (format == InputFormat::Auto
-                && format_from_extension(path) == Some(InputFormat::Jsonl)))
+    format == InputFormat::Jsonl
+        || (format == InputFormat::Auto && format_from_extension(path) == Some(InputFormat::Jsonl))
 }
-
-/// The read buffer of a JSON Lines file.
-const JSONL_BUFFER: usize = 256 << 10;
 
 /// Units in chunk `seq`: the first chunks are small, so that every
 /// thread has work soon after the start, then `docs`.
@@ -673,7 +688,7 @@ where
         reader: Mutex::new(Reader {
             units: Units {
                 files: inputs.walk.files.iter(),
-                format: inputs.options.format,
+                input: &inputs.options,
                 jsonl: None,
                 threads,
             },
@@ -731,6 +746,12 @@ fn copy_error(err: &Error) -> Error {
                 std::io::Error::from_raw_os_error,
             ),
         },
+        Error::TooLarge { path, line, limit } => Error::TooLarge {
+            path: path.clone(),
+            line: *line,
+            limit: *limit,
+        },
+        Error::IsDirectory { path } => Error::IsDirectory { path: path.clone() },
         other => Error::InvalidParam(other.to_string()),
     }
 }
@@ -772,18 +793,21 @@ mod tests {
         let jsonl = dir.path().join("last.jsonl");
         std::fs::write(&jsonl, "{}\n").unwrap();
         let open = || Some(std::fs::File::open(&jsonl).unwrap());
-        fn units(
-            files: &[InputPath],
+        let options = InputOptions::default();
+        let units = |files, jsonl, unread, threads| units(files, &options, jsonl, unread, threads);
+        fn units<'a>(
+            files: &'a [InputPath],
+            options: &'a InputOptions,
             jsonl: Option<std::fs::File>,
             unread: Option<u64>,
             threads: usize,
-        ) -> Units<'_> {
+        ) -> Units<'a> {
             Units {
                 files: files.iter(),
-                format: InputFormat::Auto,
+                input: options,
                 jsonl: jsonl.map(|f| OpenJsonl {
                     path: Arc::from(Path::new("last.jsonl")),
-                    reader: BufReader::new(f),
+                    reader: Box::new(std::io::BufReader::new(f)),
                     line: 0,
                     unread,
                 }),

@@ -32,6 +32,17 @@ pub enum Error {
         /// Byte offset of the first NUL byte.
         offset: usize,
     },
+    /// A document (a file, or a JSON Lines record) is longer than the limit
+    /// per document; it was not read.
+    #[error("{}{}: document longer than {}, the limit per document", path.display(), line.map(|l| format!(":{l}")).unwrap_or_default(), in_units(*limit))]
+    TooLarge {
+        /// The file or stream.
+        path: PathBuf,
+        /// 1-based line of a JSON Lines record, `None` for a whole file.
+        line: Option<usize>,
+        /// The limit in bytes.
+        limit: u64,
+    },
     /// A line of a list file (such as `--pairs`) is malformed.
     #[error("{path}:{line}: {message}")]
     Malformed {
@@ -122,6 +133,17 @@ pub enum Error {
         /// The underlying I/O error.
         source: std::io::Error,
     },
+}
+
+/// A number of bytes in the largest binary unit that divides it: `64 MiB`,
+/// `1000 bytes`.
+fn in_units(bytes: u64) -> String {
+    for (shift, unit) in [(30, "GiB"), (20, "MiB"), (10, "KiB")] {
+        if bytes >= 1 << shift && bytes.is_multiple_of(1 << shift) {
+            return format!("{} {unit}", bytes >> shift);
+        }
+    }
+    format!("{bytes} bytes")
 }
 
 /// The library's result type.

@@ -9,6 +9,7 @@ mod dedup;
 mod errors;
 mod inputs;
 mod json;
+mod limits;
 mod pairs;
 mod passages;
 mod props;

@@ -10,15 +10,15 @@
 //! outcome is an [`Item`]: a document, a skip note, or an error
 //! for that document alone, so one bad document never stops a batch.
 
-use std::io::BufReader;
+use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
 use crate::source::feed::{looks_like_json_feed, looks_like_xml_feed, read_feed};
 use crate::source::html::{looks_like_html, read_html};
 use crate::source::jsonl::{JsonlFields, JsonlReader};
-use crate::source::walk::{self, read_bytes, InputPath, SkipReason, Skipped, Walk};
-use crate::source::Document;
+use crate::source::walk::{self, open_file, read_capped, InputPath, SkipReason, Skipped, Walk};
+use crate::source::{Document, DEFAULT_MAX_DOC_BYTES};
 
 /// How to interpret an input file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -38,12 +38,26 @@ pub enum InputFormat {
 }
 
 /// Options for reading inputs.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InputOptions {
     /// Forced format, or [`InputFormat::Auto`].
     pub format: InputFormat,
     /// JSONL field names.
     pub fields: JsonlFields,
+    /// Longest document read, in bytes: a text, HTML or feed file, or one
+    /// JSON Lines record. A longer one is an [`Error::TooLarge`] for it
+    /// alone.
+    pub max_doc_bytes: u64,
+}
+
+impl Default for InputOptions {
+    fn default() -> Self {
+        InputOptions {
+            format: InputFormat::Auto,
+            fields: JsonlFields::default(),
+            max_doc_bytes: DEFAULT_MAX_DOC_BYTES,
+        }
+    }
 }
 
 /// One outcome of reading an input.
@@ -135,43 +149,99 @@ pub fn format_from_content(head: &[u8]) -> InputFormat {
     InputFormat::Text
 }
 
-fn resolve(path: &Path, options: &InputOptions, head: &[u8]) -> InputFormat {
-    match options.format {
-        InputFormat::Auto => {
-            format_from_extension(path).unwrap_or_else(|| format_from_content(head))
-        }
-        forced => forced,
+/// The bytes of the head of an input its format is told from.
+const HEAD: usize = 4096;
+
+/// The read buffer of a JSON Lines input.
+pub(crate) const JSONL_BUFFER: usize = 256 << 10;
+
+/// An input opened for reading, its format known.
+pub(crate) enum Opened {
+    /// JSON Lines, to read a record at a time.
+    Lines(Box<dyn BufRead + Send>),
+    /// Any other format, read whole.
+    Whole(InputFormat, Vec<u8>),
+}
+
+/// Opens `path` (`-` is standard input) and tells its format: forced, else
+/// by extension, else by its first bytes. A regular file longer than the
+/// limit is refused before it is read; a stream (standard input, a pipe, a
+/// device) is read under the same limit, and JSON Lines, from a file or a
+/// stream, a record at a time, so memory never follows the input's size.
+pub(crate) fn open(path: &Path, options: &InputOptions) -> Result<Opened> {
+    let limit = options.max_doc_bytes;
+    let known = match options.format {
+        InputFormat::Auto => format_from_extension(path),
+        forced => Some(forced),
+    };
+    let (mut reader, size): (Box<dyn Read + Send>, Option<u64>) = if path == Path::new("-") {
+        (Box::new(std::io::stdin()), None)
+    } else {
+        let (file, size) = open_file(path)?;
+        (Box::new(file), size)
+    };
+    if known == Some(InputFormat::Jsonl) {
+        return Ok(Opened::Lines(Box::new(BufReader::with_capacity(
+            JSONL_BUFFER,
+            reader,
+        ))));
     }
+    if size.is_some_and(|size| size > limit) {
+        return Err(Error::TooLarge {
+            path: path.to_path_buf(),
+            line: None,
+            limit,
+        });
+    }
+    let mut head = Vec::with_capacity(size.map_or(HEAD, |s| usize::try_from(s).unwrap_or(0) + 1));
+    (&mut reader)
+        .take(HEAD as u64)
+        .read_to_end(&mut head)
+        .map_err(|source| Error::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+    let format = known.unwrap_or_else(|| format_from_content(&head));
+    if format == InputFormat::Jsonl {
+        let reader = std::io::Cursor::new(head).chain(reader);
+        return Ok(Opened::Lines(Box::new(BufReader::with_capacity(
+            JSONL_BUFFER,
+            reader,
+        ))));
+    }
+    read_capped(reader, path, limit, head).map(|bytes| Opened::Whole(format, bytes))
 }
 
 /// Reads one file into its documents.
 pub fn read_file(file: &InputPath, options: &InputOptions) -> Vec<Item> {
-    let path = &file.path;
-    // JSONL files can be far larger than memory allows; stream them.
-    if path.as_os_str() != "-"
-        && (options.format == InputFormat::Jsonl
-            || (options.format == InputFormat::Auto
-                && format_from_extension(path) == Some(InputFormat::Jsonl)))
-    {
-        return match std::fs::File::open(path) {
-            Ok(f) => JsonlReader::new(BufReader::new(f), path, options.fields.clone())
-                .map(to_item)
-                .collect(),
-            Err(source) => vec![Item::Failed(Error::Read {
-                path: path.clone(),
-                source,
-            })],
-        };
-    }
-    let bytes = match read_bytes(path) {
-        Ok(bytes) => bytes,
-        Err(err) => return vec![Item::Failed(err)],
-    };
-    match resolve(path, options, &bytes[..bytes.len().min(4096)]) {
-        InputFormat::Jsonl => JsonlReader::new(bytes.as_slice(), path, options.fields.clone())
+    match open(&file.path, options) {
+        Err(err) => vec![Item::Failed(err)],
+        Ok(Opened::Lines(reader)) => JsonlReader::new(reader, &file.path, options.fields.clone())
+            .with_limit(options.max_doc_bytes)
             .map(to_item)
             .collect(),
-        InputFormat::Feed => read_feed(path, &bytes).into_iter().map(to_item).collect(),
+        Ok(Opened::Whole(format, bytes)) => whole_items(file, options, format, bytes),
+    }
+}
+
+/// The documents of an input read whole.
+pub(crate) fn whole_items(
+    file: &InputPath,
+    options: &InputOptions,
+    format: InputFormat,
+    bytes: Vec<u8>,
+) -> Vec<Item> {
+    match format {
+        InputFormat::Jsonl => {
+            JsonlReader::new(bytes.as_slice(), &file.path, options.fields.clone())
+                .with_limit(options.max_doc_bytes)
+                .map(to_item)
+                .collect()
+        }
+        InputFormat::Feed => read_feed(&file.path, &bytes)
+            .into_iter()
+            .map(to_item)
+            .collect(),
         InputFormat::Html => vec![page_item(file, bytes)],
         InputFormat::Text | InputFormat::Auto => vec![text_item(file, bytes)],
     }

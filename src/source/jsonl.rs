@@ -5,7 +5,11 @@
 //! absent the id is `FILE:LINE`), and title, url and date from their fields
 //! when present. A bad line is an [`Error::Malformed`] naming the file and
 //! line; the other lines are still read. Lines stream from any
-//! [`BufRead`], so memory is bounded by the longest line.
+//! [`BufRead`], so memory is bounded by the longest line, and a line longer
+//! than the limit per document ([`DEFAULT_MAX_DOC_BYTES`] unless set) is
+//! skipped without being held: it is an [`Error::TooLarge`] for that line.
+//! A line with no end after [`ENDLESS`] times the limit (`/dev/zero`) ends
+//! the input.
 
 use std::io::BufRead;
 use std::path::{Path, PathBuf};
@@ -17,7 +21,7 @@ use serde_json::value::RawValue;
 use serde_json::Value;
 
 use crate::error::{Error, Result};
-use crate::source::{Document, Metadata};
+use crate::source::{Document, Metadata, DEFAULT_MAX_DOC_BYTES};
 
 mod fast;
 
@@ -55,10 +59,13 @@ pub struct JsonlReader<R> {
     fields: JsonlFields,
     line: usize,
     buf: Vec<u8>,
+    limit: u64,
+    ended: bool,
 }
 
 impl<R: BufRead> JsonlReader<R> {
     /// A reader over `reader`; `path` names the input in ids and errors.
+    /// Records longer than [`DEFAULT_MAX_DOC_BYTES`] are skipped.
     pub fn new(reader: R, path: &Path, fields: JsonlFields) -> Self {
         JsonlReader {
             reader,
@@ -66,7 +73,15 @@ impl<R: BufRead> JsonlReader<R> {
             fields,
             line: 0,
             buf: Vec::new(),
+            limit: DEFAULT_MAX_DOC_BYTES,
+            ended: false,
         }
+    }
+
+    /// Skips records longer than `limit` bytes instead.
+    pub fn with_limit(mut self, limit: u64) -> Self {
+        self.limit = limit;
+        self
     }
 
     fn parse(&self, bytes: &[u8]) -> Result<Document> {
@@ -367,21 +382,108 @@ impl<'de> Visitor<'de> for RecordSeed<'_> {
     }
 }
 
+/// How many times the limit per document a line may run on, unended,
+/// before the rest of the input is given up: an endless stream with no
+/// line break (`/dev/zero`) ends in about a second instead of never.
+pub(crate) const ENDLESS: u64 = 16;
+
+/// What [`read_line`] found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Line {
+    /// The end of the input.
+    End,
+    /// A line of this many bytes (with its `\n`) was appended.
+    Read(usize),
+    /// A line longer than the limit was skipped (nothing appended); this
+    /// many bytes were read.
+    TooLong(u64),
+    /// No line end in [`ENDLESS`] times the limit; the reader stopped.
+    Endless,
+}
+
+/// Reads one line (with its `\n`) into `buf`, like `BufRead::read_until`
+/// with memchr's SIMD search, but never holds more than `limit` bytes of
+/// it: a longer line is read on to its end and dropped.
+pub(crate) fn read_line<R: BufRead + ?Sized>(
+    reader: &mut R,
+    buf: &mut Vec<u8>,
+    limit: u64,
+) -> std::io::Result<Line> {
+    let start = buf.len();
+    let mut read = 0u64;
+    let mut skipping = false;
+    loop {
+        let available = match reader.fill_buf() {
+            Ok(available) => available,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => {
+                buf.truncate(start);
+                return Err(e);
+            }
+        };
+        if available.is_empty() {
+            return Ok(match (skipping, read) {
+                (true, _) => Line::TooLong(read),
+                (false, 0) => Line::End,
+                (false, _) => Line::Read(buf.len() - start),
+            });
+        }
+        let (done, used) = match memchr::memchr(b'\n', available) {
+            Some(i) => (true, i + 1),
+            None => (false, available.len()),
+        };
+        read += used as u64;
+        let content = read - u64::from(done);
+        if !skipping && content > limit {
+            skipping = true;
+            buf.truncate(start);
+        }
+        if !skipping {
+            buf.extend_from_slice(&available[..used]);
+        }
+        reader.consume(used);
+        if done {
+            return Ok(if skipping {
+                Line::TooLong(read)
+            } else {
+                Line::Read(buf.len() - start)
+            });
+        }
+        if read > limit.saturating_mul(ENDLESS) {
+            return Ok(Line::Endless);
+        }
+    }
+}
+
 impl<R: BufRead> Iterator for JsonlReader<R> {
     type Item = Result<Document>;
 
     fn next(&mut self) -> Option<Result<Document>> {
         loop {
+            if self.ended {
+                return None;
+            }
             self.buf.clear();
             self.line += 1;
-            match self.reader.read_until(b'\n', &mut self.buf) {
-                Ok(0) => return None,
-                Ok(_) => {}
+            let too_large = || Error::TooLarge {
+                path: self.path.clone(),
+                line: Some(self.line),
+                limit: self.limit,
+            };
+            match read_line(&mut self.reader, &mut self.buf, self.limit) {
+                Ok(Line::End) => return None,
+                Ok(Line::Read(_)) => {}
+                Ok(Line::TooLong(_)) => return Some(Err(too_large())),
+                Ok(Line::Endless) => {
+                    self.ended = true;
+                    return Some(Err(too_large()));
+                }
                 Err(source) => {
+                    self.ended = true;
                     return Some(Err(Error::Read {
                         path: self.path.clone(),
                         source,
-                    }))
+                    }));
                 }
             }
             let line = self.buf.trim_ascii();
@@ -396,6 +498,63 @@ impl<R: BufRead> Iterator for JsonlReader<R> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_line_over_the_limit_is_skipped_without_being_held() {
+        // A small buffer, so that lines cross buffer boundaries.
+        let input = b"short\n0123456789abcdef\nlast";
+        let mut reader = std::io::BufReader::with_capacity(4, &input[..]);
+        let mut buf = Vec::new();
+        assert_eq!(read_line(&mut reader, &mut buf, 10).unwrap(), Line::Read(6));
+        assert_eq!(buf, b"short\n");
+        buf.clear();
+        assert_eq!(
+            read_line(&mut reader, &mut buf, 10).unwrap(),
+            Line::TooLong(17)
+        );
+        assert!(buf.is_empty());
+        assert_eq!(read_line(&mut reader, &mut buf, 10).unwrap(), Line::Read(4));
+        assert_eq!(buf, b"last");
+        buf.clear();
+        assert_eq!(read_line(&mut reader, &mut buf, 10).unwrap(), Line::End);
+        // Exactly the limit, with or without its line end, is read.
+        let mut reader = &b"0123456789\n0123456789"[..];
+        assert_eq!(
+            read_line(&mut reader, &mut buf, 10).unwrap(),
+            Line::Read(11)
+        );
+        assert_eq!(
+            read_line(&mut reader, &mut buf, 10).unwrap(),
+            Line::Read(10)
+        );
+    }
+
+    #[test]
+    fn an_endless_line_ends_the_input() {
+        let mut zeros = std::io::BufReader::new(std::io::repeat(0));
+        let mut buf = Vec::new();
+        assert_eq!(
+            read_line(&mut zeros, &mut buf, 1000).unwrap(),
+            Line::Endless
+        );
+        assert!(buf.is_empty());
+        let docs: Vec<_> = JsonlReader::new(
+            std::io::BufReader::new(std::io::repeat(b'x')),
+            Path::new("zero"),
+            JsonlFields::default(),
+        )
+        .with_limit(1000)
+        .collect();
+        assert_eq!(docs.len(), 1);
+        assert!(matches!(
+            docs[0],
+            Err(Error::TooLarge {
+                line: Some(1),
+                limit: 1000,
+                ..
+            })
+        ));
+    }
 
     #[test]
     fn reads_fields_and_reports_bad_lines() {

@@ -18,6 +18,13 @@ pub mod walk;
 
 use crate::error::{Error, Result};
 
+/// Longest document read by default, in bytes (`--max-doc-bytes`): a text,
+/// HTML or feed file, or one JSON Lines record. A longer one is reported
+/// and skipped, so that a stray 10 GB log file or an endless stream costs
+/// a bounded amount of memory; the longest article of the Reuters and
+/// Clough corpora is under 50 KB.
+pub const DEFAULT_MAX_DOC_BYTES: u64 = 64 << 20;
+
 /// One text to compare.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Document {
@@ -152,9 +159,13 @@ fn utf16_with_bom(bytes: &[u8]) -> Option<String> {
     )
 }
 
-/// Reads one document from `path`, or from standard input when `path` is `-`.
+/// Reads one document from `path`, or from standard input when `path` is
+/// `-`, refusing one longer than [`DEFAULT_MAX_DOC_BYTES`].
 pub fn read_document(path: &Path) -> Result<Document> {
-    Document::from_bytes(path.to_string_lossy(), walk::read_bytes(path)?)
+    Document::from_bytes(
+        path.to_string_lossy(),
+        walk::read_bytes(path, DEFAULT_MAX_DOC_BYTES)?,
+    )
 }
 
 #[cfg(test)]

@@ -134,29 +134,72 @@ fn walk_dir(root: &Path, out: &mut Walk) {
     }
 }
 
-/// Reads a whole file, mapping I/O errors to [`Error::Read`].
-pub fn read_bytes(path: &Path) -> Result<Vec<u8>> {
-    use std::io::Read;
+/// Reads a whole file, or standard input for `-`, of at most `limit`
+/// bytes: a regular file longer than that is [`Error::TooLarge`] before
+/// anything is read, a stream (a pipe, a device) once `limit` bytes have
+/// come without an end. I/O errors are [`Error::Read`].
+pub fn read_bytes(path: &Path, limit: u64) -> Result<Vec<u8>> {
     if path == Path::new("-") {
-        let mut buf = Vec::new();
-        std::io::stdin()
-            .lock()
-            .read_to_end(&mut buf)
-            .map_err(|source| Error::Read {
-                path: path.to_path_buf(),
-                source,
-            })?;
-        return Ok(buf);
+        return read_capped(std::io::stdin().lock(), path, limit, Vec::new());
     }
+    let (file, size) = open_file(path)?;
+    let mut buf = Vec::new();
+    if let Some(size) = size {
+        if size > limit {
+            return Err(too_large(path, limit));
+        }
+        buf.reserve_exact(usize::try_from(size).unwrap_or(0).saturating_add(1));
+    }
+    read_capped(file, path, limit, buf)
+}
+
+/// Opens a file for reading, with its size when it is a regular file
+/// (`None` for a pipe or a device, which are read as streams).
+pub(crate) fn open_file(path: &Path) -> Result<(std::fs::File, Option<u64>)> {
+    let read_error = |source| Error::Read {
+        path: path.to_path_buf(),
+        source,
+    };
     if path.is_dir() {
         return Err(Error::IsDirectory {
             path: path.to_path_buf(),
         });
     }
-    std::fs::read(path).map_err(|source| Error::Read {
+    let file = std::fs::File::open(path).map_err(read_error)?;
+    let meta = file.metadata().map_err(read_error)?;
+    Ok((file, meta.is_file().then_some(meta.len())))
+}
+
+/// Appends what `reader` holds to `buf` (which may already hold the first
+/// bytes of the same input), refusing more than `limit` bytes in all
+/// without reading past `limit + 1`.
+pub(crate) fn read_capped(
+    reader: impl std::io::Read,
+    path: &Path,
+    limit: u64,
+    mut buf: Vec<u8>,
+) -> Result<Vec<u8>> {
+    use std::io::Read;
+    let room = limit.saturating_add(1).saturating_sub(buf.len() as u64);
+    reader
+        .take(room)
+        .read_to_end(&mut buf)
+        .map_err(|source| Error::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+    if buf.len() as u64 > limit {
+        return Err(too_large(path, limit));
+    }
+    Ok(buf)
+}
+
+fn too_large(path: &Path, limit: u64) -> Error {
+    Error::TooLarge {
         path: path.to_path_buf(),
-        source,
-    })
+        line: None,
+        limit,
+    }
 }
 
 #[cfg(test)]

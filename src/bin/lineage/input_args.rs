@@ -51,6 +51,56 @@ pub struct InputArgs {
     /// as written).
     #[arg(long, value_name = "NAME", default_value = "date")]
     pub date_field: String,
+    /// Longest document read: a text, HTML or feed file, or one JSON Lines
+    /// record (bytes, or with K, M or G for KiB, MiB, GiB). A longer one is
+    /// reported and skipped.
+    #[arg(long, value_name = "SIZE", default_value_t = ByteSize(lineage::source::DEFAULT_MAX_DOC_BYTES))]
+    pub max_doc_bytes: ByteSize,
+}
+
+/// A number of bytes as people write it: `1048576`, `1024K`, `64M`, `2G`
+/// (binary units; a trailing `B` or `iB` is allowed).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ByteSize(pub u64);
+
+impl std::str::FromStr for ByteSize {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        let t = s.trim();
+        let t = t
+            .strip_suffix("iB")
+            .or_else(|| t.strip_suffix('B'))
+            .unwrap_or(t);
+        let (digits, shift) = match t.chars().last().map(|c| c.to_ascii_uppercase()) {
+            Some('K') => (&t[..t.len() - 1], 10),
+            Some('M') => (&t[..t.len() - 1], 20),
+            Some('G') => (&t[..t.len() - 1], 30),
+            _ => (t, 0),
+        };
+        let n: u64 = digits
+            .trim()
+            .parse()
+            .map_err(|_| format!("{s:?} is not a size (write e.g. 64M, 512K or 1G)"))?;
+        if n == 0 {
+            return Err("the size must be at least 1 byte".into());
+        }
+        n.checked_mul(1 << shift)
+            .map(ByteSize)
+            .ok_or_else(|| format!("{s:?} is too large"))
+    }
+}
+
+impl std::fmt::Display for ByteSize {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let n = self.0;
+        for (shift, unit) in [(30, "G"), (20, "M"), (10, "K")] {
+            if n >= 1 << shift && n.is_multiple_of(1 << shift) {
+                return write!(f, "{}{unit}", n >> shift);
+            }
+        }
+        write!(f, "{n}")
+    }
 }
 
 impl InputArgs {
@@ -71,6 +121,7 @@ impl InputArgs {
                 url: self.url_field.clone(),
                 date: self.date_field.clone(),
             },
+            max_doc_bytes: self.max_doc_bytes.0,
         }
     }
 }
@@ -100,6 +151,9 @@ pub fn skipped_message(err: &lineage::Error) -> String {
             "the feed carries no text for it: fetch the page and read it as HTML; the item was skipped"
         }
         E::IsDirectory { .. } => "it was skipped",
+        E::TooLarge { .. } => {
+            "if it is one document, raise the limit, e.g. --max-doc-bytes 1G; it was skipped"
+        }
         _ => "it was skipped",
     };
     format!("lineage: {err} ({hint})")

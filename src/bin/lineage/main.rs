@@ -124,6 +124,9 @@ fn hint(err: &lineage::Error) -> Option<&'static str> {
             "check the file's permissions"
         }
         E::IsDirectory { .. } => "pass a text file, not a folder",
+        E::TooLarge { .. } => {
+            "if it is one document, raise the limit, e.g. --max-doc-bytes 1G"
+        }
         E::Binary { .. } => "lineage compares text: extract the text first (e.g. pdftotext)",
         E::Malformed { .. } => "each line must be DERIVED<TAB>SOURCE, with # for comments",
         E::BadWeights { .. } => {
