@@ -448,3 +448,52 @@ fn utf16_is_read_and_link_loops_are_named() {
         assert!(r.stderr.contains("loop of symbolic links"), "{}", r.stderr);
     }
 }
+
+/// A full standard output (`> /dev/full`) is named as standard output,
+/// one line, exit 2; `sketch -o -` streams the same bytes as a file.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_full_standard_output_says_so() {
+    let full = || {
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/full")
+            .unwrap()
+    };
+    let bin = assert_cmd::cargo::cargo_bin("lineage");
+    for args in [
+        vec!["score", "rewrite.txt", "original.txt"],
+        vec!["dedup", ".", "--format", "json"],
+        vec!["sketch", ".", "-o", "-"],
+    ] {
+        let out = std::process::Command::new(&bin)
+            .args(&args)
+            .current_dir(samples_dir())
+            .stdout(full())
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8(out.stderr).unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        let lines: Vec<&str> = stderr.lines().collect();
+        assert_eq!(lines.len(), 1, "{args:?}: {stderr}");
+        assert!(
+            lines[0].contains("standard output") && lines[0].contains("No space left"),
+            "{args:?}: {stderr}"
+        );
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("s.lfp");
+    let r = run(lineage()
+        .current_dir(samples_dir())
+        .args(["sketch", "-q", ".", "-o"])
+        .arg(&file));
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    let out = lineage()
+        .current_dir(samples_dir())
+        .args(["sketch", "-q", ".", "-o", "-"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(out.stdout, std::fs::read(&file).unwrap());
+    assert!(!samples_dir().join("-").exists());
+}

@@ -266,7 +266,7 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<ExitCode> {
         CheckFormat::Junit => render_ci(&outcome, report::junit::render),
         CheckFormat::Github => render_ci(&outcome, report::github::render),
     };
-    let mut stdout = std::io::stdout().lock();
+    let mut stdout = crate::stdout();
     stdout.write_all(rendered.as_bytes())?;
     stdout.flush()?;
     if !args.quiet && args.format != CheckFormat::Text {

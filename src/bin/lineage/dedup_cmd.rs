@@ -137,7 +137,7 @@ pub fn run(args: &DedupArgs) -> anyhow::Result<ExitCode> {
         }
         None => dedup(&docs, &options)?,
     };
-    let mut out = std::io::stdout().lock();
+    let mut out = crate::stdout();
     let keep_to_stdout = args.keep.as_deref() == Some(Path::new("-"));
     if keep_to_stdout {
         for i in result.kept() {

@@ -102,7 +102,7 @@ pub fn eval(args: &EvalArgs) -> anyhow::Result<ExitCode> {
             out
         }
     };
-    let mut out = std::io::stdout().lock();
+    let mut out = crate::stdout();
     out.write_all(text.as_bytes())?;
     out.flush()?;
     Ok(code)

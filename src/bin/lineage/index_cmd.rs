@@ -231,7 +231,7 @@ fn stats(args: &StatsArgs) -> anyhow::Result<ExitCode> {
         }
     };
     use std::io::Write;
-    let mut stdout = std::io::stdout().lock();
+    let mut stdout = crate::stdout();
     stdout.write_all(out.as_bytes())?;
     stdout.flush()?;
     Ok(ExitCode::Clean)

@@ -144,6 +144,29 @@ fn hint(err: &lineage::Error) -> Option<&'static str> {
     })
 }
 
+/// Standard output, locked, whose write errors say that it was standard
+/// output: a full disk behind `> file` is otherwise a bare "No space left
+/// on device". The error keeps its kind, so a closed pipe is still told.
+pub(crate) struct Stdout(std::io::StdoutLock<'static>);
+
+pub(crate) fn stdout() -> Stdout {
+    Stdout(std::io::stdout().lock())
+}
+
+impl std::io::Write for Stdout {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.write(buf).map_err(on_stdout)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.0.flush().map_err(on_stdout)
+    }
+}
+
+fn on_stdout(e: std::io::Error) -> std::io::Error {
+    std::io::Error::new(e.kind(), format!("cannot write to standard output: {e}"))
+}
+
 fn is_broken_pipe(err: &anyhow::Error) -> bool {
     err.chain().any(|e| {
         e.downcast_ref::<std::io::Error>()
@@ -222,7 +245,7 @@ fn score_files(
 
 fn score(args: &ScoreArgs) -> anyhow::Result<ExitCode> {
     let config = args.common.config()?;
-    let mut stdout = std::io::stdout().lock();
+    let mut stdout = stdout();
     if let Some(pairs) = &args.pairs {
         return score_pair_list(pairs, &config, &args.common, &mut stdout);
     }

@@ -1,15 +1,17 @@
 //! `lineage sketch`: fingerprint a corpus into a fingerprint file, native or
 //! Apache Parquet.
 
-use std::io::IsTerminal;
-use std::path::PathBuf;
+use std::io::{BufWriter, IsTerminal, Write};
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::Context;
 use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use lineage::corpus::{fingerprint_corpus, CorpusOptions};
-use lineage::fingerprints::{DocFingerprint, FingerprintHeader, FingerprintWriter};
+use lineage::fingerprints::{
+    DocFingerprint, FingerprintEncoder, FingerprintHeader, FingerprintWriter,
+};
 use lineage::lsh::LshWeights;
 use lineage::parquet_io::{has_parquet_extension, ParquetSketchWriter};
 use lineage::sketch::SketchParams;
@@ -26,7 +28,8 @@ pub struct SketchArgs {
     /// input.
     #[arg(value_name = "INPUT", required = true)]
     pub inputs: Vec<PathBuf>,
-    /// The fingerprint file to write (replaced atomically).
+    /// The fingerprint file to write (replaced atomically); - streams the
+    /// native format to standard output.
     #[arg(short = 'o', long, value_name = "FILE")]
     pub output: PathBuf,
     /// File format (default: parquet when FILE ends in .parquet, else
@@ -78,6 +81,8 @@ pub enum SketchFormat {
 enum Sink {
     Native(Box<FingerprintWriter>),
     Parquet(Box<ParquetSketchWriter>),
+    /// `-o -`: the native format streamed to standard output.
+    Stdout(Box<FingerprintEncoder<BufWriter<std::io::Stdout>>>),
 }
 
 impl Sink {
@@ -85,6 +90,7 @@ impl Sink {
         match self {
             Sink::Native(w) => w.write(fp),
             Sink::Parquet(w) => w.write(fp),
+            Sink::Stdout(w) => w.write(fp).map_err(stdout_error),
         }
     }
 
@@ -92,7 +98,19 @@ impl Sink {
         match self {
             Sink::Native(w) => w.finish(),
             Sink::Parquet(w) => w.finish(),
+            Sink::Stdout(w) => {
+                let (mut out, n) = w.finish().map_err(stdout_error)?;
+                out.flush().map_err(stdout_error)?;
+                Ok(n)
+            }
         }
+    }
+}
+
+fn stdout_error(source: std::io::Error) -> lineage::Error {
+    lineage::Error::Write {
+        path: PathBuf::from("standard output"),
+        source,
     }
 }
 
@@ -175,7 +193,24 @@ pub fn run(args: &SketchArgs) -> anyhow::Result<ExitCode> {
             args.recall_weight
         );
     }
+    let to_stdout = args.output == Path::new("-");
+    if to_stdout {
+        if format == SketchFormat::Parquet {
+            anyhow::bail!(
+                "a Parquet sketch cannot go to standard output: name a file with -o FILE.parquet"
+            );
+        }
+        if std::io::stdout().is_terminal() {
+            anyhow::bail!("the fingerprints are binary: redirect standard output to a file or a pipe, or name a file with -o FILE");
+        }
+    }
     let created = match format {
+        SketchFormat::Native if to_stdout => FingerprintEncoder::new(
+            BufWriter::with_capacity(1 << 20, std::io::stdout()),
+            FingerprintHeader::new(params, args.shingle_sets),
+        )
+        .map(|w| Sink::Stdout(Box::new(w)))
+        .map_err(stdout_error),
         SketchFormat::Native => FingerprintWriter::create(
             &args.output,
             FingerprintHeader::new(params, args.shingle_sets),
@@ -230,7 +265,11 @@ pub fn run(args: &SketchArgs) -> anyhow::Result<ExitCode> {
         eprintln!(
             "lineage: {written} documents ({:.1} MB) sketched into {} in {secs:.2} s ({:.0} MB/s){}",
             bytes as f64 / 1e6,
-            args.output.display(),
+            if to_stdout {
+                "standard output".into()
+            } else {
+                args.output.display().to_string()
+            },
             bytes as f64 / 1e6 / secs.max(1e-9),
             failed_note(failed as usize)
         );
