@@ -320,7 +320,9 @@ fn fuzz_finds_are_one_error_line_in_bounded_memory() {
 }
 
 /// Damaged Parquet and index files (tests/data/README.md, "reliability"):
-/// one error line and exit 2, never a panic or an abort.
+/// one error line and exit 2, never a panic or an abort, within 10 s and
+/// 500 MiB.
+#[cfg(unix)]
 #[test]
 fn damaged_parquet_and_index_files_are_one_error_line() {
     let dir = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/reliability");
@@ -331,7 +333,7 @@ fn damaged_parquet_and_index_files_are_one_error_line() {
         "parquet-9c61c42f21.parquet",
         "parquet-ea63f0422f.parquet",
     ] {
-        let r = run(lineage()
+        let r = run(lineage_within(500)
             .arg("dedup")
             .arg(dir.join(name))
             .args(["--format", "json"]));
@@ -344,7 +346,7 @@ fn damaged_parquet_and_index_files_are_one_error_line() {
         "clusters-9c61c42f21.parquet",
         "clusters-ea63f0422f.parquet",
     ] {
-        let r = run(lineage()
+        let r = run(lineage_within(500)
             .arg("dedup")
             .arg("--from-parquet")
             .arg(dir.join(name))
@@ -357,10 +359,10 @@ fn damaged_parquet_and_index_files_are_one_error_line() {
         "parquet-num_rows-2e31.parquet",
         "parquet-num_rows-2e40.parquet",
     ] {
-        let r = run(lineage().arg("dedup").arg(dir.join(name)));
+        let r = run(lineage_within(500).arg("dedup").arg(dir.join(name)));
         assert!(matches!(r.code, Some(0 | 1)), "{name}: {}", r.stderr);
     }
-    let r = run(lineage()
+    let r = run(lineage_within(500)
         .args(["index", "stats"])
         .arg(dir.join("index-bytes-overflow.idx")));
     assert_eq!(r.code, Some(2), "{}", r.stdout);
@@ -496,4 +498,51 @@ fn a_full_standard_output_says_so() {
     assert_eq!(out.status.code(), Some(0));
     assert_eq!(out.stdout, std::fs::read(&file).unwrap());
     assert!(!samples_dir().join("-").exists());
+}
+
+/// The reliability cases made by a command (../shared/cases/reliability):
+/// 100,000 unclosed tags and 16,000 nested `<div>`s are read in bounded
+/// time and memory, the text inside found.
+#[cfg(unix)]
+#[test]
+fn deeply_nested_pages_are_read_within_bounds() {
+    let dir = tempfile::tempdir().unwrap();
+    let unclosed = dir.path().join("deep.html");
+    std::fs::write(
+        &unclosed,
+        format!(
+            "<!doctype html><html><body>{}text\n",
+            "<div><span><b>".repeat(100_000)
+        ),
+    )
+    .unwrap();
+    let nested = dir.path().join("nested.html");
+    std::fs::write(
+        &nested,
+        format!(
+            "<html><body>{}<p>{}</p>{}</body></html>",
+            "<div>".repeat(16_000),
+            sample_text("original.txt"),
+            "</div>".repeat(16_000)
+        ),
+    )
+    .unwrap();
+    for page in [&unclosed, &nested] {
+        let r = run(lineage_within(500)
+            .args(["score", "--format", "json"])
+            .arg(page)
+            .arg(sample("original.txt")));
+        assert!(
+            matches!(r.code, Some(0 | 1)),
+            "{}: {}",
+            page.display(),
+            r.stderr
+        );
+    }
+    // The nested page holds the whole article: a near-duplicate of it.
+    let r = run(lineage_within(500)
+        .args(["score", "--format", "json"])
+        .arg(&nested)
+        .arg(sample("original.txt")));
+    assert!(r.stdout.contains("near_duplicate"), "{}", r.stdout);
 }

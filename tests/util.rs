@@ -25,13 +25,17 @@ pub fn lineage() -> assert_cmd::Command {
 }
 
 /// `lineage` under a limit of `mib` MiB of address space (`ulimit -v`):
-/// an allocation the input only claims, never holds, aborts it.
+/// an allocation the input only claims, never holds, aborts it. It is
+/// killed after 10 s, the bound issue 19 sets for hostile inputs (a guard
+/// against hangs and quadratic time, not a speed target: each case takes
+/// milliseconds).
 #[cfg(unix)]
 pub fn lineage_within(mib: u64) -> assert_cmd::Command {
     let mut cmd = assert_cmd::Command::new("sh");
     cmd.arg("-c")
         .arg(format!("ulimit -v {} && exec \"$0\" \"$@\"", mib * 1024))
-        .arg(assert_cmd::cargo::cargo_bin("lineage"));
+        .arg(assert_cmd::cargo::cargo_bin("lineage"))
+        .timeout(std::time::Duration::from_secs(10));
     cmd
 }
 
