@@ -2,7 +2,7 @@
 """False-positive check on unrelated news: random pairs of Reuters stories.
 
 Usage: scripts/reuters_pairs.py OUT_DIR [N_PAIRS] [SHARED_DIR] > pairs.tsv
-       target/release/lineage score --pairs pairs.tsv --format json | jq -r .verdict | sort | uniq -c
+       "$(scripts/lineage_bin.sh)" score --pairs pairs.tsv --format json | jq -r .verdict | sort | uniq -c
 
 Extracts the <BODY> of every story in ../shared/data/reuters21578/*.sgm into
 OUT_DIR/NEWID.txt (entities decoded, the trailing "Reuter" dropped) and

@@ -9,8 +9,7 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 shared="${1:-$here/../shared}"
 cd "$here"
-cargo build --quiet --release
-bin="$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')/release/lineage"
+bin=$(scripts/lineage_bin.sh release)
 pairs="$shared/data/summaries/pairs.tsv"
 for split in dev val; do
     echo "== lineage eval $pairs --split $split"

@@ -39,10 +39,10 @@ if ! cmp -s spark/requirements.txt "$stamp"; then
     cp spark/requirements.txt "$stamp"
 fi
 
-cargo build -q
+lineage=$(scripts/lineage_bin.sh debug)
 reuters=${LINEAGE_REUTERS:-../shared/data/reuters21578}
 if [ ! -d "$reuters" ]; then
     echo "spark/test.sh: no Reuters data at ../shared/data/reuters21578 (set LINEAGE_REUTERS)" >&2
     exit 2
 fi
-exec "$venv/bin/python" spark/test_equal.py --lineage target/debug/lineage --reuters "$reuters" --master 'local[2]'
+exec "$venv/bin/python" spark/test_equal.py --lineage "$lineage" --reuters "$reuters" --master 'local[2]'

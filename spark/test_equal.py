@@ -9,7 +9,7 @@ sets, that `lineage dedup --from-parquet` turns Spark's clusters back into
 the very report and keep-list `lineage dedup` prints, and the connected
 components on long chains.
 
-Usage: python spark/test_equal.py --lineage target/debug/lineage \\
+Usage: python spark/test_equal.py --lineage "$(scripts/lineage_bin.sh debug)" \\
            --reuters ../shared/data/reuters21578 [--master local[2]]
 """
 

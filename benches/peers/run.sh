@@ -20,10 +20,10 @@ if [ ! -x "$VENV/bin/python" ]; then
 fi
 "$VENV/bin/pip" install -q --disable-pip-version-check datasketch rensa
 
-(cd "$REPO" && cargo build --release --quiet)
+lineage=$("$REPO/scripts/lineage_bin.sh" release)
 mkdir -p "$WORK"
 if [ ! -s "$WORK/reuters.jsonl" ]; then
     "$VENV/bin/python" "$HERE/extract.py" "$SHARED/data/reuters21578" "$WORK/reuters" "$WORK/reuters.jsonl"
 fi
-"$VENV/bin/python" "$HERE/peers.py" --lineage "$REPO/target/release/lineage" \
+"$VENV/bin/python" "$HERE/peers.py" --lineage "$lineage" \
     --work "$WORK" --linux-doc "$SHARED/data/linux_doc/rst" "$@"
