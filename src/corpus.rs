@@ -35,8 +35,8 @@ use crate::fingerprints::DocFingerprint;
 use crate::shingle::{RawShingler, ShingleParams};
 use crate::sketch::{SketchParams, Sketcher};
 use crate::source::input::{
-    format_from_extension, open, read_file, whole_items, InputFormat, InputOptions, Inputs, Item,
-    Opened,
+    compressed_by_name, format_from_extension, open, read_file, whole_items, InputFormat,
+    InputOptions, Inputs, Item, Opened,
 };
 use crate::source::jsonl::{parse_record_reusing, read_line, Line};
 use crate::source::walk::{InputPath, Skipped};
@@ -327,9 +327,13 @@ impl Units<'_> {
                 break;
             };
             // Regular files other than JSON Lines are read whole by the
-            // workers, in parallel; JSON Lines and streams (standard input,
-            // pipes, devices) are opened here and read a record at a time.
-            if !is_jsonl(&file.path, self.input.format) && (file.walked || is_regular(&file.path)) {
+            // workers, in parallel; JSON Lines, compressed files and streams
+            // (standard input, pipes, devices) are opened here, and JSON
+            // Lines read a record at a time.
+            if !is_jsonl(&file.path, self.input.format)
+                && !compressed_by_name(&file.path)
+                && (file.walked || is_regular(&file.path))
+            {
                 out.push(Unit::File(file.clone()));
                 continue;
             }

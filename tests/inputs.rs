@@ -282,3 +282,83 @@ fn score_reads_a_page_and_refuses_a_feed_of_several_items() {
         out.stderr
     );
 }
+
+/// Gzip and zstd inputs, by extension or by their magic bytes alone, from
+/// a file or standard input, give the same sketch as the plain file; a
+/// truncated stream is one error naming the cause.
+#[test]
+fn compressed_inputs_sketch_like_the_plain_file() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let mut plain = String::new();
+    for (i, text) in [PARA1, PARA2, PARA1].iter().enumerate() {
+        plain.push_str(&format!("{{\"id\":\"r{i}\",\"text\":\"{text}\"}}\n"));
+    }
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(plain.as_bytes()).unwrap();
+    let gz = gz.finish().unwrap();
+    let zst = zstd::encode_all(plain.as_bytes(), 3).unwrap();
+    let files = [
+        ("c.jsonl", plain.as_bytes()),
+        ("c.jsonl.gz", gz.as_slice()),
+        ("c.jsonl.zst", zst.as_slice()),
+        ("gzip-without-extension", gz.as_slice()),
+    ];
+    let sketch = |input: &str, stdin: Option<&[u8]>| -> Vec<u8> {
+        let out = dir.path().join(format!("{input}.lfp"));
+        let mut cmd = lineage();
+        cmd.current_dir(dir.path())
+            .args(["sketch", "-q", "--input-format", "auto", input, "-o"])
+            .arg(&out);
+        if let Some(bytes) = stdin {
+            cmd.write_stdin(bytes.to_vec());
+        }
+        let r = run(&mut cmd);
+        assert_eq!(r.code, Some(0), "{input}: {}", r.stderr);
+        std::fs::read(&out).unwrap()
+    };
+    for (name, bytes) in files {
+        std::fs::write(dir.path().join(name), bytes).unwrap();
+    }
+    let expected = sketch("c.jsonl", None);
+    for (name, _) in &files[1..] {
+        assert_eq!(sketch(name, None), expected, "{name}");
+    }
+    let from_stdin = dir.path().join("stdin.lfp");
+    let r = run(lineage()
+        .args(["sketch", "-q", "-", "-o"])
+        .arg(&from_stdin)
+        .write_stdin(zst.clone()));
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    assert_eq!(std::fs::read(&from_stdin).unwrap(), expected);
+    // A compressed text is scored like the text.
+    let text = std::fs::read(crate::util::sample("original.txt")).unwrap();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gz.write_all(&text).unwrap();
+    std::fs::write(dir.path().join("original.txt.gz"), gz.finish().unwrap()).unwrap();
+    let r = run(lineage()
+        .arg("score")
+        .arg(crate::util::sample("rewrite.txt"))
+        .arg(dir.path().join("original.txt.gz")));
+    assert_eq!(r.code, Some(1), "{}", r.stderr);
+    assert!(r.stdout.starts_with("derived: 82%"), "{}", r.stdout);
+    // Cut short: one error line with the cause.
+    std::fs::write(dir.path().join("cut.jsonl.gz"), gz_prefix(&plain)).unwrap();
+    let r = run(lineage()
+        .current_dir(dir.path())
+        .args(["sketch", "cut.jsonl.gz", "-o", "cut.lfp"]));
+    assert_eq!(r.code, Some(2), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("cut.jsonl.gz: cannot read: ") && r.stderr.contains("cut short"),
+        "{}",
+        r.stderr
+    );
+}
+
+fn gz_prefix(text: &str) -> Vec<u8> {
+    use std::io::Write;
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(text.as_bytes()).unwrap();
+    let bytes = gz.finish().unwrap();
+    bytes[..bytes.len() / 2].to_vec()
+}

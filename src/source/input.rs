@@ -112,10 +112,16 @@ impl Inputs {
     }
 }
 
-/// The format of `path` judged from its extension alone. `.xml` and `.json`
-/// are not decided here: such a file is a feed only if its content looks
+/// The format of `path` judged from its extension alone, after a `.gz` or
+/// `.zst` (`corpus.jsonl.gz` is JSON Lines). `.xml` and `.json` are not
+/// decided here: such a file is a feed only if its content looks
 /// like one ([`format_from_content`]).
 pub fn format_from_extension(path: &Path) -> Option<InputFormat> {
+    // `corpus.jsonl.gz` is JSON Lines.
+    let path = match Compression::of_name(path) {
+        Some(_) => Path::new(path.file_stem()?),
+        None => path,
+    };
     let ext = path.extension()?.to_str()?.to_ascii_lowercase();
     Some(match ext.as_str() {
         "jsonl" | "ndjson" => InputFormat::Jsonl,
@@ -163,23 +169,87 @@ pub(crate) enum Opened {
     Whole(InputFormat, Vec<u8>),
 }
 
+/// A compression an input may come in, told by its first bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Compression {
+    Gzip,
+    Zstd,
+}
+
+impl Compression {
+    fn of_head(head: &[u8]) -> Option<Compression> {
+        if head.starts_with(&[0x1f, 0x8b]) {
+            Some(Compression::Gzip)
+        } else if head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
+            Some(Compression::Zstd)
+        } else {
+            None
+        }
+    }
+
+    fn of_name(path: &Path) -> Option<Compression> {
+        let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+        match ext.as_str() {
+            "gz" | "gzip" => Some(Compression::Gzip),
+            "zst" | "zstd" => Some(Compression::Zstd),
+            _ => None,
+        }
+    }
+}
+
+/// Whether the name of `path` says it is compressed (`.gz`, `.zst`).
+pub(crate) fn compressed_by_name(path: &Path) -> bool {
+    Compression::of_name(path).is_some()
+}
+
+/// Reads the first `n` bytes of `reader` (fewer at its end).
+fn read_head(reader: &mut dyn Read, n: usize, path: &Path) -> Result<Vec<u8>> {
+    let mut head = Vec::with_capacity(n);
+    reader
+        .take(n as u64)
+        .read_to_end(&mut head)
+        .map_err(|source| Error::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+    Ok(head)
+}
+
 /// Opens `path` (`-` is standard input) and tells its format: forced, else
-/// by extension, else by its first bytes. A regular file longer than the
-/// limit is refused before it is read; a stream (standard input, a pipe, a
-/// device) is read under the same limit, and JSON Lines, from a file or a
-/// stream, a record at a time, so memory never follows the input's size.
+/// by extension (after a `.gz` or `.zst`), else by its first bytes. Gzip
+/// and zstd, told by their magic bytes, are decompressed as a stream. A
+/// regular file longer than the limit is refused before it is read; a
+/// stream (standard input, a pipe, a device, a decompressed file) is read
+/// under the same limit, and JSON Lines, from a file or a stream, a record
+/// at a time, so memory never follows the input's size.
 pub(crate) fn open(path: &Path, options: &InputOptions) -> Result<Opened> {
     let limit = options.max_doc_bytes;
     let known = match options.format {
         InputFormat::Auto => format_from_extension(path),
         forced => Some(forced),
     };
-    let (mut reader, size): (Box<dyn Read + Send>, Option<u64>) = if path == Path::new("-") {
+    let (mut reader, mut size): (Box<dyn Read + Send>, Option<u64>) = if path == Path::new("-") {
         (Box::new(std::io::stdin()), None)
     } else {
         let (file, size) = open_file(path)?;
         (Box::new(file), size)
     };
+    let magic = read_head(&mut reader, 4, path)?;
+    let compression = Compression::of_head(&magic);
+    let reader = std::io::Cursor::new(magic).chain(reader);
+    let mut reader: Box<dyn Read + Send> = match compression {
+        None => Box::new(reader),
+        Some(Compression::Gzip) => Box::new(flate2::read::MultiGzDecoder::new(reader)),
+        Some(Compression::Zstd) => {
+            Box::new(zstd::Decoder::new(reader).map_err(|source| Error::Read {
+                path: path.to_path_buf(),
+                source,
+            })?)
+        }
+    };
+    if compression.is_some() {
+        size = None;
+    }
     if known == Some(InputFormat::Jsonl) {
         return Ok(Opened::Lines(Box::new(BufReader::with_capacity(
             JSONL_BUFFER,
@@ -193,14 +263,7 @@ pub(crate) fn open(path: &Path, options: &InputOptions) -> Result<Opened> {
             limit,
         });
     }
-    let mut head = Vec::with_capacity(size.map_or(HEAD, |s| usize::try_from(s).unwrap_or(0) + 1));
-    (&mut reader)
-        .take(HEAD as u64)
-        .read_to_end(&mut head)
-        .map_err(|source| Error::Read {
-            path: path.to_path_buf(),
-            source,
-        })?;
+    let head = read_head(&mut reader, HEAD, path)?;
     let format = known.unwrap_or_else(|| format_from_content(&head));
     if format == InputFormat::Jsonl {
         let reader = std::io::Cursor::new(head).chain(reader);
@@ -209,7 +272,11 @@ pub(crate) fn open(path: &Path, options: &InputOptions) -> Result<Opened> {
             reader,
         ))));
     }
-    read_capped(reader, path, limit, head).map(|bytes| Opened::Whole(format, bytes))
+    let mut bytes = head;
+    if let Some(size) = size {
+        bytes.reserve_exact(usize::try_from(size).unwrap_or(0).saturating_add(1));
+    }
+    read_capped(reader, path, limit, bytes).map(|bytes| Opened::Whole(format, bytes))
 }
 
 /// Reads one file into its documents.

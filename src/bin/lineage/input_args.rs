@@ -140,7 +140,10 @@ pub fn skipped_message(err: &lineage::Error) -> String {
         E::Read { source, .. } if lineage::error::is_link_loop(source) => {
             "a loop of symbolic links: fix or remove the link; it was skipped"
         }
-        E::Read { .. } => "check the file's permissions; it was skipped",
+        E::Read { source, .. } if source.kind() == std::io::ErrorKind::PermissionDenied => {
+            "check the file's permissions; it was skipped"
+        }
+        E::Read { .. } => "the file may be damaged or cut short; it was skipped",
         E::Binary { .. } => {
             "lineage reads text: extract the text first (e.g. pdftotext); it was skipped"
         }
@@ -156,7 +159,12 @@ pub fn skipped_message(err: &lineage::Error) -> String {
         }
         _ => "it was skipped",
     };
-    format!("lineage: {err} ({hint})")
+    // The cause of a read error (a truncated gzip stream, an I/O error)
+    // is what the user needs; the other variants say it themselves.
+    match err {
+        E::Read { source, .. } => format!("lineage: {err}: {source} ({hint})"),
+        _ => format!("lineage: {err} ({hint})"),
+    }
 }
 
 /// What a corpus event comes to for a command.
