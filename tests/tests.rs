@@ -2,6 +2,7 @@
 //! of the library (one test binary, see Cargo.toml).
 
 mod archive;
+mod charsets;
 mod check;
 mod check_formats;
 mod cli;

@@ -24,6 +24,7 @@ use crate::source::{Document, Metadata};
 /// Reads the items of a feed file held in `bytes`; `path` names the file in
 /// default ids and in errors.
 pub fn read_feed(path: &Path, bytes: &[u8]) -> Vec<Result<Document>> {
+    let bytes = &*with_rss_version(as_utf8(bytes));
     // feed-rs fills a missing id with a hash or a random UUID; an empty one
     // tells us there was none, so that the fallback id is stable.
     let parser = feed_rs::parser::Builder::new()
@@ -43,6 +44,60 @@ pub fn read_feed(path: &Path, bytes: &[u8]) -> Vec<Result<Document>> {
         .enumerate()
         .map(|(i, entry)| item_document(path, i + 1, entry))
         .collect()
+}
+
+/// An `<rss>` root without a version (real feeds have them; feed-rs finds
+/// no feed in them) is given `version="2.0"`.
+fn with_rss_version(bytes: std::borrow::Cow<'_, [u8]>) -> std::borrow::Cow<'_, [u8]> {
+    let Some(at) = memchr::memmem::find(&bytes[..bytes.len().min(4096)], b"<rss") else {
+        return bytes;
+    };
+    let end = memchr::memchr(b'>', &bytes[at..]).map_or(bytes.len(), |e| at + e);
+    let tag = &bytes[at..end];
+    let named = matches!(tag.get(4), Some(b' ' | b'\t' | b'\r' | b'\n') | None);
+    if !named || memchr::memmem::find(tag, b"version").is_some() {
+        return bytes;
+    }
+    let mut out = Vec::with_capacity(bytes.len() + 16);
+    out.extend_from_slice(&bytes[..at + 4]);
+    out.extend_from_slice(b" version=\"2.0\"");
+    out.extend_from_slice(&bytes[at + 4..]);
+    std::borrow::Cow::Owned(out)
+}
+
+/// The feed as UTF-8 ([`decode`](crate::source::decode::decode), with
+/// the encoding its XML declaration names), and the declaration rewritten
+/// to say so, for the XML parser.
+fn as_utf8(bytes: &[u8]) -> std::borrow::Cow<'_, [u8]> {
+    use crate::source::decode::{decode, xml_encoding, Charset};
+    let declared = xml_encoding(bytes);
+    let decoded = decode(bytes, declared.as_deref());
+    if decoded.charset == Charset::Utf8 {
+        return std::borrow::Cow::Borrowed(bytes);
+    }
+    let text = decoded.text.trim_start_matches('\u{feff}');
+    let text = match (text.find("<?xml"), text.find("?>")) {
+        (Some(0), Some(end)) => {
+            let decl = &text[..end];
+            match decl.find("encoding") {
+                Some(at) => {
+                    let rest = &decl[at..];
+                    let quote_start = rest.find(['"', '\'']).map(|q| at + q);
+                    let quote_end = quote_start.and_then(|q| {
+                        let quote = text.as_bytes()[q] as char;
+                        text[q + 1..end].find(quote).map(|e| q + 1 + e)
+                    });
+                    match (quote_start, quote_end) {
+                        (Some(q), Some(e)) => format!("{}utf-8{}", &text[..=q], &text[e..]),
+                        _ => text.to_string(),
+                    }
+                }
+                None => text.to_string(),
+            }
+        }
+        _ => text.to_string(),
+    };
+    std::borrow::Cow::Owned(text.into_bytes())
 }
 
 fn item_document(path: &Path, number: usize, entry: feed_rs::model::Entry) -> Result<Document> {

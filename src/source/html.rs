@@ -34,10 +34,12 @@ pub struct Extracted {
     pub date: Option<String>,
 }
 
-/// Reads a page from raw bytes: NUL bytes make it binary (an error), invalid
-/// UTF-8 is decoded lossily with a warning, as for text.
+/// Reads a page from raw bytes in the charset it declares (`<meta
+/// charset>`, `http-equiv`) when they are not UTF-8, else as text is read
+/// ([`Document::from_bytes`]).
 pub fn read_html(id: impl Into<String>, bytes: Vec<u8>) -> Result<Document> {
-    let mut doc = Document::from_bytes(id, bytes)?;
+    let declared = crate::source::decode::html_charset(&bytes);
+    let mut doc = Document::from_declared_bytes(id, bytes, declared.as_deref())?;
     let page = extract(&doc.text);
     doc.text = page.text;
     doc.meta = Metadata {

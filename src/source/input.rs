@@ -305,9 +305,16 @@ pub(crate) fn whole_items(
                 .map(to_item)
                 .collect()
         }
+        // A link-only item is a note, not an error: the feed was read.
         InputFormat::Feed => read_feed(&file.path, &bytes)
             .into_iter()
-            .map(to_item)
+            .map(|result| match result {
+                Err(Error::EmptyFeedItem { path, item }) => Item::Skipped(Skipped {
+                    path,
+                    reason: SkipReason::NoText { item },
+                }),
+                other => to_item(other),
+            })
             .collect(),
         InputFormat::Html => vec![page_item(file, bytes)],
         InputFormat::Text | InputFormat::Auto => vec![text_item(file, bytes)],

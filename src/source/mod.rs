@@ -9,6 +9,7 @@
 
 use std::path::{Path, PathBuf};
 
+pub mod decode;
 pub mod feed;
 pub mod html;
 pub mod input;
@@ -67,6 +68,15 @@ pub enum Warning {
     /// The bytes were UTF-16 (told by their byte-order mark) and were
     /// decoded; byte offsets refer to the text as UTF-8.
     Utf16,
+    /// The bytes were neither UTF-8 nor declared: read in the encoding
+    /// `name`, told by a byte-order mark (UTF-32) or guessed from the
+    /// bytes; byte offsets refer to the text as UTF-8.
+    Charset {
+        /// The encoding (`windows-1252`, `GBK`, `UTF-16LE`, ...).
+        name: &'static str,
+        /// Whether it was guessed rather than marked.
+        guessed: bool,
+    },
 }
 
 impl std::fmt::Display for Warning {
@@ -80,6 +90,11 @@ impl std::fmt::Display for Warning {
             Warning::Utf16 => write!(
                 f,
                 "read as UTF-16 (byte-order mark); byte offsets refer to the text as UTF-8 (convert the file with iconv for offsets into the file itself)"
+            ),
+            Warning::Charset { name, guessed } => write!(
+                f,
+                "read as {name} ({}); byte offsets refer to the text as UTF-8 (convert the file with iconv -f {name} -t UTF-8 for offsets into the file itself)",
+                if *guessed { "not UTF-8, no charset declared: guessed from the bytes" } else { "byte-order mark" }
             ),
         }
     }
@@ -96,36 +111,65 @@ impl Document {
         }
     }
 
-    /// Decodes raw bytes: NUL bytes make it binary (an error), invalid UTF-8
-    /// is decoded lossily with a warning.
+    /// Decodes raw bytes ([`decode`](decode::decode)): UTF-8 is taken as
+    /// it is, UTF-16 and UTF-32 by their marks, anything else in the
+    /// encoding guessed from the bytes, with a warning; NUL bytes in what
+    /// is not UTF-16 or UTF-32 make it binary (an error).
     pub fn from_bytes(id: impl Into<String>, bytes: Vec<u8>) -> Result<Document> {
+        Document::from_declared_bytes(id, bytes, None)
+    }
+
+    /// [`from_bytes`](Self::from_bytes) for bytes that declare their
+    /// charset (an HTML `<meta charset>`, an XML declaration): a declared
+    /// charset is believed for bytes that are not UTF-8, without a warning.
+    pub fn from_declared_bytes(
+        id: impl Into<String>,
+        bytes: Vec<u8>,
+        declared: Option<&str>,
+    ) -> Result<Document> {
+        use decode::Charset;
         let id = id.into();
-        if let Some(text) = utf16_with_bom(&bytes) {
-            let mut warnings = vec![Warning::Utf16];
-            if text.contains('\u{FFFD}') {
-                warnings.push(Warning::LossyUtf8 { offset: 0 });
+        let decoded = decode::decode(&bytes, declared);
+        let wide = match decoded.charset {
+            Charset::Bom(_) => true,
+            Charset::Detected(name) => name.starts_with("UTF-16"),
+            _ => false,
+        };
+        if !wide {
+            if let Some(offset) = memchr::memchr(0, &bytes) {
+                return Err(Error::Binary {
+                    path: PathBuf::from(&id),
+                    offset,
+                });
             }
-            return Ok(Document {
-                id,
-                text,
-                warnings,
-                meta: Metadata::default(),
-            });
-        }
-        if let Some(offset) = memchr::memchr(0, &bytes) {
-            return Err(Error::Binary {
-                path: PathBuf::from(&id),
-                offset,
-            });
         }
         let mut warnings = Vec::new();
-        let text = match String::from_utf8(bytes) {
-            Ok(text) => text,
-            Err(err) => {
-                let offset = err.utf8_error().valid_up_to();
+        match decoded.charset {
+            Charset::Utf8 if decoded.lossy => {
+                let offset = std::str::from_utf8(&bytes)
+                    .err()
+                    .map_or(0, |e| e.valid_up_to());
                 warnings.push(Warning::LossyUtf8 { offset });
-                String::from_utf8_lossy(err.as_bytes()).into_owned()
             }
+            Charset::Utf8 | Charset::Declared(_) => {}
+            Charset::Bom(name) if name.starts_with("UTF-16") => warnings.push(Warning::Utf16),
+            Charset::Bom(name) => warnings.push(Warning::Charset {
+                name,
+                guessed: false,
+            }),
+            Charset::Detected(name) => warnings.push(Warning::Charset {
+                name,
+                guessed: true,
+            }),
+        }
+        if decoded.lossy && decoded.charset != Charset::Utf8 {
+            warnings.push(Warning::LossyUtf8 { offset: 0 });
+        }
+        let text = match decoded.text {
+            std::borrow::Cow::Owned(text) => text,
+            // Valid UTF-8: the buffer itself, not a copy.
+            std::borrow::Cow::Borrowed(_) => String::from_utf8(bytes)
+                .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()),
         };
         Ok(Document {
             id,
@@ -134,29 +178,6 @@ impl Document {
             meta: Metadata::default(),
         })
     }
-}
-
-/// The text of UTF-16 bytes that start with a byte-order mark (little- or
-/// big-endian), unpaired surrogates replaced; `None` for anything else.
-/// Such a file is full of NUL bytes and would otherwise look binary.
-fn utf16_with_bom(bytes: &[u8]) -> Option<String> {
-    let little = match bytes {
-        [0xFF, 0xFE, ..] => true,
-        [0xFE, 0xFF, ..] => false,
-        _ => return None,
-    };
-    let units = bytes[2..].chunks_exact(2).map(|p| {
-        if little {
-            u16::from_le_bytes([p[0], p[1]])
-        } else {
-            u16::from_be_bytes([p[0], p[1]])
-        }
-    });
-    Some(
-        char::decode_utf16(units)
-            .map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER))
-            .collect(),
-    )
 }
 
 /// Reads one document from `path`, or from standard input when `path` is
@@ -179,10 +200,32 @@ mod tests {
     }
 
     #[test]
-    fn invalid_utf8_is_lossy_with_warning() {
+    fn latin1_is_read_and_broken_utf8_is_lossy() {
+        // Not UTF-8 at all: the legacy encoding is guessed, with a warning.
         let doc = Document::from_bytes("x.txt", b"caf\xe9 au lait".to_vec()).unwrap();
-        assert_eq!(doc.text, "caf\u{fffd} au lait");
-        assert_eq!(doc.warnings, vec![Warning::LossyUtf8 { offset: 3 }]);
+        assert_eq!(doc.text, "caf\u{e9} au lait");
+        assert!(matches!(
+            doc.warnings[..],
+            [Warning::Charset { guessed: true, .. }]
+        ));
+        // UTF-8 with one broken byte: decoded lossily, the rest kept.
+        let doc = Document::from_bytes(
+            "x.txt",
+            "caf\u{e9} cr\u{e8}me \u{ff}"
+                .as_bytes()
+                .iter()
+                .copied()
+                .chain([0xff, b'!'])
+                .collect(),
+        )
+        .unwrap();
+        assert_eq!(doc.text, "caf\u{e9} cr\u{e8}me \u{ff}\u{fffd}!");
+        assert_eq!(doc.warnings, vec![Warning::LossyUtf8 { offset: 15 }]);
+        // Declared: no warning.
+        let doc =
+            Document::from_declared_bytes("x.html", b"caf\xe9".to_vec(), Some("latin1")).unwrap();
+        assert_eq!(doc.text, "caf\u{e9}");
+        assert!(doc.warnings.is_empty());
     }
 
     #[test]

@@ -30,6 +30,12 @@ pub enum SkipReason {
         /// Offset of the first NUL byte.
         offset: usize,
     },
+    /// A feed item with no text (a link-only item): its position and its
+    /// link or id, as in `#3 (https://...)`.
+    NoText {
+        /// Which item.
+        item: String,
+    },
 }
 
 /// An input skipped with a note.
@@ -43,11 +49,16 @@ pub struct Skipped {
 
 impl std::fmt::Display for Skipped {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self.reason {
+        match &self.reason {
             SkipReason::Hidden => write!(f, "{}: skipped hidden entry", self.path.display()),
             SkipReason::Binary { offset } => write!(
                 f,
                 "{}: skipped binary file (NUL byte at offset {offset})",
+                self.path.display()
+            ),
+            SkipReason::NoText { item } => write!(
+                f,
+                "{}: skipped feed item {item}: no text (no content, summary or description; fetch the page to read it as HTML)",
                 self.path.display()
             ),
         }
