@@ -143,3 +143,52 @@ fn threshold_sets_the_exit_code() {
     ]));
     assert_eq!(run.code, Some(0), "{}", run.stdout);
 }
+
+/// `lineage completions SHELL` prints a script the shell accepts, naming
+/// every subcommand; `lineage man` prints a roff page.
+#[test]
+fn completions_and_man_page_are_generated() {
+    let r = run(lineage().args(["completions", "bash"]));
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    for name in [
+        "score",
+        "sketch",
+        "dedup",
+        "index",
+        "check",
+        "eval",
+        "--max-doc-bytes",
+    ] {
+        assert!(
+            r.stdout.contains(name),
+            "{name} missing from the bash script"
+        );
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("lineage.bash");
+    std::fs::write(&script, &r.stdout).unwrap();
+    if let Ok(out) = std::process::Command::new("bash")
+        .arg("-n")
+        .arg(&script)
+        .output()
+    {
+        assert!(
+            out.status.success(),
+            "bash -n: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    for shell in ["zsh", "fish", "powershell", "elvish"] {
+        let r = run(lineage().args(["completions", shell]));
+        assert_eq!(r.code, Some(0), "{shell}: {}", r.stderr);
+        assert!(r.stdout.contains("lineage"), "{shell}");
+    }
+    let r = run(lineage().args(["completions", "tcsh"]));
+    assert_eq!(r.code, Some(2));
+    let r = run(lineage().arg("man"));
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    assert!(r.stdout.contains(".TH lineage 1"), "{}", r.stdout);
+    for name in ["score", "sketch", "dedup", "check"] {
+        assert!(r.stdout.contains(name), "{name} missing from the man page");
+    }
+}

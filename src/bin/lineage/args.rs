@@ -52,6 +52,16 @@ pub enum Command {
     /// paths not found from the working directory are taken from
     /// LABELLED's folder.
     Eval(EvalArgs),
+    /// Print a shell completion script: `lineage completions bash >
+    /// ~/.local/share/bash-completion/completions/lineage` (zsh: into a
+    /// folder of $fpath as _lineage; fish: ~/.config/fish/completions/).
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff): `lineage man > lineage.1; man ./lineage.1`.
+    Man,
 }
 
 /// `lineage eval`.

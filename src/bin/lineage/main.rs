@@ -15,7 +15,7 @@ use std::path::Path;
 use std::process;
 
 use anyhow::{bail, Context};
-use clap::Parser;
+use clap::{CommandFactory, Parser};
 use lineage::pipeline::{attribute, score_pair, Config};
 use lineage::report::human::Style;
 use lineage::report::{human, json, PairReport};
@@ -61,6 +61,24 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Eval(args) => {
             set_threads(args.common.threads)?;
             eval_cmd::eval(&args)
+        }
+        // Both render into memory first: clap_complete panics on a failed
+        // write, and a full disk must be one error line like elsewhere.
+        Command::Completions { shell } => {
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "lineage", &mut script);
+            let mut out = stdout();
+            out.write_all(&script)?;
+            out.flush()?;
+            Ok(ExitCode::Clean)
+        }
+        Command::Man => {
+            let mut page = Vec::new();
+            clap_mangen::Man::new(Cli::command()).render(&mut page)?;
+            let mut out = stdout();
+            out.write_all(&page)?;
+            out.flush()?;
+            Ok(ExitCode::Clean)
         }
     }
 }
