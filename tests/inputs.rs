@@ -368,3 +368,51 @@ fn gz_prefix(text: &str) -> Vec<u8> {
     let bytes = gz.finish().unwrap();
     bytes[..bytes.len() / 2].to_vec()
 }
+
+/// A text on standard input is named with --id (in reports and in an
+/// archive), and `index add` refuses to store one named `-`, which the
+/// next one would replace. `score --pairs -` reads the list from
+/// standard input.
+#[test]
+fn standard_input_has_a_name_and_a_pair_list() {
+    let dir = tempfile::tempdir().unwrap();
+    let index = dir.path().join("a.idx");
+    let original = std::fs::read_to_string(crate::util::sample("original.txt")).unwrap();
+    let r = run(lineage()
+        .args(["index", "add"])
+        .arg(&index)
+        .arg("-")
+        .write_stdin(original.clone()));
+    assert_eq!(r.code, Some(2), "{}", r.stderr);
+    assert!(r.stderr.contains("pass --id NAME"), "{}", r.stderr);
+    assert!(!index.exists());
+    for (id, sample) in [
+        ("news/original", "original.txt"),
+        ("news/acq", "reuters-acq.txt"),
+    ] {
+        let r = run(lineage()
+            .args(["index", "add", "-q", "--id", id])
+            .arg(&index)
+            .arg("-")
+            .write_stdin(std::fs::read(crate::util::sample(sample)).unwrap()));
+        assert_eq!(r.code, Some(0), "{}", r.stderr);
+    }
+    let r = run(lineage()
+        .args(["check", "--format", "json", "--id", "incoming"])
+        .arg(&index)
+        .arg("-")
+        .write_stdin(std::fs::read(crate::util::sample("rewrite.txt")).unwrap()));
+    assert_eq!(r.code, Some(1), "{}", r.stderr);
+    assert!(
+        r.stdout.contains("\"derived\":\"incoming\"")
+            && r.stdout.contains("\"source\":\"news/original\""),
+        "{}",
+        r.stdout
+    );
+    let r = run(lineage()
+        .current_dir(crate::util::samples_dir())
+        .args(["score", "--pairs", "-", "--format", "json"])
+        .write_stdin("rewrite.txt\toriginal.txt\nreuters-acq.txt\toriginal.txt\n"));
+    assert_eq!(r.code, Some(1), "{}", r.stderr);
+    assert_eq!(r.stdout.lines().count(), 2, "{}", r.stdout);
+}

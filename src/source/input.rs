@@ -48,6 +48,8 @@ pub struct InputOptions {
     /// JSON Lines record. A longer one is an [`Error::TooLarge`] for it
     /// alone.
     pub max_doc_bytes: u64,
+    /// Id of a text or page read from standard input (`-` when `None`).
+    pub stdin_id: Option<String>,
 }
 
 impl Default for InputOptions {
@@ -56,6 +58,7 @@ impl Default for InputOptions {
             format: InputFormat::Auto,
             fields: JsonlFields::default(),
             max_doc_bytes: DEFAULT_MAX_DOC_BYTES,
+            stdin_id: None,
         }
     }
 }
@@ -316,8 +319,8 @@ pub(crate) fn whole_items(
                 other => to_item(other),
             })
             .collect(),
-        InputFormat::Html => vec![page_item(file, bytes)],
-        InputFormat::Text | InputFormat::Auto => vec![text_item(file, bytes)],
+        InputFormat::Html => vec![page_item(file, options, bytes)],
+        InputFormat::Text | InputFormat::Auto => vec![text_item(file, options, bytes)],
     }
 }
 
@@ -353,15 +356,21 @@ fn to_item(result: Result<Document>) -> Item {
     }
 }
 
-fn text_item(file: &InputPath, bytes: Vec<u8>) -> Item {
-    binary_skipped(
-        file,
-        Document::from_bytes(file.path.to_string_lossy(), bytes),
-    )
+/// The id of a whole-file document: its path, or for standard input the
+/// `--id` given (else `-`).
+fn file_id(file: &InputPath, options: &InputOptions) -> String {
+    match &options.stdin_id {
+        Some(id) if file.path.as_os_str() == "-" => id.clone(),
+        _ => file.path.to_string_lossy().into_owned(),
+    }
 }
 
-fn page_item(file: &InputPath, bytes: Vec<u8>) -> Item {
-    binary_skipped(file, read_html(file.path.to_string_lossy(), bytes))
+fn text_item(file: &InputPath, options: &InputOptions, bytes: Vec<u8>) -> Item {
+    binary_skipped(file, Document::from_bytes(file_id(file, options), bytes))
+}
+
+fn page_item(file: &InputPath, options: &InputOptions, bytes: Vec<u8>) -> Item {
+    binary_skipped(file, read_html(file_id(file, options), bytes))
 }
 
 /// A binary file found by walking a folder is skipped with a note; named by

@@ -74,8 +74,20 @@ pub fn parse_list(path: &Path, text: &str, min_columns: usize) -> Vec<Result<Lis
     out
 }
 
-/// Reads and parses a list file.
+/// Longest list read from standard input: a list is not a document, but
+/// an endless stream must still end.
+const STDIN_LIST_LIMIT: u64 = 1 << 30;
+
+/// Reads and parses a list file, or standard input for `-`.
 pub fn read_list(path: &Path, min_columns: usize) -> Result<Vec<Result<ListEntry>>> {
+    if path == Path::new("-") {
+        let bytes = crate::source::walk::read_bytes(path, STDIN_LIST_LIMIT)?;
+        return Ok(parse_list(
+            path,
+            &String::from_utf8_lossy(&bytes),
+            min_columns,
+        ));
+    }
     if path.is_dir() {
         return Err(Error::IsDirectory {
             path: path.to_path_buf(),

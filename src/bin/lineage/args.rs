@@ -194,7 +194,8 @@ pub struct ScoreArgs {
     pub files: Vec<PathBuf>,
     /// Score every pair listed in FILE, one `DERIVED<TAB>SOURCE` per line
     /// (further columns ignored, `#` comments and blank lines skipped,
-    /// relative paths from the current directory).
+    /// relative paths from the current directory; - reads the list from
+    /// standard input).
     #[arg(long, value_name = "FILE", conflicts_with = "files")]
     pub pairs: Option<PathBuf>,
     /// Shared options.

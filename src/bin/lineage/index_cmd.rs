@@ -145,6 +145,11 @@ fn add(args: &AddArgs) -> anyhow::Result<ExitCode> {
     let reading = crate::sketch_cmd::progress(args.quiet, "reading");
     let (docs, failed) = read_documents(&inputs, &reading, args.quiet);
     reading.finish_and_clear();
+    if docs.iter().any(|d| d.id == "-") {
+        anyhow::bail!(
+            "the document on standard input needs a name in the archive: pass --id NAME (as -, a second one would replace it); nothing was added"
+        );
+    }
     let bar = counter(args.quiet, docs.len(), "indexing");
     let entries: Vec<_> = docs
         .par_iter()

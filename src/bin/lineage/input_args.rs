@@ -56,6 +56,10 @@ pub struct InputArgs {
     /// reported and skipped.
     #[arg(long, value_name = "SIZE", default_value_t = ByteSize(lineage::source::DEFAULT_MAX_DOC_BYTES))]
     pub max_doc_bytes: ByteSize,
+    /// Id of the text or page read from standard input (-), instead of -:
+    /// the name it gets in reports and in an archive index.
+    #[arg(long = "id", value_name = "NAME")]
+    pub stdin_id: Option<String>,
 }
 
 /// A number of bytes as people write it: `1048576`, `1024K`, `64M`, `2G`
@@ -122,6 +126,7 @@ impl InputArgs {
                 date: self.date_field.clone(),
             },
             max_doc_bytes: self.max_doc_bytes.0,
+            stdin_id: self.stdin_id.clone(),
         }
     }
 }
