@@ -41,7 +41,7 @@ fn json_passages_slice_both_files() {
 }
 
 #[test]
-fn colour_only_when_asked_and_never_with_no_color() {
+fn colour_when_asked_and_not_by_default_with_no_color() {
     let d = sample("rewrite.txt");
     let s = sample("original.txt");
     let run = |color: &str, no_color: bool| {
@@ -58,7 +58,8 @@ fn colour_only_when_asked_and_never_with_no_color() {
     // Not a terminal: auto means no colour.
     assert!(!run("auto", false).contains('\x1b'));
     assert!(run("always", false).contains("\x1b[1;32m"));
-    assert!(!run("always", true).contains('\x1b'));
+    // NO_COLOR turns off the default; an explicit --color always wins.
+    assert!(run("always", true).contains("\x1b[1;32m"));
     assert!(!run("never", false).contains('\x1b'));
     let plain = run("never", false);
     assert!(plain.contains("passage 1"));
@@ -153,4 +154,33 @@ fn eval_reports_auc_and_confusion() {
     let text = String::from_utf8(text.stdout).unwrap();
     assert!(text.contains("ROC-AUC"));
     assert!(text.contains("confusion"));
+}
+
+/// At 80 columns (COLUMNS, as a terminal of that width sets it) the
+/// side-by-side passages fit.
+#[test]
+fn side_by_side_passages_fit_the_width() {
+    for columns in ["80", "60"] {
+        let out = lineage()
+            .args(["score", "--color", "never"])
+            .arg(sample("rewrite.txt"))
+            .arg(sample("original.txt"))
+            .env("COLUMNS", columns)
+            .output()
+            .unwrap();
+        let text = String::from_utf8(out.stdout).unwrap();
+        let width: usize = columns.parse().unwrap();
+        let rows: Vec<&str> = text
+            .lines()
+            .filter(|l| l.starts_with("  ") && l.contains(" | "))
+            .collect();
+        assert!(rows.len() > 10, "{text}");
+        for row in rows {
+            assert!(
+                unicode_width::UnicodeWidthStr::width(row) <= width,
+                "{} columns at COLUMNS={columns}: {row}",
+                unicode_width::UnicodeWidthStr::width(row)
+            );
+        }
+    }
 }

@@ -226,7 +226,8 @@ pub fn render_passages<'t>(
     style: Style,
 ) -> String {
     let mut out = String::new();
-    let col = style.width.saturating_sub(3) / 2;
+    // Each row is two spaces, a column, " | " and a column.
+    let col = style.width.saturating_sub(5) / 2;
     let col = col.max(20);
     for (n, p) in passages.iter().enumerate() {
         let left = derived_text.get(p.derived.clone()).unwrap_or("");

@@ -208,7 +208,8 @@ pub struct ScoreArgs {
 pub enum ColorWhen {
     /// On a terminal, unless NO_COLOR is set.
     Auto,
-    /// Always (NO_COLOR still wins).
+    /// Always, even with NO_COLOR set (an explicit flag wins over the
+    /// environment, as no-color.org asks).
     Always,
     /// Never.
     Never,

@@ -205,14 +205,24 @@ fn style(common: &CommonArgs) -> Style {
 pub(crate) fn style_for(when: ColorWhen) -> Style {
     use std::io::IsTerminal;
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let terminal = std::io::stdout().is_terminal();
+    // As no-color.org asks: NO_COLOR turns off the default, an explicit
+    // --color always still colours.
     let color = match when {
         ColorWhen::Never => false,
-        ColorWhen::Always => !no_color,
-        ColorWhen::Auto => !no_color && std::io::stdout().is_terminal(),
+        ColorWhen::Always => true,
+        ColorWhen::Auto => !no_color && terminal,
     };
+    // COLUMNS when set, else the terminal's width, else (a pipe) 120.
     let width = std::env::var("COLUMNS")
         .ok()
         .and_then(|c| c.parse().ok())
+        .or_else(|| {
+            terminal
+                .then(|| console::Term::stdout().size_checked())
+                .flatten()
+                .map(|(_, cols)| usize::from(cols))
+        })
         .unwrap_or(120);
     Style { color, width }
 }
