@@ -416,3 +416,47 @@ fn standard_input_has_a_name_and_a_pair_list() {
     assert_eq!(r.code, Some(1), "{}", r.stderr);
     assert_eq!(r.stdout.lines().count(), 2, "{}", r.stdout);
 }
+
+/// `--text-field meta.body` (and a JSON pointer) reach into nested objects.
+#[test]
+fn nested_json_fields_are_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let nested = format!(
+        "{{\"meta\":{{\"id\":\"a\",\"body\":\"{PARA1}\"}}}}\n{{\"meta\":{{\"id\":\"b\",\"body\":\"{PARA2}\"}}}}\n"
+    );
+    let flat =
+        format!("{{\"id\":\"a\",\"text\":\"{PARA1}\"}}\n{{\"id\":\"b\",\"text\":\"{PARA2}\"}}\n");
+    std::fs::write(dir.path().join("nested.jsonl"), nested).unwrap();
+    std::fs::write(dir.path().join("flat.jsonl"), flat).unwrap();
+    let sketch = |args: &[&str], out: &str| {
+        let r = run(lineage()
+            .current_dir(dir.path())
+            .args(["sketch", "-q", "-o", out])
+            .args(args));
+        assert_eq!(r.code, Some(0), "{args:?}: {}", r.stderr);
+        std::fs::read(dir.path().join(out)).unwrap()
+    };
+    let expected = sketch(&["flat.jsonl"], "flat.lfp");
+    let dotted = sketch(
+        &[
+            "--text-field",
+            "meta.body",
+            "--id-field",
+            "meta.id",
+            "nested.jsonl",
+        ],
+        "dotted.lfp",
+    );
+    let pointer = sketch(
+        &[
+            "--text-field",
+            "/meta/body",
+            "--id-field",
+            "/meta/id",
+            "nested.jsonl",
+        ],
+        "pointer.lfp",
+    );
+    assert_eq!(dotted, expected);
+    assert_eq!(pointer, expected);
+}

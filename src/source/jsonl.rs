@@ -40,6 +40,87 @@ pub struct JsonlFields {
     pub date: String,
 }
 
+impl JsonlFields {
+    /// Whether a field names a nested value: a dotted path (`meta.body`)
+    /// or a JSON pointer (`/meta/body`).
+    fn nested(&self) -> bool {
+        [&self.id, &self.text, &self.title, &self.url, &self.date]
+            .iter()
+            .any(|f| f.contains('.') || f.starts_with('/'))
+    }
+}
+
+/// The value `name` names in `record`: a JSON pointer (`/meta/body`), a
+/// top-level key (`meta.body` when the record has that key), or a dotted
+/// path (`meta.body` inside `meta`).
+fn lookup<'v>(record: &'v Value, name: &str) -> Option<&'v Value> {
+    if name.starts_with('/') {
+        return record.pointer(name);
+    }
+    if let Some(v) = record.get(name) {
+        return Some(v);
+    }
+    name.split('.').try_fold(record, |v, key| v.get(key))
+}
+
+/// [`parse_record_serde`] for nested fields: the whole record as a value,
+/// each field looked up by [`lookup`].
+fn parse_record_nested(
+    path: &Path,
+    line: usize,
+    bytes: &[u8],
+    fields: &JsonlFields,
+) -> Result<Document> {
+    let malformed = |message: String| Error::Malformed {
+        path: path.to_path_buf(),
+        line,
+        message,
+    };
+    let record: Value =
+        serde_json::from_slice(bytes).map_err(|e| malformed(format!("not valid JSON: {e}")))?;
+    if !record.is_object() {
+        return Err(malformed("expected a JSON object".into()));
+    }
+    let text = match lookup(&record, &fields.text) {
+        Some(Value::String(s)) => s.clone(),
+        Some(_) => {
+            return Err(malformed(format!(
+                "field '{}' is not a string",
+                fields.text
+            )))
+        }
+        None => {
+            return Err(malformed(format!(
+                "no '{}' field (choose one with --text-field)",
+                fields.text
+            )))
+        }
+    };
+    let scalar = |name: &str| match lookup(&record, name) {
+        Some(Value::String(s)) => Some(s.clone()),
+        Some(Value::Number(n)) => Some(n.to_string()),
+        _ => None,
+    };
+    let id = match lookup(&record, &fields.id) {
+        Some(Value::String(_) | Value::Number(_)) | None => {
+            scalar(&fields.id).unwrap_or_else(|| format!("{}:{}", path.display(), line))
+        }
+        Some(_) => {
+            return Err(malformed(format!(
+                "field '{}' is not a string or number",
+                fields.id
+            )))
+        }
+    };
+    let mut doc = Document::new(id, text);
+    doc.meta = Metadata {
+        title: scalar(&fields.title),
+        url: scalar(&fields.url),
+        date: scalar(&fields.date),
+    };
+    Ok(doc)
+}
+
 impl Default for JsonlFields {
     fn default() -> Self {
         JsonlFields {
@@ -112,6 +193,9 @@ pub fn parse_record_reusing(
     fields: &JsonlFields,
     spare: &mut Option<String>,
 ) -> Result<Document> {
+    if fields.nested() {
+        return parse_record_nested(path, line, bytes, fields);
+    }
     let fast = fast::parse_reusing(bytes, fields, spare);
     if let Some(doc) = fast.and_then(|f| from_fast(path, line, f)) {
         return Ok(doc);
@@ -498,6 +582,29 @@ impl<R: BufRead> Iterator for JsonlReader<R> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn nested_fields_by_path_or_pointer() {
+        let line = br#"{"meta": {"body": "the text", "id": 7, "links": ["u"]}, "a.b": "literal"}"#;
+        let fields = |text: &str, id: &str| JsonlFields {
+            text: text.into(),
+            id: id.into(),
+            ..JsonlFields::default()
+        };
+        let doc = parse_record(Path::new("x"), 1, line, &fields("meta.body", "meta.id")).unwrap();
+        assert_eq!((doc.id.as_str(), doc.text.as_str()), ("7", "the text"));
+        let doc = parse_record(Path::new("x"), 1, line, &fields("/meta/body", "id")).unwrap();
+        assert_eq!((doc.id.as_str(), doc.text.as_str()), ("x:1", "the text"));
+        let doc = parse_record(Path::new("x"), 1, line, &fields("a.b", "id")).unwrap();
+        assert_eq!(doc.text, "literal");
+        let err = parse_record(Path::new("x"), 2, line, &fields("meta.links", "id")).unwrap_err();
+        assert!(
+            err.to_string().contains("'meta.links' is not a string"),
+            "{err}"
+        );
+        let err = parse_record(Path::new("x"), 2, line, &fields("meta.none", "id")).unwrap_err();
+        assert!(err.to_string().contains("no 'meta.none' field"), "{err}");
+    }
 
     #[test]
     fn a_line_over_the_limit_is_skipped_without_being_held() {

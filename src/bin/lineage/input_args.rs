@@ -38,7 +38,9 @@ pub struct InputArgs {
     /// absent the id is FILE:LINE).
     #[arg(long, value_name = "NAME", default_value = "id")]
     pub id_field: String,
-    /// JSON Lines field holding the text.
+    /// JSON Lines field holding the text. Every field name may reach into
+    /// nested objects: a dotted path (meta.body) or a JSON pointer
+    /// (/meta/body).
     #[arg(long, value_name = "NAME", default_value = "text")]
     pub text_field: String,
     /// JSON Lines field holding the title (optional in records).
