@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use crate::util::lineage;
+use crate::util::{lineage, run};
 
 const BASE: &str = "The central bank raised its benchmark interest rate by half a point on Tuesday, \
     citing persistent inflation in food and energy prices, and signalled that further increases \
@@ -409,4 +409,49 @@ fn parquet_sketch_dedups_like_the_native_file_and_takes_cluster_files_back() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("sketch"));
+}
+
+/// Shards sketched apart deduplicate as one corpus: `dedup a.lfp b.lfp`
+/// prints what `dedup` of the whole corpus prints; shards sketched with
+/// other options are refused, naming both.
+#[test]
+fn shards_dedup_as_one_corpus() {
+    let dir = tempfile::tempdir().unwrap();
+    let samples = crate::util::samples_dir();
+    let mut names: Vec<_> = std::fs::read_dir(&samples)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|n| n.ends_with(".txt"))
+        .collect();
+    names.sort();
+    let (first, second) = names.split_at(names.len() / 2);
+    let sketch = |files: &[String], out: &str, extra: &[&str]| {
+        let r = run(lineage()
+            .current_dir(&samples)
+            .args(["sketch", "-q", "--shingle-sets", "-o"])
+            .arg(dir.path().join(out))
+            .args(extra)
+            .args(files));
+        assert_eq!(r.code, Some(0), "{}", r.stderr);
+        dir.path().join(out)
+    };
+    let a = sketch(first, "a.lfp", &[]);
+    let b = sketch(second, "b.lfp", &[]);
+    let whole = sketch(&names, "whole.lfp", &[]);
+    let dedup = |files: &[&Path]| {
+        let r = run(lineage().args(["dedup", "--format", "json"]).args(files));
+        assert!(matches!(r.code, Some(0 | 1)), "{}", r.stderr);
+        r.stdout
+    };
+    assert_eq!(dedup(&[&a, &b]), dedup(&[&whole]));
+    let other = sketch(second, "other.lfp", &["--seed", "7"]);
+    let r = run(lineage().arg("dedup").arg(&a).arg(&other));
+    assert_eq!(r.code, Some(2), "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("other.lfp: sketched with other options than")
+            && r.stderr.contains("--seed 7"),
+        "{}",
+        r.stderr
+    );
 }

@@ -173,6 +173,17 @@ struct How<'a> {
 }
 
 /// Whether `path` is a fingerprint file, native or Parquet.
+/// A sketch's options as the flags that set them.
+fn options(p: &SketchParams, shingle_sets: bool) -> String {
+    format!(
+        "--num-perm {} --shingle-size {} --seed {}{}",
+        p.num_perm,
+        p.shingle_size,
+        p.seed,
+        if shingle_sets { " --shingle-sets" } else { "" }
+    )
+}
+
 fn is_sketch(path: &Path) -> bool {
     path.is_file() && (is_fingerprint_file(path) || is_parquet_file(path))
 }
@@ -183,16 +194,38 @@ fn load(
 ) -> anyhow::Result<(SketchParams, Vec<DocFingerprint>, ExitCode)> {
     let fingerprint_files: Vec<&PathBuf> = args.inputs.iter().filter(|p| is_sketch(p)).collect();
     if !fingerprint_files.is_empty() {
-        if args.inputs.len() > 1 {
-            bail!("pass one fingerprint file or documents, not both (merge corpora by sketching them together)");
+        if fingerprint_files.len() != args.inputs.len() {
+            bail!("pass fingerprint files or documents, not both (sketch the documents with lineage sketch first)");
         }
-        let path = fingerprint_files[0];
-        if is_parquet_file(path) {
-            let (header, docs) = read_parquet_sketch(path)?;
-            return Ok((header.params, docs, ExitCode::Clean));
+        // Shards of one corpus, sketched apart: one corpus, in the order
+        // given, as long as they were sketched alike.
+        let mut first: Option<(SketchParams, bool, &PathBuf)> = None;
+        let mut all = Vec::new();
+        for path in fingerprint_files {
+            let (params, sets, docs) = if is_parquet_file(path) {
+                let (header, docs) = read_parquet_sketch(path)?;
+                (header.params, header.shingle_sets, docs)
+            } else {
+                let (header, docs) = read_fingerprints(path)?;
+                (header.params, header.shingle_sets, docs)
+            };
+            match first {
+                None => first = Some((params, sets, path)),
+                Some((p, s, f)) if p != params || s != sets => bail!(
+                    "{}: sketched with other options than {} ({}; against {}); sketch every shard with the same options",
+                    path.display(),
+                    f.display(),
+                    options(&params, sets),
+                    options(&p, s)
+                ),
+                Some(_) => {}
+            }
+            all.extend(docs);
         }
-        let (header, docs) = read_fingerprints(path)?;
-        return Ok((header.params, docs, ExitCode::Clean));
+        let Some((params, _, _)) = first else {
+            bail!("no fingerprint file");
+        };
+        return Ok((params, all, ExitCode::Clean));
     }
     let params = args.sketch.params()?;
     let inputs = Inputs::open(&args.inputs, args.input.options());
