@@ -63,6 +63,14 @@ fn lookup<'v>(record: &'v Value, name: &str) -> Option<&'v Value> {
     name.split('.').try_fold(record, |v, key| v.get(key))
 }
 
+fn not_a_string(field: &str) -> String {
+    format!("field '{field}' is not a string")
+}
+
+fn no_text_field(field: &str) -> String {
+    format!("no '{field}' field (choose one with --text-field)")
+}
+
 /// [`parse_record_serde`] for nested fields: the whole record as a value,
 /// each field looked up by [`lookup`].
 fn parse_record_nested(
@@ -83,18 +91,8 @@ fn parse_record_nested(
     }
     let text = match lookup(&record, &fields.text) {
         Some(Value::String(s)) => s.clone(),
-        Some(_) => {
-            return Err(malformed(format!(
-                "field '{}' is not a string",
-                fields.text
-            )))
-        }
-        None => {
-            return Err(malformed(format!(
-                "no '{}' field (choose one with --text-field)",
-                fields.text
-            )))
-        }
+        Some(_) => return Err(malformed(not_a_string(&fields.text))),
+        None => return Err(malformed(no_text_field(&fields.text))),
     };
     let scalar = |name: &str| match lookup(&record, name) {
         Some(Value::String(s)) => Some(s.clone()),
@@ -251,18 +249,8 @@ fn parse_record_serde(
     let text = match record.text {
         Some(raw) if raw.get().starts_with('"') => unescape(raw.get())
             .ok_or_else(|| malformed(format!("not valid JSON: bad escape in '{}'", fields.text)))?,
-        Some(_) => {
-            return Err(malformed(format!(
-                "field '{}' is not a string",
-                fields.text
-            )))
-        }
-        None => {
-            return Err(malformed(format!(
-                "no '{}' field (choose one with --text-field)",
-                fields.text
-            )))
-        }
+        Some(_) => return Err(malformed(not_a_string(&fields.text))),
+        None => return Err(malformed(no_text_field(&fields.text))),
     };
     let id = match record.id.take() {
         Some(Value::String(s)) => s,
