@@ -1,6 +1,6 @@
 //! Charsets (issue 23): declared Latin-1, undeclared Latin-1, UTF-16 with
 //! a byte-order mark and GB2312 pages and feeds give the same documents as
-//! their UTF-8 conversions. Real files from `tests/data/web` (see
+//! their UTF-8 conversions, and a JSON Feed is told by its content. Real files from `tests/data/web` (see
 //! tests/data/README.md); the conversions are made here.
 
 use std::path::{Path, PathBuf};
@@ -114,4 +114,14 @@ fn a_latin1_page_declared_or_not_reads_like_its_utf8_conversion() {
 
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+/// NPR's real JSON Feed writes its version URL with escaped slashes
+/// (`https:\/\/jsonfeed.org\/...`); named `.json`, it is still told
+/// from its content to be a feed, and gives its 25 items.
+#[test]
+fn a_json_feed_with_escaped_slashes_is_a_feed() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_, stderr) = sketch(&web("npr-feed.json"), &dir.path().join("npr.lfp"));
+    assert!(stderr.contains("25 documents"), "{stderr}");
 }

@@ -188,9 +188,17 @@ pub fn looks_like_json_feed(head: &[u8]) -> bool {
         let Some(rest) = rest.strip_prefix(b":") else {
             continue;
         };
-        let rest = rest.trim_ascii_start();
-        if rest.starts_with(b"\"https://jsonfeed.org/version/")
-            || rest.starts_with(b"\"http://jsonfeed.org/version/")
+        // PHP writes `https:\/\/jsonfeed.org\/...`: JSON allows escaped
+        // slashes, so they are read as slashes.
+        let value: Vec<u8> = rest
+            .trim_ascii_start()
+            .iter()
+            .take(64)
+            .filter(|&&b| b != b'\\')
+            .copied()
+            .collect();
+        if value.starts_with(b"\"https://jsonfeed.org/version/")
+            || value.starts_with(b"\"http://jsonfeed.org/version/")
         {
             return true;
         }
@@ -382,5 +390,9 @@ mod tests {
             br#"{"text":"see \"version\": \"https://jsonfeed.org/version/1\""}"#
         ));
         assert!(!looks_like_json_feed(br#"{"version": "2.0"}"#));
+        // NPR's feed, as PHP escapes slashes.
+        assert!(looks_like_json_feed(
+            br#"{"version":"https:\/\/jsonfeed.org\/version\/1","title":"Technology"}"#
+        ));
     }
 }
