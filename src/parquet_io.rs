@@ -1203,9 +1203,10 @@ fn open_reader(path: &Path) -> Result<SerializedFileReader<File>> {
         path: path.to_path_buf(),
         source,
     })?;
+    let file_len = pages.metadata().map(|m| m.len()).unwrap_or(0);
+    pages::check_footer(&mut pages, file_len).map_err(|message| corrupt(path, message))?;
     let reader = SerializedFileReader::new(file)
         .map_err(|e| corrupt(path, format!("not a Parquet file: {e}")))?;
-    let file_len = pages.metadata().map(|m| m.len()).unwrap_or(0);
     let chunks = reader
         .metadata()
         .row_groups()

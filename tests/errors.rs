@@ -317,6 +317,16 @@ fn fuzz_finds_are_one_error_line_in_bounded_memory() {
         .arg(dir.join("reliability/samples-sketch.parquet")));
     assert_eq!(r.code, Some(2), "{}", r.stderr);
     assert_one_error_line(&r, &["clusters-page-claims-1gb.parquet", "page header"]);
+    // A footer with a list of 2^31 booleans: seconds in the parquet crate.
+    let r = run(lineage_within(500)
+        .args(["dedup", "--from-parquet"])
+        .arg(dir.join("fuzz/clusters-footer-2e31-booleans.parquet"))
+        .arg(dir.join("reliability/samples-sketch.parquet")));
+    assert_eq!(r.code, Some(2), "{}", r.stderr);
+    assert_one_error_line(
+        &r,
+        &["clusters-footer-2e31-booleans.parquet", "footer", "damaged"],
+    );
 }
 
 /// Damaged Parquet and index files (tests/data/README.md, "reliability"):
