@@ -338,13 +338,10 @@ impl Units<'_> {
                 continue;
             }
             match open(&file.path, self.input) {
-                Ok(Opened::Lines(reader)) => {
+                Ok(Opened::Lines(reader, unread)) => {
                     self.jsonl = Some(OpenJsonl {
                         path: Arc::from(file.path.as_path()),
-                        unread: std::fs::metadata(&file.path)
-                            .ok()
-                            .filter(|m| m.is_file() && file.path.as_os_str() != "-")
-                            .map(|m| m.len()),
+                        unread,
                         reader,
                         line: 0,
                     });

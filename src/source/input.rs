@@ -166,8 +166,9 @@ pub(crate) const JSONL_BUFFER: usize = 256 << 10;
 
 /// An input opened for reading, its format known.
 pub(crate) enum Opened {
-    /// JSON Lines, to read a record at a time.
-    Lines(Box<dyn BufRead + Send>),
+    /// JSON Lines, to read a record at a time, with the bytes it holds
+    /// when that is known (a regular file, not compressed).
+    Lines(Box<dyn BufRead + Send>, Option<u64>),
     /// Any other format, read whole.
     Whole(InputFormat, Vec<u8>),
 }
@@ -254,10 +255,10 @@ pub(crate) fn open(path: &Path, options: &InputOptions) -> Result<Opened> {
         size = None;
     }
     if known == Some(InputFormat::Jsonl) {
-        return Ok(Opened::Lines(Box::new(BufReader::with_capacity(
-            JSONL_BUFFER,
-            reader,
-        ))));
+        return Ok(Opened::Lines(
+            Box::new(BufReader::with_capacity(JSONL_BUFFER, reader)),
+            size,
+        ));
     }
     if size.is_some_and(|size| size > limit) {
         return Err(Error::TooLarge {
@@ -270,10 +271,10 @@ pub(crate) fn open(path: &Path, options: &InputOptions) -> Result<Opened> {
     let format = known.unwrap_or_else(|| format_from_content(&head));
     if format == InputFormat::Jsonl {
         let reader = std::io::Cursor::new(head).chain(reader);
-        return Ok(Opened::Lines(Box::new(BufReader::with_capacity(
-            JSONL_BUFFER,
-            reader,
-        ))));
+        return Ok(Opened::Lines(
+            Box::new(BufReader::with_capacity(JSONL_BUFFER, reader)),
+            size,
+        ));
     }
     let mut bytes = head;
     if let Some(size) = size {
@@ -286,10 +287,12 @@ pub(crate) fn open(path: &Path, options: &InputOptions) -> Result<Opened> {
 pub fn read_file(file: &InputPath, options: &InputOptions) -> Vec<Item> {
     match open(&file.path, options) {
         Err(err) => vec![Item::Failed(err)],
-        Ok(Opened::Lines(reader)) => JsonlReader::new(reader, &file.path, options.fields.clone())
-            .with_limit(options.max_doc_bytes)
-            .map(to_item)
-            .collect(),
+        Ok(Opened::Lines(reader, _)) => {
+            JsonlReader::new(reader, &file.path, options.fields.clone())
+                .with_limit(options.max_doc_bytes)
+                .map(to_item)
+                .collect()
+        }
         Ok(Opened::Whole(format, bytes)) => whole_items(file, options, format, bytes),
     }
 }
