@@ -371,3 +371,42 @@ fn check_never_passes_what_it_did_not_verify() {
     );
     assert!(out.stderr.contains("without --no-text"), "{}", out.stderr);
 }
+
+/// An index without texts re-reads each archived file the way `index add`
+/// read it: a gzipped text and an HTML page verify (they were refused as
+/// "binary" or "changed" when re-read as plain text).
+#[test]
+fn no_text_index_rereads_compressed_and_html_sources_as_indexed() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let original = std::fs::read_to_string(sample("original.txt")).unwrap();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gz.write_all(original.as_bytes()).unwrap();
+    std::fs::write(dir.path().join("orig.txt.gz"), gz.finish().unwrap()).unwrap();
+    std::fs::write(
+        dir.path().join("orig.html"),
+        format!("<html><body><article><p>{original}</p></article></body></html>"),
+    )
+    .unwrap();
+    let index = dir.path().join("a.idx");
+    let r = crate::util::run(
+        crate::util::lineage()
+            .args(["index", "add", "-q", "--no-text"])
+            .arg(&index)
+            .arg(dir.path().join("orig.txt.gz"))
+            .arg(dir.path().join("orig.html")),
+    );
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    let r = crate::util::run(
+        crate::util::lineage()
+            .args(["check", "--format", "json"])
+            .arg(&index)
+            .arg(crate::util::sample("rewrite.txt")),
+    );
+    assert_eq!(r.code, Some(1), "{}", r.stderr);
+    assert!(
+        r.stdout.contains("orig.txt.gz") && r.stdout.contains("orig.html"),
+        "{}",
+        r.stdout
+    );
+}

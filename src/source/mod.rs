@@ -180,13 +180,12 @@ impl Document {
     }
 }
 
-/// Reads one document from `path`, or from standard input when `path` is
-/// `-`, refusing one longer than [`DEFAULT_MAX_DOC_BYTES`].
+/// Reads the one document of `path` (`-` for standard input) the way every
+/// command reads its inputs ([`input::read_one`] with the default
+/// options: format by extension or content, gzip/zstd, charsets, HTML main
+/// text), so that `check` re-reads an archived file as `index add` read it.
 pub fn read_document(path: &Path) -> Result<Document> {
-    Document::from_bytes(
-        path.to_string_lossy(),
-        walk::read_bytes(path, DEFAULT_MAX_DOC_BYTES)?,
-    )
+    input::read_one(path, &input::InputOptions::default())
 }
 
 #[cfg(test)]
