@@ -76,28 +76,19 @@ fn as_utf8(bytes: &[u8]) -> std::borrow::Cow<'_, [u8]> {
         return std::borrow::Cow::Borrowed(bytes);
     }
     let text = decoded.text.trim_start_matches('\u{feff}');
-    let text = match (text.find("<?xml"), text.find("?>")) {
-        (Some(0), Some(end)) => {
-            let decl = &text[..end];
-            match decl.find("encoding") {
-                Some(at) => {
-                    let rest = &decl[at..];
-                    let quote_start = rest.find(['"', '\'']).map(|q| at + q);
-                    let quote_end = quote_start.and_then(|q| {
-                        let quote = text.as_bytes()[q] as char;
-                        text[q + 1..end].find(quote).map(|e| q + 1 + e)
-                    });
-                    match (quote_start, quote_end) {
-                        (Some(q), Some(e)) => format!("{}utf-8{}", &text[..=q], &text[e..]),
-                        _ => text.to_string(),
-                    }
-                }
-                None => text.to_string(),
-            }
-        }
-        _ => text.to_string(),
-    };
+    let text = declared_utf8(text).unwrap_or_else(|| text.to_string());
     std::borrow::Cow::Owned(text.into_bytes())
+}
+
+/// `text` with its XML declaration's encoding replaced by `utf-8`, or
+/// `None` when it declares none.
+fn declared_utf8(text: &str) -> Option<String> {
+    let end = text.starts_with("<?xml").then(|| text.find("?>"))??;
+    let at = text[..end].find("encoding")?;
+    let open = at + text[at..end].find(['"', '\''])?;
+    let quote = text[open..].chars().next()?;
+    let close = open + 1 + text[open + 1..end].find(quote)?;
+    Some(format!("{}utf-8{}", &text[..=open], &text[close..]))
 }
 
 fn item_document(path: &Path, number: usize, entry: feed_rs::model::Entry) -> Result<Document> {
