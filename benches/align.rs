@@ -3,7 +3,7 @@
 //! pairwise comparison (exact scores, both alignments, verdict).
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use lineage::align::{align, shared_quotes};
+use lineage::compare::align::{align, shared_quotes};
 use lineage::pipeline::{compare, Config, Fingerprint};
 use lineage::source::Document;
 

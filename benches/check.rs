@@ -9,8 +9,8 @@
 use std::path::{Path, PathBuf};
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use lineage::check::{check_document, CheckOptions, DEFAULT_THRESHOLD};
-use lineage::index::{entry, Index, IndexParams, RetrievalOptions};
+use lineage::archive::check::{check_document, CheckOptions, DEFAULT_THRESHOLD};
+use lineage::archive::index::{entry, Index, IndexParams, RetrievalOptions};
 use lineage::pipeline::{Config, Fingerprint};
 use lineage::source::Document;
 
@@ -49,7 +49,7 @@ fn bench(c: &mut Criterion) {
     let options = CheckOptions {
         config: Config {
             threshold: DEFAULT_THRESHOLD,
-            ..lineage::check::config_for(index.params(), Config::default())
+            ..lineage::archive::check::config_for(index.params(), Config::default())
         },
         retrieval: RetrievalOptions::default(),
         within: false,

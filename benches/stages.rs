@@ -12,12 +12,12 @@ use std::hint::black_box;
 use std::path::PathBuf;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use lineage::normalize::normalize;
 use lineage::pipeline::{compare, Config, Fingerprint};
-use lineage::shingle::{content_shingles, raw_shingles};
 use lineage::sketch::Sketcher;
 use lineage::source::Document;
-use lineage::tokenize::tokenize;
+use lineage::text::normalize::normalize;
+use lineage::text::shingle::{content_shingles, raw_shingles};
+use lineage::text::tokenize::tokenize;
 
 fn samples_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("samples")

@@ -11,11 +11,11 @@
 use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use lineage::fingerprints::{DocFingerprint, FingerprintHeader, FingerprintWriter};
 use lineage::lsh::LshWeights;
-use lineage::parquet_io::ParquetSketchWriter;
-use lineage::shingle::fmix64;
 use lineage::sketch::SketchParams;
+use lineage::store::fingerprints::{DocFingerprint, FingerprintHeader, FingerprintWriter};
+use lineage::store::parquet::ParquetSketchWriter;
+use lineage::text::shingle::fmix64;
 
 /// The allocator of the `lineage` binary, so that the buffers the writers
 /// allocate per row group cost what they cost there.

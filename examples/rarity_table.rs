@@ -1,5 +1,5 @@
 //! Builds the background model of word rarity that `lineage` ships
-//! (`src/rarity/en.tsv`): the document frequency of every stemmed content
+//! (`src/compare/rarity/en.tsv`): the document frequency of every stemmed content
 //! word in a corpus of English documents.
 //!
 //! ```sh
@@ -17,8 +17,8 @@
 use std::collections::{BTreeMap, HashSet};
 use std::io::{BufRead, BufReader, Write};
 
-use lineage::shingle::stem;
-use lineage::tokenize::tokenize;
+use lineage::text::shingle::stem;
+use lineage::text::tokenize::tokenize;
 
 /// Documents a stem must occur in to enter the table.
 const MIN_DF: u32 = 2;

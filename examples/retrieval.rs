@@ -23,12 +23,12 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::time::Instant;
 
-use lineage::index::{entry, Index, IndexParams, RetrievalOptions};
+use lineage::archive::index::{entry, Index, IndexParams, RetrievalOptions};
 use lineage::lsh::{band_key, LshParams};
-use lineage::shingle::{content_shingles, ShingleParams};
 use lineage::sketch::{SketchParams, Sketcher};
 use lineage::source::Document;
-use lineage::tokenize::tokenize;
+use lineage::text::shingle::{content_shingles, ShingleParams};
+use lineage::text::tokenize::tokenize;
 
 const WINDOW: usize = 50;
 const STRIDE: usize = 25;

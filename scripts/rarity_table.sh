@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Rebuilds src/rarity/en.tsv, the background model of word rarity shipped in
+# Rebuilds src/compare/rarity/en.tsv, the background model of word rarity shipped in
 # the binary: document frequencies of stemmed English content words in the
 # 19,043 Reuters-21578 bodies (../shared/data/reuters21578).
 #
@@ -12,5 +12,5 @@ trap 'rm -rf "$work"' EXIT
 python3 "$here/benches/peers/extract.py" "$shared/data/reuters21578" "$work/reuters" "$work/reuters.jsonl"
 cd "$here"
 cargo run --quiet --release --example rarity_table -- "$work/reuters.jsonl" > "$work/en.tsv"
-mv "$work/en.tsv" "$here/src/rarity/en.tsv"
-wc -l "$here/src/rarity/en.tsv"
+mv "$work/en.tsv" "$here/src/compare/rarity/en.tsv"
+wc -l "$here/src/compare/rarity/en.tsv"

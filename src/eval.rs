@@ -10,7 +10,7 @@
 
 use serde::Serialize;
 
-use crate::score::Thresholds;
+use crate::compare::score::Thresholds;
 
 /// One scored, labelled pair.
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -3,27 +3,31 @@
 //! The pipeline, one module per stage:
 //!
 //! 1. [`source`]: read documents (files, stdin, JSON Lines, HTML, feeds).
-//! 2. [`normalize`] and [`tokenize`]: NFKC, case folding, unified quotes;
-//!    words with byte offsets, sentences.
-//! 3. [`shingle`]: raw word 5-grams and stemmed content-word 2-grams, hashed
-//!    with xxh3.
+//! 2. [`text::normalize`] and [`text::tokenize`]: NFKC, case folding, unified
+//!    quotes; words with byte offsets, sentences.
+//! 3. [`text::shingle`]: raw word 5-grams and stemmed content-word 2-grams,
+//!    hashed with xxh3.
 //! 4. [`sketch`]: MinHash by one-permutation hashing with optimal
 //!    densification.
-//! 5. [`score`]: exact Jaccard, one-way containment, the derivation score and
-//!    a verdict; [`align`] finds the passages behind it and [`condense`] the
-//!    evidence a summary leaves (its rare words, weighted by [`rarity`]).
-//! 6. [`report`]: text and JSON renderings.
+//! 5. [`lsh`]: banding and candidate pairs.
+//! 6. [`compare`]: exact Jaccard, one-way containment, the derivation score
+//!    and a verdict ([`compare::score`]); [`compare::align`] finds the
+//!    passages behind it and [`compare::condense`] the evidence a summary
+//!    leaves (its rare words, weighted by [`compare::rarity`]).
+//! 7. [`report`]: text, JSON and CI renderings.
 //!
-//! [`pipeline`] ties them together; it is what the `lineage` binary calls.
+//! [`pipeline`] ties them together for a pair; it is what the `lineage`
+//! binary calls for `score`.
 //!
 //! Corpora (`lineage sketch`, `lineage dedup`) take a faster road through the
 //! same stages: [`corpus`] fingerprints documents in parallel batches (raw
-//! shingles only, through [`shingle::RawShingler`]), [`fingerprints`] stores
-//! them in a versioned file, and [`lsh`], [`candidates`] and [`dedup`] find,
-//! verify and cluster the near-duplicate pairs.
+//! shingles only, through [`text::shingle::RawShingler`]), [`store`] keeps
+//! them in a versioned file or Parquet, and [`lsh`] and [`corpus::dedup`]
+//! find, verify and cluster the near-duplicate pairs. [`archive`] holds the
+//! index that `lineage check` reads.
 //!
 //! ```
-//! use lineage::{pipeline::{score_pair, Config}, source::Document, score::Verdict};
+//! use lineage::{compare::score::Verdict, pipeline::{score_pair, Config}, source::Document};
 //!
 //! let source = Document::new("a", "The quick brown fox jumps over the lazy dog near the river bank today.");
 //! let derived = Document::new("b", "The quick brown fox jumps over the lazy dog near the river bank.");
@@ -33,27 +37,17 @@
 //! ```
 #![deny(missing_docs)]
 
-pub mod align;
-pub mod atomic;
-pub mod candidates;
-pub mod check;
-pub mod condense;
+pub mod archive;
+pub mod compare;
 pub mod corpus;
-pub mod dedup;
 pub mod error;
 pub mod eval;
-pub mod fingerprints;
-pub mod index;
 pub mod lsh;
-pub mod normalize;
-pub mod parquet_io;
 pub mod pipeline;
-pub mod rarity;
 pub mod report;
-pub mod score;
-pub mod shingle;
 pub mod sketch;
 pub mod source;
-pub mod tokenize;
+pub mod store;
+pub mod text;
 
 pub use error::{Error, Result};

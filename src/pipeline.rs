@@ -9,19 +9,21 @@
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::align::{align, shared_quotes, tokens_inside, AlignParams, Passage, PassageKind};
-use crate::condense::{condense, CondenseParams};
-use crate::error::{Error, Result};
-use crate::rarity::RarityTable;
-use crate::report::PairReport;
-use crate::score::{
+use crate::compare::align::{
+    align, shared_quotes, tokens_inside, AlignParams, Passage, PassageKind,
+};
+use crate::compare::condense::{condense, CondenseParams};
+use crate::compare::rarity::RarityTable;
+use crate::compare::score::{
     aligned_score, condensed_score, condensed_share_for, derivation_score, Direction, Overlap,
     Thresholds, Verdict,
 };
-use crate::shingle::{content_shingles, content_term, raw_shingles, ShingleParams, Shingles};
+use crate::error::{Error, Result};
+use crate::report::PairReport;
 use crate::sketch::{Signature, SketchParams, Sketcher};
 use crate::source::{Document, Warning};
-use crate::tokenize::{tokenize, Tokenized};
+use crate::text::shingle::{content_shingles, content_term, raw_shingles, ShingleParams, Shingles};
+use crate::text::tokenize::{tokenize, Tokenized};
 
 /// Everything that changes a result. Recorded in every report.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -224,7 +226,7 @@ pub fn compare(
 
 /// One direction of a comparison.
 struct OneWay {
-    alignment: crate::align::Alignment,
+    alignment: crate::compare::align::Alignment,
     condensed: Vec<Passage>,
     condensation: f64,
     aligned: f64,

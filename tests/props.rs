@@ -4,13 +4,13 @@
 //! another by random edits, so that their Jaccard covers all of [0, 1]
 //! instead of sitting near 0 as it would for independent random texts.
 
+use lineage::compare::score::{aligned_score, Overlap};
 use lineage::pipeline::{score_pair, Config};
 use lineage::report::PairReport;
-use lineage::score::{aligned_score, Overlap};
-use lineage::shingle::fmix64;
 use lineage::sketch::{SketchParams, Sketcher};
 use lineage::source::Document;
-use lineage::tokenize::tokenize;
+use lineage::text::shingle::fmix64;
+use lineage::text::tokenize::tokenize;
 use proptest::prelude::*;
 
 /// Floats computed from the same integers in another order may differ in
@@ -251,7 +251,7 @@ proptest! {
         assert_unit("aligned_score", score)?;
         if let Some(c) = coverage {
             // Verbatim text counts in full, reworded text at REWORDED_WEIGHT.
-            let expected = c / 2.0 + lineage::score::REWORDED_WEIGHT * (c - c / 2.0);
+            let expected = c / 2.0 + lineage::compare::score::REWORDED_WEIGHT * (c - c / 2.0);
             let expected = expected.max(ab.containment());
             prop_assert!((score - expected).abs() < 1e-12, "coverage {c}: {score}");
         }

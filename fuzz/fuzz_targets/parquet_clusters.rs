@@ -8,5 +8,5 @@ fuzz_target!(|data: &[u8]| {
         std::process::id()
     ));
     std::fs::write(&path, data).unwrap();
-    let _ = lineage::parquet_io::read_cluster_assignments(&path);
+    let _ = lineage::store::parquet::read_cluster_assignments(&path);
 });

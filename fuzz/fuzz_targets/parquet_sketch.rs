@@ -6,5 +6,5 @@ use libfuzzer_sys::fuzz_target;
 fuzz_target!(|data: &[u8]| {
     let path = std::env::temp_dir().join(format!("lineage-fuzz-{}.parquet", std::process::id()));
     std::fs::write(&path, data).unwrap();
-    let _ = lineage::parquet_io::read_parquet_sketch(&path);
+    let _ = lineage::store::parquet::read_parquet_sketch(&path);
 });

@@ -20,8 +20,8 @@
 //!   from there), `\` becomes `/`, and the passage lines are lines of the
 //!   file.
 
-use crate::check::{DocCheck, Finding};
-use crate::score::Verdict;
+use crate::archive::check::{DocCheck, Finding};
+use crate::compare::score::Verdict;
 
 /// What the renderers say about the run besides its findings.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -185,11 +185,11 @@ pub fn accepted<'a>(
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::align::{Passage, PassageKind, SourceSpan};
-    use crate::check::{Excerpt, Older, SourceKind};
+    use crate::archive::check::{Excerpt, Older, SourceKind};
+    use crate::compare::align::{Passage, PassageKind, SourceSpan};
+    use crate::compare::score::{Direction, Overlap};
     use crate::pipeline::Config;
     use crate::report::PairReport;
-    use crate::score::{Direction, Overlap};
     use crate::source::Metadata;
 
     /// The run info of the renderers' tests, with `index` as the index.

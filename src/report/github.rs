@@ -17,7 +17,7 @@
 
 use std::fmt::Write;
 
-use crate::check::{DocCheck, Finding};
+use crate::archive::check::{DocCheck, Finding};
 use crate::report::ci::{self, IsAccepted, RunInfo};
 use crate::report::human;
 
@@ -98,8 +98,8 @@ pub fn render(checks: &[DocCheck], is_accepted: IsAccepted<'_>, _run: &RunInfo<'
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::compare::score::Verdict;
     use crate::report::ci::tests::{check, finding, info as ci_info};
-    use crate::score::Verdict;
 
     fn info() -> RunInfo<'static> {
         ci_info("a.idx")

@@ -5,9 +5,9 @@
 
 use std::fmt::Write;
 
-use crate::align::PassageKind;
+use crate::compare::align::PassageKind;
+use crate::compare::score::{Direction, Verdict};
 use crate::report::PairReport;
-use crate::score::{Direction, Verdict};
 
 fn pct(x: f64) -> String {
     format!("{:.0}%", x * 100.0)
@@ -220,7 +220,7 @@ fn wrap(
 /// Renders passages side by side: DERIVED on the left, SOURCE on the right.
 /// `source_text` maps a source id to its text.
 pub fn render_passages<'t>(
-    passages: &[crate::align::Passage],
+    passages: &[crate::compare::align::Passage],
     derived_text: &str,
     source_text: impl Fn(&str) -> Option<&'t str>,
     style: Style,

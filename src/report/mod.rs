@@ -16,9 +16,9 @@ pub mod sarif;
 
 use serde::Serialize;
 
-use crate::align::Passage;
+use crate::compare::align::Passage;
+use crate::compare::score::{Direction, Overlap, Verdict};
 use crate::pipeline::Config;
-use crate::score::{Direction, Overlap, Verdict};
 
 /// The result of scoring DERIVED against SOURCE.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -68,12 +68,12 @@ pub struct PairReport {
     /// Share of SOURCE's characters inside passages aligned the other way.
     pub reverse_coverage: f64,
     /// The part of `score` backed by verbatim and reworded passages (see
-    /// [`crate::score::aligned_score`]).
+    /// [`crate::compare::score::aligned_score`]).
     pub aligned_score: f64,
     /// The part of `reverse_score` backed by passages.
     pub reverse_aligned_score: f64,
     /// Rarity-weighted share of DERIVED's content words found in SOURCE
-    /// (see [`crate::condense`]).
+    /// (see [`crate::compare::condense`]).
     pub condensation: f64,
     /// The same share of SOURCE's words found in DERIVED.
     pub reverse_condensation: f64,

@@ -20,10 +20,10 @@
 
 use serde_json::{json, Map, Value};
 
-use crate::check::{DocCheck, Finding};
+use crate::archive::check::{DocCheck, Finding};
+use crate::compare::score::Verdict;
 use crate::report::ci::{self, IsAccepted, Location, RunInfo};
 use crate::report::human;
-use crate::score::Verdict;
 
 /// The `$schema` of the log.
 pub const SCHEMA_URI: &str = "https://json.schemastore.org/sarif-2.1.0.json";

@@ -4,9 +4,9 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use lineage::compare::score::Thresholds;
 use lineage::pipeline::Config;
-use lineage::score::Thresholds;
-use lineage::shingle::ShingleParams;
+use lineage::text::shingle::ShingleParams;
 
 /// Near-duplicate and derivative-text detection: is one text taken from
 /// another, how much of it, and which way?
@@ -153,7 +153,7 @@ impl ScoringArgs {
     /// `config` with these options applied.
     pub fn apply(&self, mut config: Config) -> anyhow::Result<Config> {
         if let Some(path) = &self.weights {
-            config.rarity = lineage::rarity::Rarity::load(path)?.leak();
+            config.rarity = lineage::compare::rarity::Rarity::load(path)?.leak();
         }
         config.count_quotes = self.count_quotes;
         Ok(config)

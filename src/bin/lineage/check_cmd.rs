@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use clap::{Args, ValueEnum};
-use lineage::check::{check_documents, CheckOptions, DocCheck, Finding};
-use lineage::index::{Index, RetrievalOptions};
+use lineage::archive::check::{check_documents, CheckOptions, DocCheck, Finding};
+use lineage::archive::index::{Index, RetrievalOptions};
 use lineage::pipeline::Config;
 use lineage::report::{self, human};
 use lineage::source::input::Inputs;
@@ -51,7 +51,7 @@ pub struct CheckArgs {
     /// Score (either way) at or above which a pair is a finding (exit
     /// status 1). The default catches heavy rewrites; see the README's
     /// calibration section.
-    #[arg(long, default_value_t = lineage::check::DEFAULT_THRESHOLD)]
+    #[arg(long, default_value_t = lineage::archive::check::DEFAULT_THRESHOLD)]
     pub threshold: f64,
     /// Least share of the shorter text made of content shingles that at
     /// most 10 archived documents use; below it a pair is template text
@@ -129,7 +129,7 @@ fn write_baseline(path: &Path, checks: &[DocCheck]) -> anyhow::Result<usize> {
         text.push_str(&serde_json::to_string(a)?);
         text.push('\n');
     }
-    lineage::atomic::write_atomic(path, text.as_bytes())
+    lineage::store::atomic::write_atomic(path, text.as_bytes())
         .with_context(|| format!("cannot write the baseline {}", path.display()))?;
     Ok(accepted.len())
 }
@@ -223,7 +223,7 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<ExitCode> {
         ..Config::default()
     })?;
     let options = CheckOptions {
-        config: lineage::check::config_for(index.params(), config),
+        config: lineage::archive::check::config_for(index.params(), config),
         retrieval: RetrievalOptions {
             max_candidates: args.candidates,
             min_distinctive: args.min_distinctive,
@@ -337,11 +337,11 @@ fn render_text(outcome: &Outcome<'_>, args: &CheckArgs) -> String {
                 date(&f.derived_meta),
                 date(&f.source_meta),
                 match f.older {
-                    lineage::check::Older::Source => "the source is older",
-                    lineage::check::Older::Derived =>
+                    lineage::archive::check::Older::Source => "the source is older",
+                    lineage::archive::check::Older::Derived =>
                         "the derived text is older: the copy may run the other way",
-                    lineage::check::Older::Same => "same date",
-                    lineage::check::Older::Unknown => "unknown order",
+                    lineage::archive::check::Older::Same => "same date",
+                    lineage::archive::check::Older::Unknown => "unknown order",
                 }
             ));
             if let Some(title) = &f.source_meta.title {

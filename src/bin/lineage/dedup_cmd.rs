@@ -5,13 +5,13 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
 use clap::Args;
+use lineage::corpus::dedup::{apply_clusters, dedup, DedupOptions, DedupResult, DuplicatePair};
 use lineage::corpus::{fingerprint_corpus, CorpusOptions};
-use lineage::dedup::{apply_clusters, dedup, DedupOptions, DedupResult, DuplicatePair};
-use lineage::fingerprints::{is_fingerprint_file, read_fingerprints, DocFingerprint};
 use lineage::lsh::LshWeights;
-use lineage::parquet_io::{is_parquet_file, read_cluster_assignments, read_parquet_sketch};
 use lineage::sketch::SketchParams;
 use lineage::source::input::Inputs;
+use lineage::store::fingerprints::{is_fingerprint_file, read_fingerprints, DocFingerprint};
+use lineage::store::parquet::{is_parquet_file, read_cluster_assignments, read_parquet_sketch};
 use serde_json::json;
 
 use crate::args::Format;
@@ -402,7 +402,7 @@ fn write_keep(path: &Path, docs: &[DocFingerprint], result: &DedupResult) -> any
         text.push_str(&docs[i as usize].id);
         text.push('\n');
     }
-    lineage::atomic::write_atomic(path, text.as_bytes()).with_context(|| {
+    lineage::store::atomic::write_atomic(path, text.as_bytes()).with_context(|| {
         format!(
             "{}: cannot write the keep list (check the folder exists and is writable)",
             path.display()

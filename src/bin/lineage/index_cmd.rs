@@ -5,9 +5,9 @@ use std::time::Instant;
 
 use anyhow::{bail, Context};
 use clap::{Args, Subcommand};
-use lineage::index::{add_to_file, entry, read_params, Index, IndexParams};
-use lineage::shingle::ShingleParams;
+use lineage::archive::index::{add_to_file, entry, read_params, Index, IndexParams};
 use lineage::source::input::Inputs;
+use lineage::text::shingle::ShingleParams;
 use rayon::prelude::*;
 
 use crate::args::Format;

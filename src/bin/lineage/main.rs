@@ -92,7 +92,7 @@ pub(crate) fn refuse_overwrite<'a>(
     inputs: impl IntoIterator<Item = &'a std::path::Path>,
 ) -> anyhow::Result<()> {
     for input in inputs {
-        if input != std::path::Path::new("-") && lineage::atomic::same_file(output, input) {
+        if input != std::path::Path::new("-") && lineage::store::atomic::same_file(output, input) {
             bail!(
                 "{}: {what} would replace the input {}; nothing was written (choose another output path)",
                 output.display(),

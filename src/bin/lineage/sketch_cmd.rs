@@ -9,13 +9,13 @@ use anyhow::Context;
 use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use lineage::corpus::{fingerprint_corpus, CorpusOptions};
-use lineage::fingerprints::{
-    DocFingerprint, FingerprintEncoder, FingerprintHeader, FingerprintWriter,
-};
 use lineage::lsh::LshWeights;
-use lineage::parquet_io::{has_parquet_extension, ParquetSketchWriter};
 use lineage::sketch::SketchParams;
 use lineage::source::input::Inputs;
+use lineage::store::fingerprints::{
+    DocFingerprint, FingerprintEncoder, FingerprintHeader, FingerprintWriter,
+};
+use lineage::store::parquet::{has_parquet_extension, ParquetSketchWriter};
 
 use crate::dedup_cmd::DEFAULT_FN_WEIGHT;
 use crate::exit::ExitCode;

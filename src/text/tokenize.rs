@@ -21,7 +21,7 @@ use std::ops::Range;
 
 use unicode_segmentation::UnicodeSegmentation;
 
-use crate::normalize::{normalize, Normalized};
+use crate::text::normalize::{normalize, Normalized};
 
 /// One token.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -886,8 +886,8 @@ mod tests {
             assert_eq!(fast_words(text), crate_words(text), "{text:?}");
             assert_eq!(mask_words(text), uax29_words(text), "{text:?}");
         }
-        let original = include_str!("../samples/original.txt");
-        let rewrite = include_str!("../samples/rewrite.txt");
+        let original = include_str!("../../samples/original.txt");
+        let rewrite = include_str!("../../samples/rewrite.txt");
         for text in [original, rewrite] {
             // The samples hold curly quotes and dashes: blank them out.
             let ascii: String = text

@@ -9,14 +9,14 @@
 //! wholly contained in a source four times longer has Jaccard at most 0.25),
 //! so the index estimates one-way containment instead, the way sourmash does
 //! with FracMinHash: each document keeps every content shingle (stemmed
-//! content-word 2-gram, see [`shingle`](crate::shingle)) whose hash falls
+//! content-word 2-gram, see [`shingle`](crate::text::shingle)) whose hash falls
 //! below `u64::MAX / scale`, and an inverted list maps each kept hash to the
 //! documents holding it. A query counts, per archived document, the kept
 //! hashes they share; `shared / kept(query)` estimates how much of the query
 //! occurs in that document, whatever their lengths. Content shingles survive
 //! rewording far better than 5-word shingles, so rewrites and summaries are
 //! found, not only copies. The best candidates are then verified by the
-//! exact score and alignment ([`check`](crate::check)); nothing is reported
+//! exact score and alignment ([`check`](crate::archive::check)); nothing is reported
 //! on the estimate alone.
 //!
 //! A one-sentence summary shares few content 2-grams with its article, but
@@ -24,8 +24,8 @@
 //! default) also keeps every document's distinct stemmed content words in a
 //! second inverted list, and [`Index::word_candidates`] ranks archived
 //! documents by the share of the query's words they hold, each word
-//! weighted by its rarity in English ([`crate::rarity`]) as condensation
-//! weighs it ([`crate::condense`]).
+//! weighted by its rarity in English ([`crate::compare::rarity`]) as condensation
+//! weighs it ([`crate::compare::condense`]).
 //!
 //! # File format
 //!
@@ -63,7 +63,7 @@
 //! used: a truncated, bit-flipped or foreign file is an [`Error::BadIndex`]
 //! and is never modified. Writers ([`add_to_file`]) take an exclusive lock
 //! on `INDEX.lock`, read the current file, write the new one to a temporary
-//! file, fsync it and rename it over the old one ([`atomic`](crate::atomic)),
+//! file, fsync it and rename it over the old one ([`atomic`](crate::store::atomic)),
 //! so two concurrent writers serialise and a crash leaves the old or the new
 //! index, never a mix.
 
@@ -75,9 +75,9 @@ use serde::Serialize;
 use xxhash_rust::xxh3::xxh3_64;
 
 use crate::error::{Error, Result};
-use crate::shingle::{content_shingles, content_term, ShingleParams};
 use crate::source::{Document, Metadata};
-use crate::tokenize::{words, Tokenized};
+use crate::text::shingle::{content_shingles, content_term, ShingleParams};
+use crate::text::tokenize::{words, Tokenized};
 
 /// First bytes of every index file.
 pub const MAGIC: [u8; 8] = [0x89, b'L', b'N', b'G', b'I', b'X', b'\r', b'\n'];
@@ -962,7 +962,7 @@ pub fn add_to_file(
 ) -> Result<AddSummary> {
     // Through a link, the file it names is the index: its lock, its
     // temporary files and its replacement.
-    let path = &crate::atomic::target(path);
+    let path = &crate::store::atomic::target(path);
     let write_err = |source| Error::Write {
         path: path.to_path_buf(),
         source,
@@ -974,7 +974,7 @@ pub fn add_to_file(
         .open(lock_path(path))
         .map_err(write_err)?;
     lock.lock().map_err(write_err)?;
-    crate::atomic::remove_stale_temps(path);
+    crate::store::atomic::remove_stale_temps(path);
     let existed = path.exists();
     let mut index = if existed {
         let index = Index::load(path)?;
@@ -990,7 +990,7 @@ pub fn add_to_file(
     };
     let summary = index.add(entries);
     if summary.added + summary.updated > 0 || !existed {
-        crate::atomic::write_atomic(path, &index.encode()).map_err(write_err)?;
+        crate::store::atomic::write_atomic(path, &index.encode()).map_err(write_err)?;
     }
     drop(lock);
     Ok(summary)

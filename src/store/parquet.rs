@@ -7,7 +7,7 @@
 //! documents stream (encoded on a writer thread of its own when a core is
 //! free for it, so encoding overlaps sketching, or else inline), to a
 //! temporary file that is synced and renamed into
-//! place (like [`crate::fingerprints::FingerprintWriter`]). Also the way
+//! place (like [`crate::store::fingerprints::FingerprintWriter`]). Also the way
 //! back: [`read_parquet_sketch`] reads such a file, and
 //! [`read_cluster_assignments`] reads the `id, cluster` file (or folder of
 //! part files) a Spark job writes.
@@ -68,12 +68,12 @@ use parquet::record::Field;
 use parquet::schema::parser::parse_message_type;
 use parquet::schema::types::ColumnDescPtr;
 
-use crate::atomic::{commit, temp_path, BackgroundSync, SYNC_EVERY};
-use crate::dedup::{lsh_params_for, min_equal_slots, ClusterAssignment};
+use crate::corpus::dedup::{lsh_params_for, min_equal_slots, ClusterAssignment};
 use crate::error::{Error, Result};
-use crate::fingerprints::DocFingerprint;
 use crate::lsh::{band_keys_into, LshParams, LshWeights};
 use crate::sketch::{Scheme, SketchParams, EMPTY_SLOT};
+use crate::store::atomic::{commit, temp_path, BackgroundSync, SYNC_EVERY};
+use crate::store::fingerprints::DocFingerprint;
 
 mod pages;
 
@@ -520,7 +520,7 @@ impl ParquetSketchWriter {
             .set_column_statistics_enabled("id".into(), EnabledStatistics::Chunk)
             .set_created_by(format!("lineage {}", env!("CARGO_PKG_VERSION")))
             .build();
-        crate::atomic::remove_dead_temps(path);
+        crate::store::atomic::remove_dead_temps(path);
         let temp = temp_path(path);
         let file = File::create(&temp).map_err(write_err)?;
         // A 1 MiB buffer, as the native writer's: the list chunks come

@@ -37,12 +37,12 @@ use std::collections::HashMap;
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::candidates::{
+use crate::error::{Error, Result};
+use crate::lsh::candidates::{
     containment_join_candidates, jaccard_join_candidates, lsh_candidates, CandidatePair,
 };
-use crate::error::{Error, Result};
-use crate::fingerprints::DocFingerprint;
 use crate::lsh::{optimal_params, LshParams, LshWeights};
+use crate::store::fingerprints::DocFingerprint;
 
 /// How to deduplicate.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -233,7 +233,7 @@ impl UnionFind {
     }
 }
 
-pub use crate::score::intersection_size;
+pub use crate::compare::score::intersection_size;
 
 /// The bands and rows [`dedup`] uses for `threshold` when none are given:
 /// [`optimal_params`], with a threshold of 1 (no S-curve to fit) taken as
@@ -553,9 +553,9 @@ pub fn dedup(docs: &[DocFingerprint], options: &DedupOptions) -> Result<DedupRes
 mod tests {
     use super::*;
     use crate::corpus::{fingerprint_document, shingle_params};
-    use crate::shingle::RawShingler;
     use crate::sketch::{SketchParams, Sketcher};
     use crate::source::Document;
+    use crate::text::shingle::RawShingler;
 
     const BASE: &str = "The central bank raised its benchmark interest rate by half a point on Tuesday, \
         citing persistent inflation in food and energy prices, and signalled that further increases \

@@ -43,7 +43,7 @@ use std::ops::Range;
 use serde::{Deserialize, Serialize};
 
 use crate::pipeline::Fingerprint;
-use crate::shingle::View;
+use crate::text::shingle::View;
 
 /// Alignment parameters. The defaults are calibrated on Clough & Stevenson
 /// and PAN-13 (see README, "Calibration").
@@ -105,7 +105,7 @@ pub enum PassageKind {
     Paraphrase,
     /// One DERIVED sentence whose rare words SOURCE holds, spread over
     /// sentences from anywhere in SOURCE: condensed (see
-    /// [`crate::condense`]).
+    /// [`crate::compare::condense`]).
     Condensed,
     /// A quotation both texts contain (between quotation marks in DERIVED,
     /// word for word in SOURCE): two outlets quoting one statement. Not
@@ -455,7 +455,7 @@ fn verbatim_spans(
         std::mem::swap(&mut prev, &mut cur);
     }
 
-    let to_tokens = |sh: &crate::shingle::Shingles, a: usize, b: usize| -> (usize, usize) {
+    let to_tokens = |sh: &crate::text::shingle::Shingles, a: usize, b: usize| -> (usize, usize) {
         let first = sh.token_range(a).map_or(0, |r| r.0);
         let last = sh.token_range(b).map_or(first, |r| r.1);
         (first, last + 1)
@@ -575,7 +575,7 @@ fn shared_tokens(derived: &Fingerprint<'_>, source: &Fingerprint<'_>, view: View
 
 /// Per-token flag of a text of `n` tokens: inside one of its `shingles`
 /// whose hash is in the sorted `set`.
-fn tokens_in_set(shingles: &crate::shingle::Shingles, n: usize, set: &[u64]) -> Vec<bool> {
+fn tokens_in_set(shingles: &crate::text::shingle::Shingles, n: usize, set: &[u64]) -> Vec<bool> {
     let mut flags = vec![false; n];
     for (j, h) in shingles.hashes.iter().enumerate() {
         if set.binary_search(h).is_ok() {
@@ -1075,8 +1075,8 @@ mod tests {
     use crate::source::Document;
     use proptest::prelude::*;
 
-    const ORIGINAL: &str = include_str!("../samples/original.txt");
-    const REWRITE: &str = include_str!("../samples/rewrite.txt");
+    const ORIGINAL: &str = include_str!("../../samples/original.txt");
+    const REWRITE: &str = include_str!("../../samples/rewrite.txt");
 
     fn run(derived: &str, source: &str) -> Alignment {
         let config = Config::default();

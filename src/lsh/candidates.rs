@@ -3,7 +3,7 @@
 //! In: signatures (for LSH) or sorted shingle sets (for the exact joins).
 //! Out: distinct [`CandidatePair`]s `(left, right)` of document indices with
 //! `left < right`, sorted, so the same corpus gives the same list for any
-//! number of threads. Candidates are only proposals: [`crate::dedup`]
+//! number of threads. Candidates are only proposals: [`crate::corpus::dedup`]
 //! verifies every one.
 //!
 //! * [`lsh_candidates`]: documents that agree on all rows of at least one

@@ -24,6 +24,8 @@
 //! text) then [`Sketcher::sketch`]; a thread reuses its buffers across
 //! all the documents it handles.
 
+pub mod dedup;
+
 use std::collections::BTreeMap;
 use std::io::BufRead;
 use std::path::Path;
@@ -31,8 +33,6 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 
 use crate::error::{Error, Result};
-use crate::fingerprints::DocFingerprint;
-use crate::shingle::{RawShingler, ShingleParams};
 use crate::sketch::{SketchParams, Sketcher};
 use crate::source::input::{
     compressed_by_name, format_from_extension, open, read_file, whole_items, InputFormat,
@@ -41,6 +41,8 @@ use crate::source::input::{
 use crate::source::jsonl::{parse_record_reusing, read_line, Line};
 use crate::source::walk::{InputPath, Skipped};
 use crate::source::{Document, Warning};
+use crate::store::fingerprints::DocFingerprint;
+use crate::text::shingle::{RawShingler, ShingleParams};
 
 /// How to fingerprint a corpus.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -2,7 +2,7 @@
 //!
 //! In: two [`Fingerprint`]s, DERIVED and SOURCE, a [`RarityTable`] and the
 //! DERIVED tokens to leave out (shared quotations, see
-//! [`crate::align::shared_quotes`]). Out: a [`Condensation`]: the
+//! [`crate::compare::align::shared_quotes`]). Out: a [`Condensation`]: the
 //! rarity-weighted share of DERIVED's content words found in SOURCE, and
 //! `condensed` passages, one per DERIVED sentence whose words SOURCE holds,
 //! drawing on SOURCE sentences from anywhere in it.
@@ -19,7 +19,7 @@
 //! ```
 //!
 //! with `w(t)` the rarity weight of the stem in English
-//! ([`crate::rarity`]) raised to [`CondenseParams::rarity_power`] (so rare
+//! ([`crate::compare::rarity`]) raised to [`CondenseParams::rarity_power`] (so rare
 //! words dominate) and `credit(t) = 1 - 0.5^n` for a word SOURCE uses `n`
 //! times: a word the article repeats is what it is about, a passing mention
 //! counts half. Texts the table does not cover (another language) are
@@ -36,9 +36,9 @@ use std::ops::Range;
 
 use serde::{Deserialize, Serialize};
 
-use crate::align::{byte_range, Passage, PassageKind, SourceSpan};
+use crate::compare::align::{byte_range, Passage, PassageKind, SourceSpan};
+use crate::compare::rarity::RarityTable;
 use crate::pipeline::Fingerprint;
-use crate::rarity::RarityTable;
 
 /// Condensation parameters, calibrated on the `dev` split of
 /// `../shared/data/summaries` (README, "Summaries").
@@ -78,7 +78,7 @@ pub struct Condensation {
 /// The weight of each term: background rarity, or in-pair rarity for texts
 /// the table does not cover.
 struct Weigher<'t> {
-    table: Option<&'t crate::rarity::Rarity>,
+    table: Option<&'t crate::compare::rarity::Rarity>,
     in_pair: HashMap<u64, f64>,
     power: f64,
 }
@@ -100,7 +100,7 @@ impl Weigher<'_> {
         }
         Weigher {
             table: None,
-            in_pair: crate::align::in_pair_weights(derived, source),
+            in_pair: crate::compare::align::in_pair_weights(derived, source),
             power,
         }
     }
@@ -120,12 +120,12 @@ impl Weigher<'_> {
 
 /// The weight condensation (and retrieval by words) gives a term with the
 /// background table: its rarity in English to the power `power`.
-pub(crate) fn background_weight(table: &crate::rarity::Rarity, t: u64, power: f64) -> f64 {
+pub(crate) fn background_weight(table: &crate::compare::rarity::Rarity, t: u64, power: f64) -> f64 {
     table.weight(t).max(0.0).powf(power)
 }
 
 /// The content terms of a fingerprint that are words (hold a letter): what
-/// [`Rarity::covers`](crate::rarity::Rarity::covers) judges a text's
+/// [`Rarity::covers`](crate::compare::rarity::Rarity::covers) judges a text's
 /// language by, since the table holds no numbers.
 pub(crate) fn word_terms(fp: &Fingerprint<'_>) -> Vec<u64> {
     fp.content
@@ -367,7 +367,7 @@ mod tests {
     use crate::pipeline::Config;
     use crate::source::Document;
 
-    const ORIGINAL: &str = include_str!("../samples/original.txt");
+    const ORIGINAL: &str = include_str!("../../samples/original.txt");
 
     fn run(derived: &str, source: &str) -> Condensation {
         let config = Config::default();

@@ -99,7 +99,7 @@ fn ratio(num: usize, den: usize) -> f64 {
 ///   text at [`REWORDED_WEIGHT`]: a copy scores 1, a full paraphrase that
 ///   weight.
 /// * **Condensed** ([`condensed_score`]): the rarity-weighted share of
-///   DERIVED's content words found in SOURCE ([`crate::condense`]), above
+///   DERIVED's content words found in SOURCE ([`crate::compare::condense`]), above
 ///   the share two texts on one topic reach, scaled so that a summary
 ///   whose rare words all come from SOURCE scores [`CONDENSED_WEIGHT`].
 ///
@@ -109,7 +109,7 @@ pub fn derivation_score(aligned: f64, condensed: f64) -> f64 {
 }
 
 /// The aligned evidence: with an alignment (`coverage` and
-/// `verbatim_coverage` of DERIVED, see [`crate::align::Alignment`]) the
+/// `verbatim_coverage` of DERIVED, see [`crate::compare::align::Alignment`]) the
 /// share of DERIVED inside passages, verbatim text in full and reworded
 /// text at [`REWORDED_WEIGHT`]; raw containment is verbatim evidence too, and
 /// what remains for texts too short to hold a passage. Without an

@@ -2,7 +2,7 @@
 //!
 //! In: signatures of `num_perm` slots. Out: for each signature, one key per
 //! band; two documents whose keys agree in at least one band become a
-//! candidate pair ([`crate::candidates`]).
+//! candidate pair ([`crate::lsh::candidates`]).
 //!
 //! With `b` bands of `r` rows, a pair of Jaccard similarity `s` agrees on a
 //! band with probability `s^r`, and becomes a candidate with probability
@@ -20,11 +20,13 @@
 //! search order, so the choices agree with datasketch's (the tests pin
 //! values computed with datasketch 2.0.0).
 
+pub mod candidates;
+
 use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::error::{Error, Result};
-use crate::shingle::fmix64;
+use crate::text::shingle::fmix64;
 
 /// Bands and rows of an LSH index.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -372,7 +374,7 @@ unsafe fn band_blocks_avx512(slots: &[u32], params: LshParams, out: &mut Vec<u64
             h = _mm512_mullo_epi64(_mm512_xor_si512(h, _mm512_cvtepu32_epi64(s)), golden);
             h = _mm512_xor_si512(h, _mm512_srli_epi64::<29>(h));
         }
-        h = crate::shingle::simd::fmix64_lanes(h);
+        h = crate::text::shingle::simd::fmix64_lanes(h);
         let mut keys = [0u64; AVX512_LANES];
         // SAFETY: `keys` is 64 writable bytes; unaligned stores are fine.
         unsafe { _mm512_storeu_si512(keys.as_mut_ptr().cast(), h) };

@@ -1,6 +1,6 @@
 //! Background model of word rarity: how much a shared word says.
 //!
-//! In: a stem hash (stage 3's [`content_term`](crate::shingle::content_term)).
+//! In: a stem hash (stage 3's [`content_term`](crate::text::shingle::content_term)).
 //! Out: its weight, the inverse document frequency of the stem in a corpus
 //! of English, `ln((N + 1) / (df + 1))`.
 //!
@@ -9,7 +9,7 @@
 //! make them weigh least. Rarity in the language does not: "said" and
 //! "year" weigh little in every pair, "Maduro" and "amnesty" a lot.
 //!
-//! The table shipped in the binary ([`Rarity::builtin`], `src/rarity/en.tsv`)
+//! The table shipped in the binary ([`Rarity::builtin`], `src/compare/rarity/en.tsv`)
 //! holds the document frequencies of the stems found in at least two of the
 //! 19,043 Reuters-21578 newswire bodies (built by `scripts/rarity_table.sh`
 //! with `examples/rarity_table.rs`, through the same normaliser, tokeniser,
@@ -28,7 +28,7 @@ use std::sync::OnceLock;
 use serde::{Serialize, Serializer};
 
 use crate::error::{Error, Result};
-use crate::shingle::token_hash;
+use crate::text::shingle::token_hash;
 
 /// The table shipped in the binary.
 const BUILTIN: &str = include_str!("rarity/en.tsv");
@@ -53,7 +53,7 @@ impl Rarity {
     pub fn builtin() -> &'static Rarity {
         static TABLE: OnceLock<Rarity> = OnceLock::new();
         TABLE.get_or_init(|| {
-            Rarity::parse(BUILTIN_NAME, Path::new("src/rarity/en.tsv"), BUILTIN)
+            Rarity::parse(BUILTIN_NAME, Path::new("src/compare/rarity/en.tsv"), BUILTIN)
                 .expect("the built-in rarity table parses (checked by a unit test)")
         })
     }
@@ -208,8 +208,8 @@ impl Serialize for RarityTable {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::shingle::content_term;
-    use crate::tokenize::tokenize;
+    use crate::text::shingle::content_term;
+    use crate::text::tokenize::tokenize;
 
     fn terms(text: &str) -> Vec<u64> {
         let t = tokenize(text);
@@ -235,9 +235,9 @@ mod tests {
     fn builtin_table_covers_the_samples() {
         let r = Rarity::builtin();
         for text in [
-            include_str!("../samples/original.txt"),
-            include_str!("../samples/rewrite.txt"),
-            include_str!("../samples/reuters-grain.txt"),
+            include_str!("../../samples/original.txt"),
+            include_str!("../../samples/rewrite.txt"),
+            include_str!("../../samples/reuters-grain.txt"),
         ] {
             let t = terms(text);
             let known = t.iter().filter(|&&x| r.knows(x)).count();

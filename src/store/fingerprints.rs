@@ -42,9 +42,9 @@ use std::path::{Path, PathBuf};
 
 use xxhash_rust::xxh3::Xxh3;
 
-use crate::atomic::{BackgroundSync, SYNC_EVERY};
 use crate::error::{Error, Result};
 use crate::sketch::{Scheme, Signature, SketchParams, EMPTY_SLOT};
+use crate::store::atomic::{BackgroundSync, SYNC_EVERY};
 
 /// First bytes of every fingerprint file.
 pub const MAGIC: [u8; 8] = [0x89, b'L', b'N', b'G', b'F', b'P', b'\r', b'\n'];
@@ -265,8 +265,8 @@ pub struct FingerprintWriter {
 impl FingerprintWriter {
     /// Starts a file at `path`.
     pub fn create(path: &Path, header: FingerprintHeader) -> Result<FingerprintWriter> {
-        crate::atomic::remove_dead_temps(path);
-        let temp = crate::atomic::temp_path(path);
+        crate::store::atomic::remove_dead_temps(path);
+        let temp = crate::store::atomic::temp_path(path);
         let write_err = |source| Error::Write {
             path: path.to_path_buf(),
             source,
@@ -315,7 +315,8 @@ impl FingerprintWriter {
         let file = out
             .into_inner()
             .map_err(|e| self.write_err(e.into_error()))?;
-        crate::atomic::commit(file, &self.temp, &self.path).map_err(|e| self.write_err(e))?;
+        crate::store::atomic::commit(file, &self.temp, &self.path)
+            .map_err(|e| self.write_err(e))?;
         Ok(records)
     }
 }

@@ -25,7 +25,7 @@
 //! Corpus sketching needs only the raw hashes, not offsets or sentences:
 //! [`RawShingler`] computes exactly the hashes of [`raw_shingles`] into buffers
 //! it reuses, and on ASCII text goes straight from the bytes to the hashes
-//! (lower-case, [`crate::tokenize::lowercase_ascii_words`], xxh3) without building the normalised text,
+//! (lower-case, [`crate::text::tokenize::lowercase_ascii_words`], xxh3) without building the normalised text,
 //! its offset map or the token list.
 
 use std::cell::RefCell;
@@ -38,7 +38,7 @@ use xxhash_rust::xxh3::xxh3_64;
 
 use crate::error::{Error, Result};
 use crate::sketch::{Signature, Sketcher};
-use crate::tokenize::{lowercase_ascii_words, words, Tokenized, WordBounds, WordScratch};
+use crate::text::tokenize::{lowercase_ascii_words, words, Tokenized, WordBounds, WordScratch};
 
 /// Which view of the text a shingle sequence was built from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -772,7 +772,7 @@ pub fn stem(token: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::tokenize::tokenize;
+    use crate::text::tokenize::tokenize;
 
     #[test]
     fn word_hash_is_xxh3() {
@@ -855,8 +855,8 @@ mod tests {
             "",
             "one",
             "The  State\t\tDept.\r\nSaid it's 3.14 U.S. dlrs",
-            include_str!("../samples/original.txt"),
-            include_str!("../samples/rewrite.txt"),
+            include_str!("../../samples/original.txt"),
+            include_str!("../../samples/rewrite.txt"),
             "東京都に住む Café ﬁne",
         ];
         for size in [1, 2, 5] {
@@ -925,7 +925,7 @@ mod tests {
             "",
             "one two",
             "The  State Dept. said it's 3.14 U.S. dlrs and more words here",
-            include_str!("../samples/original.txt"),
+            include_str!("../../samples/original.txt"),
         ];
         for size in [1, 2, 5, 7] {
             let params = ShingleParams {

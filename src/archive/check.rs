@@ -28,11 +28,11 @@ use rayon::prelude::*;
 use serde::Serialize;
 use xxhash_rust::xxh3::xxh3_64;
 
+use crate::archive::index::{entry_of, Candidate, Entry, Index, IndexParams, RetrievalOptions};
+use crate::compare::score::Verdict;
 use crate::error::{Error, Result};
-use crate::index::{entry_of, Candidate, Entry, Index, IndexParams, RetrievalOptions};
 use crate::pipeline::{compare, Config, Fingerprint};
 use crate::report::PairReport;
-use crate::score::Verdict;
 use crate::source::{Document, Metadata};
 
 /// The default finding threshold of `check`: lower than `score`'s, because
@@ -312,7 +312,7 @@ fn keep_best_summary(findings: &mut Vec<Finding>) {
         f.report
             .passages
             .iter()
-            .any(|p| p.kind == crate::align::PassageKind::Verbatim)
+            .any(|p| p.kind == crate::compare::align::PassageKind::Verbatim)
     };
     let best = findings
         .iter()
@@ -416,8 +416,8 @@ fn check_fingerprint(
 /// `found` (by content 2-grams) followed by the documents found by words
 /// that are not among them: a one-sentence summary shares few 2-grams with
 /// its article but most of its rare words. Each word weighs as
-/// condensation weighs it ([`crate::condense`]): its rarity in English to
-/// the power [`CondenseParams::rarity_power`](crate::condense::CondenseParams),
+/// condensation weighs it ([`crate::compare::condense`]): its rarity in English to
+/// the power [`CondenseParams::rarity_power`](crate::compare::condense::CondenseParams),
 /// or 1 for a text the rarity table does not cover.
 fn with_word_candidates(
     mut found: Vec<Candidate>,
@@ -431,7 +431,7 @@ fn with_word_candidates(
         return found;
     }
     let table = config.rarity.get();
-    let covered = table.covers(&crate::condense::word_terms(fp));
+    let covered = table.covers(&crate::compare::condense::word_terms(fp));
     let mut terms = fp.content_terms.clone();
     terms.sort_unstable();
     terms.dedup();
@@ -439,7 +439,7 @@ fn with_word_candidates(
         .iter()
         .map(|&t| {
             let w = if covered {
-                crate::condense::background_weight(table, t, config.condense.rarity_power)
+                crate::compare::condense::background_weight(table, t, config.condense.rarity_power)
             } else {
                 1.0
             };
@@ -538,7 +538,7 @@ pub fn check_documents(
                     continue;
                 };
                 // Keep each pair once: under the document that takes text.
-                let mutual = f.report.direction == crate::score::Direction::Mutual;
+                let mutual = f.report.direction == crate::compare::score::Direction::Mutual;
                 let later =
                     match Older::of(docs[i].meta.date.as_deref(), docs[j].meta.date.as_deref()) {
                         Older::Source => true,
@@ -570,12 +570,12 @@ pub fn check_documents(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::index::{entry, IndexParams};
+    use crate::archive::index::{entry, IndexParams};
 
-    const ORIGINAL: &str = include_str!("../samples/original.txt");
-    const REWRITE: &str = include_str!("../samples/rewrite.txt");
-    const GRAIN: &str = include_str!("../samples/reuters-grain.txt");
-    const CRUDE: &str = include_str!("../samples/reuters-crude.txt");
+    const ORIGINAL: &str = include_str!("../../samples/original.txt");
+    const REWRITE: &str = include_str!("../../samples/rewrite.txt");
+    const GRAIN: &str = include_str!("../../samples/reuters-grain.txt");
+    const CRUDE: &str = include_str!("../../samples/reuters-crude.txt");
 
     fn archive() -> Index {
         let params = IndexParams::default();

@@ -1,0 +1,13 @@
+//! Stage 5: compare two texts.
+//!
+//! - [`score`]: exact Jaccard, one-way containment, the derivation score and
+//!   a verdict.
+//! - [`align`]: the passages behind the score (verbatim, reworded,
+//!   condensed, quoted), with byte ranges into both texts.
+//! - [`condense`]: the evidence a summary leaves, its rare words weighted by
+//!   [`rarity`], the background model of word rarity.
+
+pub mod align;
+pub mod condense;
+pub mod rarity;
+pub mod score;
