@@ -8,7 +8,7 @@
 //! [`BufRead`], so memory is bounded by the longest line, and a line longer
 //! than the limit per document ([`DEFAULT_MAX_DOC_BYTES`] unless set) is
 //! skipped without being held: it is an [`Error::TooLarge`] for that line.
-//! A line with no end after [`ENDLESS`] times the limit (`/dev/zero`) ends
+//! A line with no end after `ENDLESS` times the limit (`/dev/zero`) ends
 //! the input.
 
 use std::io::BufRead;
