@@ -4,7 +4,7 @@
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use lineage::compare::align::{align, shared_quotes};
-use lineage::pipeline::{compare, Config, Fingerprint};
+use lineage::compare::{compare, Config, Fingerprint};
 use lineage::source::Document;
 
 const ORIGINAL: &str = include_str!("../samples/original.txt");

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use criterion::{criterion_group, criterion_main, Criterion};
 use lineage::archive::check::{check_document, CheckOptions, DEFAULT_THRESHOLD};
 use lineage::archive::index::{entry, Index, IndexParams, RetrievalOptions};
-use lineage::pipeline::{Config, Fingerprint};
+use lineage::compare::{Config, Fingerprint};
 use lineage::source::Document;
 
 const REWRITE: &str = include_str!("../samples/rewrite.txt");

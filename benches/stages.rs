@@ -12,7 +12,7 @@ use std::hint::black_box;
 use std::path::PathBuf;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use lineage::pipeline::{compare, Config, Fingerprint};
+use lineage::compare::{compare, Config, Fingerprint};
 use lineage::sketch::Sketcher;
 use lineage::source::Document;
 use lineage::text::normalize::normalize;

@@ -5,8 +5,8 @@
 //! instead of sitting near 0 as it would for independent random texts.
 
 use lineage::compare::score::{aligned_score, Overlap};
+use lineage::compare::PairReport;
 use lineage::pipeline::{score_pair, Config};
-use lineage::report::PairReport;
 use lineage::sketch::{SketchParams, Sketcher};
 use lineage::source::Document;
 use lineage::text::shingle::fmix64;

@@ -3,7 +3,7 @@
 //!
 //! In: an [`Index`] and documents. Out: one [`DocCheck`] per document, with
 //! its [`Finding`]s: pairs at or above the threshold, scored and aligned by
-//! [`pipeline::compare`](crate::pipeline::compare) exactly as `lineage
+//! [`compare::compare`](crate::compare::compare) exactly as `lineage
 //! score` would, with the publish dates telling which is older where both
 //! are known.
 //!
@@ -30,9 +30,9 @@ use xxhash_rust::xxh3::xxh3_64;
 
 use crate::archive::index::{entry_of, Candidate, Entry, Index, IndexParams, RetrievalOptions};
 use crate::compare::score::Verdict;
+use crate::compare::PairReport;
+use crate::compare::{compare, Config, Fingerprint};
 use crate::error::{Error, Result};
-use crate::pipeline::{compare, Config, Fingerprint};
-use crate::report::PairReport;
 use crate::source::{Document, Metadata};
 
 /// The default finding threshold of `check`: lower than `score`'s, because

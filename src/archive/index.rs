@@ -243,7 +243,7 @@ pub fn entry(doc: &Document, params: &IndexParams) -> Entry {
 
 /// The entry of a document already shingled: its word count, sorted
 /// distinct content-shingle hashes and content terms (a
-/// [`Fingerprint`](crate::pipeline::Fingerprint) has all three), so a caller
+/// [`Fingerprint`](crate::compare::Fingerprint) has all three), so a caller
 /// that has them does not tokenise twice.
 pub fn entry_of(
     doc: &Document,

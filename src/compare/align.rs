@@ -42,7 +42,7 @@ use std::ops::Range;
 
 use serde::{Deserialize, Serialize};
 
-use crate::pipeline::Fingerprint;
+use crate::compare::Fingerprint;
 use crate::text::shingle::View;
 
 /// Alignment parameters. The defaults are calibrated on Clough & Stevenson
@@ -1071,7 +1071,7 @@ fn filter_overlaps(mut spans: Vec<Span>) -> Vec<Span> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::pipeline::{Config, Fingerprint};
+    use crate::compare::{Config, Fingerprint};
     use crate::source::Document;
     use proptest::prelude::*;
 

@@ -38,7 +38,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::compare::align::{byte_range, Passage, PassageKind, SourceSpan};
 use crate::compare::rarity::RarityTable;
-use crate::pipeline::Fingerprint;
+use crate::compare::Fingerprint;
 
 /// Condensation parameters, calibrated on the `dev` split of
 /// `../shared/data/summaries` (README, "Summaries").
@@ -364,7 +364,7 @@ fn condensed_passage(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::pipeline::Config;
+    use crate::compare::Config;
     use crate::source::Document;
 
     const ORIGINAL: &str = include_str!("../../samples/original.txt");

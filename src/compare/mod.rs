@@ -8,6 +8,15 @@
 //!   [`rarity`], the background model of word rarity.
 
 pub mod align;
+mod attribute;
 pub mod condense;
+mod config;
+mod fingerprint;
+mod pair;
 pub mod rarity;
 pub mod score;
+
+pub use attribute::{attribute, Attribution, SourceShare};
+pub use config::Config;
+pub use fingerprint::Fingerprint;
+pub use pair::{compare, PairReport};

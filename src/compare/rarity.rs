@@ -53,8 +53,12 @@ impl Rarity {
     pub fn builtin() -> &'static Rarity {
         static TABLE: OnceLock<Rarity> = OnceLock::new();
         TABLE.get_or_init(|| {
-            Rarity::parse(BUILTIN_NAME, Path::new("src/compare/rarity/en.tsv"), BUILTIN)
-                .expect("the built-in rarity table parses (checked by a unit test)")
+            Rarity::parse(
+                BUILTIN_NAME,
+                Path::new("src/compare/rarity/en.tsv"),
+                BUILTIN,
+            )
+            .expect("the built-in rarity table parses (checked by a unit test)")
         })
     }
 
@@ -168,7 +172,7 @@ impl Rarity {
     }
 
     /// Makes a table live for the rest of the process, so that a
-    /// [`RarityTable`] handle (and so [`crate::pipeline::Config`]) stays
+    /// [`RarityTable`] handle (and so [`crate::compare::Config`]) stays
     /// `Copy`. A process loads one user table.
     pub fn leak(self) -> RarityTable {
         RarityTable(Box::leak(Box::new(self)))

@@ -1057,8 +1057,8 @@ mod tests {
         let sketcher = Sketcher::new(params).unwrap();
         let mut shingler = RawShingler::new(shingle_params(&params)).unwrap();
         let fp = fingerprint_document(&doc, &sketcher, &mut shingler, true);
-        let config = crate::pipeline::Config::default();
-        let reference = crate::pipeline::Fingerprint::new(&doc, &config).unwrap();
+        let config = crate::compare::Config::default();
+        let reference = crate::compare::Fingerprint::new(&doc, &config).unwrap();
         assert_eq!(fp.slots, reference.signature.slots);
         assert_eq!(fp.shingle_set.as_ref(), Some(&reference.raw_set));
         assert_eq!(fp.tokens, 12);

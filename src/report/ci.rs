@@ -188,8 +188,8 @@ pub(crate) mod tests {
     use crate::archive::check::{Excerpt, Older, SourceKind};
     use crate::compare::align::{Passage, PassageKind, SourceSpan};
     use crate::compare::score::{Direction, Overlap};
-    use crate::pipeline::Config;
-    use crate::report::PairReport;
+    use crate::compare::Config;
+    use crate::compare::PairReport;
     use crate::source::Metadata;
 
     /// The run info of the renderers' tests, with `index` as the index.

@@ -7,7 +7,7 @@ use std::fmt::Write;
 
 use crate::compare::align::PassageKind;
 use crate::compare::score::{Direction, Verdict};
-use crate::report::PairReport;
+use crate::compare::PairReport;
 
 fn pct(x: f64) -> String {
     format!("{:.0}%", x * 100.0)
@@ -272,7 +272,7 @@ pub fn render_passages<'t>(
 }
 
 /// Renders a multi-source attribution as text, ending with a newline.
-pub fn render_attribution(a: &crate::pipeline::Attribution) -> String {
+pub fn render_attribution(a: &crate::compare::Attribution) -> String {
     let mut out = String::new();
     let mut parts: Vec<String> = a
         .sources

@@ -5,7 +5,7 @@
 
 use serde::Serialize;
 
-use crate::report::PairReport;
+use crate::compare::PairReport;
 
 #[derive(Serialize)]
 struct Tagged<'a, T: Serialize> {
@@ -29,7 +29,7 @@ pub fn render_pair(r: &PairReport) -> String {
 }
 
 /// Renders a multi-source attribution as a single JSON line.
-pub fn render_attribution(a: &crate::pipeline::Attribution) -> String {
+pub fn render_attribution(a: &crate::compare::Attribution) -> String {
     tagged_line("attribution", a)
 }
 

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use lineage::compare::score::Thresholds;
-use lineage::pipeline::Config;
+use lineage::compare::Config;
 use lineage::text::shingle::ShingleParams;
 
 /// Near-duplicate and derivative-text detection: is one text taken from

@@ -8,7 +8,7 @@ use anyhow::Context;
 use clap::{Args, ValueEnum};
 use lineage::archive::check::{check_documents, CheckOptions, DocCheck, Finding};
 use lineage::archive::index::{Index, RetrievalOptions};
-use lineage::pipeline::Config;
+use lineage::compare::Config;
 use lineage::report::{self, human};
 use lineage::source::input::Inputs;
 use serde::{Deserialize, Serialize};

@@ -16,9 +16,10 @@ use std::process;
 
 use anyhow::{bail, Context};
 use clap::{CommandFactory, Parser};
+use lineage::compare::PairReport;
 use lineage::pipeline::{attribute, score_pair, Config};
 use lineage::report::human::Style;
-use lineage::report::{human, json, PairReport};
+use lineage::report::{human, json};
 use lineage::source::{list::read_list, Document};
 use rayon::prelude::*;
 

@@ -1,0 +1,64 @@
+//! [`Fingerprint`]: stages 1-4 of one document of a pair (normalise,
+//! tokenise, shingle both views, sketch).
+
+use super::Config;
+use crate::error::Result;
+use crate::sketch::{Signature, Sketcher};
+use crate::source::{Document, Warning};
+use crate::text::shingle::{content_shingles, content_term, raw_shingles, Shingles};
+use crate::text::tokenize::{tokenize, Tokenized};
+
+/// Stages 1-4 of one document.
+#[derive(Debug, Clone)]
+pub struct Fingerprint<'a> {
+    /// The document.
+    pub doc: &'a Document,
+    /// Its tokens and sentences.
+    pub tokens: Tokenized<'a>,
+    /// Raw shingles in text order.
+    pub raw: Shingles,
+    /// Content shingles in text order.
+    pub content: Shingles,
+    /// Stem hash of each content unit (`content_terms[i]` belongs to token
+    /// `content.units[i]`), for alignment.
+    pub content_terms: Vec<u64>,
+    /// Distinct raw shingles, sorted.
+    pub raw_set: Vec<u64>,
+    /// Distinct content shingles, sorted.
+    pub content_set: Vec<u64>,
+    /// MinHash signature of the raw shingles.
+    pub signature: Signature,
+    /// Reading problems plus [`Warning::Empty`] for a document without words.
+    pub warnings: Vec<Warning>,
+}
+
+impl<'a> Fingerprint<'a> {
+    /// Runs stages 1-4 on `doc`.
+    pub fn new(doc: &'a Document, config: &Config) -> Result<Fingerprint<'a>> {
+        let sketcher = Sketcher::new(config.sketch_params())?;
+        let tokens = tokenize(&doc.text);
+        let raw = raw_shingles(&tokens, &config.shingle);
+        let content = content_shingles(&tokens, &config.shingle);
+        let content_terms = content
+            .units
+            .iter()
+            .map(|&u| content_term(tokens.token_text(u as usize)).unwrap_or(0))
+            .collect();
+        let signature = sketcher.sketch(raw.hashes.iter().copied());
+        let mut warnings = doc.warnings.clone();
+        if tokens.tokens.is_empty() {
+            warnings.push(Warning::Empty);
+        }
+        Ok(Fingerprint {
+            doc,
+            raw_set: raw.set(),
+            content_set: content.set(),
+            tokens,
+            raw,
+            content,
+            content_terms,
+            signature,
+            warnings,
+        })
+    }
+}
