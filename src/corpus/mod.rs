@@ -115,17 +115,15 @@ fn fingerprint_text(
     shingler: &mut RawShingler,
     keep_set: bool,
 ) -> DocFingerprint {
-    let (signature, shingles, shingle_set) = if keep_set {
-        let hashes = shingler.shingle(text);
-        let signature = sketcher.sketch(hashes.iter().copied());
+    let hashes = shingler.shingle(text);
+    let signature = sketcher.sketch(hashes.iter().copied());
+    let shingles = hashes.len();
+    let shingle_set = keep_set.then(|| {
         let mut set = hashes.to_vec();
         set.sort_unstable();
         set.dedup();
-        (signature, hashes.len(), Some(set))
-    } else {
-        let (signature, shingles) = shingler.sketch(text, sketcher);
-        (signature, shingles, None)
-    };
+        set
+    });
     DocFingerprint {
         id: String::new(),
         date: None,

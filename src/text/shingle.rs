@@ -37,7 +37,6 @@ use serde::{Deserialize, Serialize};
 use xxhash_rust::xxh3::xxh3_64;
 
 use crate::error::{Error, Result};
-use crate::sketch::{Signature, Sketcher};
 use crate::text::tokenize::{lowercase_ascii_words, words, Tokenized, WordBounds, WordScratch};
 
 /// Which view of the text a shingle sequence was built from.
@@ -628,31 +627,6 @@ impl RawShingler {
         &self.hashes
     }
 
-    /// The signature of `text`'s raw shingles and their number: the same
-    /// signature as `sketcher.sketch(self.shingle(text))`. For the default
-    /// size (5) the hashes are computed eight at a time into the shingler's
-    /// buffer first (and stay there, see [`hashes`](Self::hashes)); for
-    /// other sizes they go straight into the sketch, one pass fewer.
-    pub fn sketch(&mut self, text: &str, sketcher: &Sketcher) -> (Signature, usize) {
-        self.words_of(text);
-        self.hashes.clear();
-        let (seed, size) = (self.params.seed, self.params.raw_size);
-        let units = &self.units;
-        if units.len() < size {
-            let one = (!units.is_empty()).then(|| combine(seed, units));
-            (sketcher.sketch(one), one.iter().len())
-        } else if size == 5 {
-            combine5_into(seed, units, self.simd, &mut self.hashes);
-            (
-                sketcher.sketch(self.hashes.iter().copied()),
-                self.hashes.len(),
-            )
-        } else {
-            let hashes = units.windows(size).map(|w| combine(seed, w));
-            (sketcher.sketch(hashes), units.len() + 1 - size)
-        }
-    }
-
     /// The token hashes of `text` into `self.units`.
     fn words_of(&mut self, text: &str) {
         self.units.clear();
@@ -689,13 +663,6 @@ impl RawShingler {
     /// Number of tokens of the last text shingled.
     pub fn token_count(&self) -> usize {
         self.units.len()
-    }
-
-    /// The hashes of the last text given to [`shingle`](Self::shingle), or
-    /// to [`sketch`](Self::sketch) with the default size (empty after
-    /// `sketch` with another size).
-    pub fn hashes(&self) -> &[u64] {
-        &self.hashes
     }
 }
 
@@ -904,44 +871,11 @@ mod tests {
                 .map(|(w, s)| format!("{w}{s}"))
                 .collect();
             let params = ShingleParams { seed, ..ShingleParams::default() };
-            let sketcher = Sketcher::new(crate::sketch::SketchParams {
-                seed,
-                ..crate::sketch::SketchParams::default()
-            })
-            .unwrap();
             let mut fast = RawShingler::new(params).unwrap();
             let mut portable = RawShingler::new(params).unwrap().portable();
             let expected = reference(&text, &params);
             proptest::prop_assert_eq!((fast.shingle(&text).to_vec(), fast.token_count()), expected.clone());
             proptest::prop_assert_eq!((portable.shingle(&text).to_vec(), portable.token_count()), expected);
-            proptest::prop_assert_eq!(fast.sketch(&text, &sketcher), portable.sketch(&text, &sketcher));
-        }
-    }
-
-    #[test]
-    fn fused_sketch_matches_shingle_then_sketch() {
-        let sketcher = Sketcher::new(crate::sketch::SketchParams::default()).unwrap();
-        let texts = [
-            "",
-            "one two",
-            "The  State Dept. said it's 3.14 U.S. dlrs and more words here",
-            include_str!("../../samples/original.txt"),
-        ];
-        for size in [1, 2, 5, 7] {
-            let params = ShingleParams {
-                raw_size: size,
-                ..ShingleParams::default()
-            };
-            let mut shingler = RawShingler::new(params).unwrap();
-            for text in texts {
-                let hashes = shingler.shingle(text).to_vec();
-                let expected = (sketcher.sketch(hashes.iter().copied()), hashes.len());
-                assert_eq!(
-                    shingler.sketch(text, &sketcher),
-                    expected,
-                    "{size} {text:?}"
-                );
-            }
         }
     }
 
