@@ -12,8 +12,9 @@ use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use lineage::lsh::LshWeights;
+use lineage::sketch::DocFingerprint;
 use lineage::sketch::SketchParams;
-use lineage::store::fingerprints::{DocFingerprint, FingerprintHeader, FingerprintWriter};
+use lineage::store::fingerprints::{FingerprintHeader, FingerprintWriter};
 use lineage::store::parquet::ParquetSketchWriter;
 use lineage::text::shingle::fmix64;
 

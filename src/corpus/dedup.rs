@@ -42,7 +42,7 @@ use crate::lsh::candidates::{
     containment_join_candidates, jaccard_join_candidates, lsh_candidates, CandidatePair,
 };
 use crate::lsh::{optimal_params, LshParams, LshWeights};
-use crate::store::fingerprints::DocFingerprint;
+use crate::sketch::DocFingerprint;
 
 /// How to deduplicate.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]

@@ -33,6 +33,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 
 use crate::error::{Error, Result};
+use crate::sketch::DocFingerprint;
 use crate::sketch::{SketchParams, Sketcher};
 use crate::source::input::{
     compressed_by_name, format_from_extension, open, read_file, whole_items, InputFormat,
@@ -41,7 +42,6 @@ use crate::source::input::{
 use crate::source::jsonl::{parse_record_reusing, read_line, Line};
 use crate::source::walk::{InputPath, Skipped};
 use crate::source::{Document, Warning};
-use crate::store::fingerprints::DocFingerprint;
 use crate::text::shingle::{RawShingler, ShingleParams};
 
 /// How to fingerprint a corpus.

@@ -16,6 +16,10 @@
 //! A signature carries its [`SketchParams`]; comparing two signatures built
 //! with different parameters is an error, never a silent 0.
 
+mod doc;
+
+pub use doc::DocFingerprint;
+
 use std::sync::OnceLock;
 
 use rayon::prelude::*;

@@ -43,7 +43,7 @@ use std::path::{Path, PathBuf};
 use xxhash_rust::xxh3::Xxh3;
 
 use crate::error::{Error, Result};
-use crate::sketch::{Scheme, Signature, SketchParams, EMPTY_SLOT};
+use crate::sketch::{DocFingerprint, Scheme, SketchParams};
 use crate::store::atomic::{BackgroundSync, SYNC_EVERY};
 
 /// First bytes of every fingerprint file.
@@ -80,40 +80,6 @@ impl FingerprintHeader {
             version: VERSION,
             params,
             shingle_sets,
-        }
-    }
-}
-
-/// The fingerprint of one document.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DocFingerprint {
-    /// Document id (path or record id).
-    pub id: String,
-    /// Publish date as the input gave it, if known.
-    pub date: Option<String>,
-    /// Length of the text in bytes.
-    pub bytes: u64,
-    /// Number of words.
-    pub tokens: u64,
-    /// Number of raw shingles, repeats included.
-    pub shingles: u64,
-    /// The `num_perm` signature slots.
-    pub slots: Vec<u32>,
-    /// Sorted distinct raw shingle hashes, when kept.
-    pub shingle_set: Option<Vec<u64>>,
-}
-
-impl DocFingerprint {
-    /// Whether the document had no shingles (its signature is all empty).
-    pub fn is_empty(&self) -> bool {
-        self.slots.iter().all(|&s| s == EMPTY_SLOT)
-    }
-
-    /// The signature with the parameters it was computed with.
-    pub fn signature(&self, params: SketchParams) -> Signature {
-        Signature {
-            params,
-            slots: self.slots.clone(),
         }
     }
 }

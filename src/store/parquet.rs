@@ -71,9 +71,9 @@ use parquet::schema::types::ColumnDescPtr;
 use crate::corpus::dedup::{lsh_params_for, min_equal_slots, ClusterAssignment};
 use crate::error::{Error, Result};
 use crate::lsh::{band_keys_into, LshParams, LshWeights};
+use crate::sketch::DocFingerprint;
 use crate::sketch::{Scheme, SketchParams, EMPTY_SLOT};
 use crate::store::atomic::{commit, temp_path, BackgroundSync, SYNC_EVERY};
-use crate::store::fingerprints::DocFingerprint;
 
 mod pages;
 

@@ -8,9 +8,10 @@ use clap::Args;
 use lineage::corpus::dedup::{apply_clusters, dedup, DedupOptions, DedupResult, DuplicatePair};
 use lineage::corpus::{fingerprint_corpus, CorpusOptions};
 use lineage::lsh::LshWeights;
+use lineage::sketch::DocFingerprint;
 use lineage::sketch::SketchParams;
 use lineage::source::input::Inputs;
-use lineage::store::fingerprints::{is_fingerprint_file, read_fingerprints, DocFingerprint};
+use lineage::store::fingerprints::{is_fingerprint_file, read_fingerprints};
 use lineage::store::parquet::{is_parquet_file, read_cluster_assignments, read_parquet_sketch};
 use serde_json::json;
 

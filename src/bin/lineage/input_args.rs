@@ -4,9 +4,9 @@
 use clap::{Args, ValueEnum};
 use indicatif::ProgressBar;
 use lineage::corpus::CorpusEvent;
+use lineage::sketch::DocFingerprint;
 use lineage::source::input::{InputFormat, InputOptions};
 use lineage::source::jsonl::JsonlFields;
-use lineage::store::fingerprints::DocFingerprint;
 
 /// How to read input files.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -10,11 +10,10 @@ use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use lineage::corpus::{fingerprint_corpus, CorpusOptions};
 use lineage::lsh::LshWeights;
+use lineage::sketch::DocFingerprint;
 use lineage::sketch::SketchParams;
 use lineage::source::input::Inputs;
-use lineage::store::fingerprints::{
-    DocFingerprint, FingerprintEncoder, FingerprintHeader, FingerprintWriter,
-};
+use lineage::store::fingerprints::{FingerprintEncoder, FingerprintHeader, FingerprintWriter};
 use lineage::store::parquet::{has_parquet_extension, ParquetSketchWriter};
 
 use crate::dedup_cmd::DEFAULT_FN_WEIGHT;
