@@ -9,9 +9,9 @@ use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use lineage::corpus::dedup::{intersection_size, UnionFind};
+use lineage::kernels::hash::fmix64;
 use lineage::lsh::candidates::{lsh_candidates, CandidatePair};
 use lineage::lsh::{band_key, band_keys_into, optimal_params, LshParams, LshWeights};
-use lineage::text::shingle::fmix64;
 
 const DOCS: usize = 20_000;
 const K: usize = 128;

@@ -11,12 +11,12 @@
 use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use lineage::kernels::hash::fmix64;
 use lineage::lsh::LshWeights;
 use lineage::sketch::DocFingerprint;
 use lineage::sketch::SketchParams;
 use lineage::store::fingerprints::{FingerprintHeader, FingerprintWriter};
 use lineage::store::parquet::ParquetSketchWriter;
-use lineage::text::shingle::fmix64;
 
 /// The allocator of the `lineage` binary, so that the buffers the writers
 /// allocate per row group cost what they cost there.

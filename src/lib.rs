@@ -42,6 +42,7 @@ pub mod compare;
 pub mod corpus;
 pub mod error;
 pub mod eval;
+pub mod kernels;
 pub mod lsh;
 pub mod pipeline;
 pub mod report;

@@ -6,10 +6,10 @@
 
 use lineage::compare::score::{aligned_score, Overlap};
 use lineage::compare::PairReport;
+use lineage::kernels::hash::fmix64;
 use lineage::pipeline::{score_pair, Config};
 use lineage::sketch::{SketchParams, Sketcher};
 use lineage::source::Document;
-use lineage::text::shingle::fmix64;
 use lineage::text::tokenize::tokenize;
 use proptest::prelude::*;
 

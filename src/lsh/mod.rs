@@ -26,7 +26,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::error::{Error, Result};
-use crate::text::shingle::fmix64;
+use crate::kernels::hash::fmix64;
 
 /// Bands and rows of an LSH index.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -374,7 +374,7 @@ unsafe fn band_blocks_avx512(slots: &[u32], params: LshParams, out: &mut Vec<u64
             h = _mm512_mullo_epi64(_mm512_xor_si512(h, _mm512_cvtepu32_epi64(s)), golden);
             h = _mm512_xor_si512(h, _mm512_srli_epi64::<29>(h));
         }
-        h = crate::text::shingle::simd::fmix64_lanes(h);
+        h = crate::kernels::fmix64_lanes(h);
         let mut keys = [0u64; AVX512_LANES];
         // SAFETY: `keys` is 64 writable bytes; unaligned stores are fine.
         unsafe { _mm512_storeu_si512(keys.as_mut_ptr().cast(), h) };

@@ -376,22 +376,6 @@ fn lower16(lane: &[u8; 16]) -> ([u8; 16], u8) {
     (out, if high != 0 { 0x80 } else { 0 })
 }
 
-/// Whether every byte is ASCII, 64 bytes per step.
-pub fn is_ascii(bytes: &[u8]) -> bool {
-    let mut chunks = bytes.chunks_exact(64);
-    for chunk in chunks.by_ref() {
-        let block: &[u8; 64] = chunk.try_into().unwrap_or(&[0; 64]);
-        let mut words = [0u64; 8];
-        for (w, b) in words.iter_mut().zip(block.chunks_exact(8)) {
-            *w = u64::from_le_bytes(b.try_into().unwrap_or([0; 8]));
-        }
-        if words.iter().fold(0, |a, &w| a | w) & 0x8080_8080_8080_8080 != 0 {
-            return false;
-        }
-    }
-    chunks.remainder().is_ascii()
-}
-
 /// Buffers reused by [`for_each_ascii_word`] and [`lowercase_ascii_words`].
 #[derive(Debug, Clone, Default)]
 pub struct WordScratch {
@@ -931,7 +915,7 @@ mod tests {
                 let mut out = b"x".to_vec();
                 let ascii = ascii_lowercase_into(s, &mut out);
                 assert_eq!(ascii, s.is_ascii());
-                assert_eq!(is_ascii(s), s.is_ascii());
+                assert_eq!(crate::kernels::ascii::is_ascii(s), s.is_ascii());
                 if ascii {
                     assert_eq!(&out[1..], s.to_ascii_lowercase().as_slice());
                 }

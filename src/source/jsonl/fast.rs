@@ -277,7 +277,7 @@ pub(super) fn parse_reusing(
     fields: &JsonlFields,
     spare: &mut Option<String>,
 ) -> Option<Fast> {
-    let s = if crate::text::tokenize::is_ascii(bytes) {
+    let s = if crate::kernels::ascii::is_ascii(bytes) {
         // Validating UTF-8 was 3% of corpus sketching; the ASCII check
         // runs 64 bytes a step.
         // SAFETY: every byte is ASCII, and ASCII is valid UTF-8.

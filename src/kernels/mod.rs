@@ -1,0 +1,15 @@
+//! Every hash and every SIMD kernel, on plain slices.
+//!
+//! The stages above say what they compute; the code here says how fast.
+//! [`hash`] holds the hashes every stage shares (the word hash, the
+//! shingle combine, MurmurHash3's finaliser) with their scalar loops;
+//! `words` their AVX-512 twins, run only behind a `Kernels` token that
+//! proves the processor has the features; [`ascii`] the byte scans.
+
+pub mod ascii;
+pub mod hash;
+mod words;
+
+#[cfg(target_arch = "x86_64")]
+pub(crate) use words::imp::fmix64_lanes;
+pub(crate) use words::imp::Kernels;
