@@ -87,7 +87,7 @@ def sketch_metadata(spark, files):
 
 def min_equal_slots(threshold, num_perm):
     """The smallest e with e / num_perm >= threshold in IEEE doubles, as
-    lineage's `dedup::min_equal_slots`."""
+    lineage's `lsh::min_equal_slots`."""
     for e in range(num_perm + 1):
         if e / num_perm >= threshold:
             return e

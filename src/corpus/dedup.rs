@@ -41,7 +41,7 @@ use crate::error::{Error, Result};
 use crate::lsh::candidates::{
     containment_join_candidates, jaccard_join_candidates, lsh_candidates, CandidatePair,
 };
-use crate::lsh::{optimal_params, LshParams, LshWeights};
+use crate::lsh::{lsh_params_for, LshParams, LshWeights};
 use crate::sketch::DocFingerprint;
 
 /// How to deduplicate.
@@ -234,24 +234,6 @@ impl UnionFind {
 }
 
 pub use crate::compare::score::intersection_size;
-
-/// The bands and rows [`dedup`] uses for `threshold` when none are given:
-/// [`optimal_params`], with a threshold of 1 (no S-curve to fit) taken as
-/// 0.99. `lineage sketch` records the same choice in Parquet sketches.
-pub fn lsh_params_for(threshold: f64, num_perm: usize, weights: LshWeights) -> Result<LshParams> {
-    optimal_params(threshold.min(0.99), num_perm, weights)
-}
-
-/// The fewest equal slots out of `num_perm` for which a pair passes
-/// signature verification at `threshold`: the smallest `e` with
-/// `e as f64 / num_perm as f64 >= threshold`, the very comparison
-/// [`dedup`] makes, so a job elsewhere can compare integers and agree
-/// exactly. `num_perm + 1` when no count passes.
-pub fn min_equal_slots(threshold: f64, num_perm: usize) -> usize {
-    (0..=num_perm)
-        .find(|&e| e as f64 / num_perm.max(1) as f64 >= threshold)
-        .unwrap_or(num_perm + 1)
-}
 
 fn verify(
     docs: &[DocFingerprint],
@@ -713,18 +695,6 @@ mod tests {
             },
         ];
         assert!(apply_clusters(&docs, &twice, &options).is_err());
-    }
-
-    #[test]
-    fn min_equal_slots_matches_the_float_comparison() {
-        for k in [1, 7, 64, 128, 256] {
-            for t in [0.1, 0.5, 0.7, 0.8, 0.85, 0.9, 0.95, 1.0] {
-                let e = min_equal_slots(t, k);
-                assert!(e as f64 / k as f64 >= t || e == k + 1);
-                assert!(e == 0 || ((e - 1) as f64 / k as f64) < t);
-            }
-        }
-        assert_eq!(min_equal_slots(0.8, 128), 103);
     }
 
     #[test]

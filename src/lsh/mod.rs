@@ -384,6 +384,24 @@ unsafe fn band_blocks_avx512(slots: &[u32], params: LshParams, out: &mut Vec<u64
     band
 }
 
+/// The bands and rows [`dedup`](crate::corpus::dedup::dedup) uses for `threshold` when none are given:
+/// [`optimal_params`], with a threshold of 1 (no S-curve to fit) taken as
+/// 0.99. `lineage sketch` records the same choice in Parquet sketches.
+pub fn lsh_params_for(threshold: f64, num_perm: usize, weights: LshWeights) -> Result<LshParams> {
+    optimal_params(threshold.min(0.99), num_perm, weights)
+}
+
+/// The fewest equal slots out of `num_perm` for which a pair passes
+/// signature verification at `threshold`: the smallest `e` with
+/// `e as f64 / num_perm as f64 >= threshold`, the very comparison
+/// [`dedup`](crate::corpus::dedup::dedup) makes, so a job elsewhere can compare integers and agree
+/// exactly. `num_perm + 1` when no count passes.
+pub fn min_equal_slots(threshold: f64, num_perm: usize) -> usize {
+    (0..=num_perm)
+        .find(|&e| e as f64 / num_perm.max(1) as f64 >= threshold)
+        .unwrap_or(num_perm + 1)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -551,5 +569,17 @@ mod tests {
         assert_ne!(band_key(&a, p, 1), band_key(&b, p, 1));
         let same = vec![7u32; 8];
         assert_ne!(band_key(&same, p, 0), band_key(&same, p, 1));
+    }
+
+    #[test]
+    fn min_equal_slots_matches_the_float_comparison() {
+        for k in [1, 7, 64, 128, 256] {
+            for t in [0.1, 0.5, 0.7, 0.8, 0.85, 0.9, 0.95, 1.0] {
+                let e = min_equal_slots(t, k);
+                assert!(e as f64 / k as f64 >= t || e == k + 1);
+                assert!(e == 0 || ((e - 1) as f64 / k as f64) < t);
+            }
+        }
+        assert_eq!(min_equal_slots(0.8, 128), 103);
     }
 }

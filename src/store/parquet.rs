@@ -68,9 +68,9 @@ use parquet::record::Field;
 use parquet::schema::parser::parse_message_type;
 use parquet::schema::types::ColumnDescPtr;
 
-use crate::corpus::dedup::{lsh_params_for, min_equal_slots, ClusterAssignment};
+use crate::corpus::dedup::ClusterAssignment;
 use crate::error::{Error, Result};
-use crate::lsh::{band_keys_into, LshParams, LshWeights};
+use crate::lsh::{band_keys_into, lsh_params_for, min_equal_slots, LshParams, LshWeights};
 use crate::sketch::DocFingerprint;
 use crate::sketch::{Scheme, SketchParams, EMPTY_SLOT};
 use crate::store::atomic::{commit, temp_path, BackgroundSync, SYNC_EVERY};
