@@ -38,7 +38,7 @@ fn bench_params(c: &mut Criterion) {
     let mut group = c.benchmark_group("lsh_params");
     for t in [0.5, 0.8, 0.9] {
         group.bench_with_input(BenchmarkId::from_parameter(t), &t, |b, &t| {
-            b.iter(|| optimal_params(black_box(t), K, LshWeights::default()))
+            b.iter(|| optimal_params(black_box(t), K, LshWeights::EQUAL))
         });
     }
     group.finish();

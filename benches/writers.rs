@@ -73,7 +73,7 @@ fn bench_writers(c: &mut Criterion) {
                     &path,
                     params,
                     0.8,
-                    LshWeights::default(),
+                    LshWeights::EQUAL,
                     false,
                 )
                 .expect("create");

@@ -455,3 +455,39 @@ fn shards_dedup_as_one_corpus() {
         r.stderr
     );
 }
+
+/// A library caller who takes every default gets what `lineage dedup` with
+/// no flags gives: the defaults are set once, in the library.
+#[test]
+fn library_defaults_are_the_cli_defaults() {
+    let dir = tempfile::tempdir().unwrap();
+    let corpus = dir.path().join("corpus.jsonl");
+    generated(&corpus);
+    run(lineage()
+        .current_dir(dir.path())
+        .args(["sketch", "corpus.jsonl", "-o", "s.lfp"]));
+    let (out, _) = stdout(&["dedup", "s.lfp", "--format", "json"], dir.path());
+    let summary: serde_json::Value =
+        serde_json::from_str(String::from_utf8(out).unwrap().lines().last().unwrap()).unwrap();
+    let data = &summary["data"];
+
+    let (_, docs) =
+        lineage::store::fingerprints::read_fingerprints(&dir.path().join("s.lfp")).unwrap();
+    let options = lineage::corpus::dedup::DedupOptions::default();
+    let result = lineage::corpus::dedup::dedup(&docs, &options).unwrap();
+    let lsh = result.lsh.unwrap();
+    assert_eq!(data["params"]["lsh"]["bands"], lsh.bands);
+    assert_eq!(data["params"]["lsh"]["rows_per_band"], lsh.rows_per_band);
+    assert_eq!(data["params"]["threshold"], options.threshold);
+    assert_eq!(data["candidates"], result.candidates);
+    assert_eq!(data["clusters"], result.clusters.len());
+    assert_eq!(data["verified_pairs"], result.verified_pairs);
+
+    let check = lineage::archive::check::CheckOptions::default();
+    let help = lineage().args(["check", "--help"]).output().unwrap();
+    let help = String::from_utf8(help.stdout).unwrap();
+    assert!(
+        help.contains(&format!("[default: {}]", check.config.threshold)),
+        "check --threshold default differs from CheckOptions::default()"
+    );
+}

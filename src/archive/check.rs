@@ -54,6 +54,21 @@ pub struct CheckOptions {
     pub within: bool,
 }
 
+impl Default for CheckOptions {
+    /// `lineage check`'s defaults: a finding from [`DEFAULT_THRESHOLD`]
+    /// (not the pair threshold of [`Config::default`]).
+    fn default() -> Self {
+        CheckOptions {
+            config: Config {
+                threshold: DEFAULT_THRESHOLD,
+                ..Config::default()
+            },
+            retrieval: RetrievalOptions::default(),
+            within: false,
+        }
+    }
+}
+
 /// Which of the two documents of a finding was published first, by the
 /// dates the inputs give.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -39,7 +39,7 @@ impl Default for Config {
         let thresholds = Thresholds::default();
         Config {
             shingle: ShingleParams::default(),
-            num_perm: 128,
+            num_perm: SketchParams::default().num_perm,
             threshold: thresholds.derived,
             thresholds,
             align: AlignParams::default(),

@@ -27,6 +27,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::kernels::hash::fmix64;
+use crate::text::shingle::ShingleParams;
 
 /// How the signature was computed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -52,10 +53,12 @@ pub struct SketchParams {
 
 impl Default for SketchParams {
     fn default() -> Self {
+        // The shingle size and seed are the shingler's, recorded here.
+        let shingle = ShingleParams::default();
         SketchParams {
             num_perm: 128,
-            shingle_size: 5,
-            seed: 42,
+            shingle_size: shingle.raw_size,
+            seed: shingle.seed,
             scheme: Scheme::OnePermutationDensified,
         }
     }

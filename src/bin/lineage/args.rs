@@ -114,7 +114,7 @@ pub struct CommonArgs {
     #[arg(long, default_value_t = ShingleParams::default().content_size)]
     pub content_size: usize,
     /// MinHash slots per signature.
-    #[arg(long, default_value_t = 128)]
+    #[arg(long, default_value_t = Config::default().num_perm)]
     pub num_perm: usize,
     /// Seed of every hash.
     #[arg(long, default_value_t = ShingleParams::default().seed)]

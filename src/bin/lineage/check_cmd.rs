@@ -51,7 +51,7 @@ pub struct CheckArgs {
     /// Score (either way) at or above which a pair is a finding (exit
     /// status 1). The default catches heavy rewrites; see the README's
     /// calibration section.
-    #[arg(long, default_value_t = lineage::archive::check::DEFAULT_THRESHOLD)]
+    #[arg(long, default_value_t = CheckOptions::default().config.threshold)]
     pub threshold: f64,
     /// Least share of the shorter text made of content shingles that at
     /// most 10 archived documents use; below it a pair is template text

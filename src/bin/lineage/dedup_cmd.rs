@@ -37,7 +37,7 @@ pub struct DedupArgs {
     pub input: InputArgs,
     /// Jaccard similarity of the 5-word shingle sets at or above which two
     /// documents are duplicates.
-    #[arg(long, default_value_t = 0.8)]
+    #[arg(long, default_value_t = DedupOptions::default().threshold)]
     pub threshold: f64,
     /// Also group a document whose shingles are contained in another's at
     /// or above this share (excerpts, truncations). Found by an exact join
@@ -52,7 +52,7 @@ pub struct DedupArgs {
     /// Weight of false negatives against false positives (1 - this) when
     /// choosing LSH bands and rows; every candidate is verified, so a
     /// higher weight trades time for recall.
-    #[arg(long, value_name = "W", default_value_t = DEFAULT_FN_WEIGHT)]
+    #[arg(long, value_name = "W", default_value_t = LshWeights::default().false_negative)]
     pub recall_weight: f64,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
@@ -82,12 +82,6 @@ pub struct DedupArgs {
     pub quiet: bool,
 }
 
-/// Every candidate is verified exactly, so a missed pair costs more than
-/// an extra candidate: weigh false negatives 0.95 (datasketch: 0.5). On the
-/// Reuters bodies at 0.8 this picks 16 bands x 8 rows: 615 candidates, no
-/// exact pair missed (datasketch's 9 x 13 misses 5%).
-pub const DEFAULT_FN_WEIGHT: f64 = 0.95;
-
 /// Runs `lineage dedup`.
 pub fn run(args: &DedupArgs) -> anyhow::Result<ExitCode> {
     if !(0.0..=1.0).contains(&args.recall_weight) {
@@ -111,10 +105,7 @@ pub fn run(args: &DedupArgs) -> anyhow::Result<ExitCode> {
     let options = DedupOptions {
         threshold: args.threshold,
         containment: args.containment,
-        lsh_weights: LshWeights {
-            false_positive: 1.0 - args.recall_weight,
-            false_negative: args.recall_weight,
-        },
+        lsh_weights: LshWeights::recall(args.recall_weight),
         lsh: None,
         exact_join: args.exact,
         parallel,

@@ -8,6 +8,7 @@ use std::time::Instant;
 use anyhow::Context;
 use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use lineage::corpus::dedup::DedupOptions;
 use lineage::corpus::{fingerprint_corpus, CorpusOptions};
 use lineage::lsh::LshWeights;
 use lineage::sketch::DocFingerprint;
@@ -16,7 +17,6 @@ use lineage::source::input::Inputs;
 use lineage::store::fingerprints::{FingerprintEncoder, FingerprintHeader, FingerprintWriter};
 use lineage::store::parquet::{has_parquet_extension, ParquetSketchWriter};
 
-use crate::dedup_cmd::DEFAULT_FN_WEIGHT;
 use crate::exit::ExitCode;
 use crate::input_args::{exit_for, failed_note, report, InputArgs, Reported};
 
@@ -38,11 +38,11 @@ pub struct SketchArgs {
     pub format: Option<SketchFormat>,
     /// Jaccard threshold the Parquet band keys are chosen for (bands and
     /// rows as `lineage dedup --threshold` picks them).
-    #[arg(long, default_value_t = 0.8)]
+    #[arg(long, default_value_t = DedupOptions::default().threshold)]
     pub threshold: f64,
     /// Weight of false negatives when choosing the Parquet bands and rows,
     /// as `lineage dedup --recall-weight`.
-    #[arg(long, value_name = "W", default_value_t = DEFAULT_FN_WEIGHT)]
+    #[arg(long, value_name = "W", default_value_t = LshWeights::default().false_negative)]
     pub recall_weight: f64,
     /// Input reading options.
     #[command(flatten)]
@@ -219,10 +219,7 @@ pub fn run(args: &SketchArgs) -> anyhow::Result<ExitCode> {
             &args.output,
             params,
             args.threshold,
-            LshWeights {
-                false_positive: 1.0 - args.recall_weight,
-                false_negative: args.recall_weight,
-            },
+            LshWeights::recall(args.recall_weight),
             args.shingle_sets,
         )
         .map(|mut w| {
