@@ -9,6 +9,8 @@
 //! `String`; the binary decides where it goes.
 
 pub mod ci;
+pub mod dedup;
+pub mod eval;
 pub mod github;
 pub mod human;
 pub mod json;

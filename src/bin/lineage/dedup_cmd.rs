@@ -5,15 +5,15 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
 use clap::Args;
-use lineage::corpus::dedup::{apply_clusters, dedup, DedupOptions, DedupResult, DuplicatePair};
+use lineage::corpus::dedup::{apply_clusters, dedup, DedupOptions, DedupResult};
 use lineage::corpus::{fingerprint_corpus, CorpusOptions};
 use lineage::lsh::LshWeights;
+use lineage::report::dedup::{write_json, write_text, DedupRun};
 use lineage::sketch::DocFingerprint;
 use lineage::sketch::SketchParams;
 use lineage::source::input::Inputs;
 use lineage::store::fingerprints::{is_fingerprint_file, read_fingerprints};
 use lineage::store::parquet::{is_parquet_file, read_cluster_assignments, read_parquet_sketch};
-use serde_json::json;
 
 use crate::args::Format;
 use crate::exit::ExitCode;
@@ -136,14 +136,16 @@ pub fn run(args: &DedupArgs) -> anyhow::Result<ExitCode> {
             writeln!(out, "{}", docs[i as usize].id)?;
         }
     } else {
-        let how = How {
+        let run = DedupRun {
+            docs: &docs,
+            result: &result,
             params: &params,
             options: &options,
             clusters_from: args.from_parquet.as_deref(),
         };
         match args.format {
-            Format::Text => write_text(&mut out, &docs, &result, &how)?,
-            Format::Json => write_json(&mut out, &docs, &result, &how)?,
+            Format::Text => write_text(&mut out, &run)?,
+            Format::Json => write_json(&mut out, &run)?,
         }
     }
     out.flush()?;
@@ -154,14 +156,6 @@ pub fn run(args: &DedupArgs) -> anyhow::Result<ExitCode> {
         code = code.worst(ExitCode::Findings);
     }
     Ok(code)
-}
-
-/// What the report says about how the clusters were found.
-struct How<'a> {
-    params: &'a SketchParams,
-    options: &'a DedupOptions,
-    /// The cluster file applied, if any.
-    clusters_from: Option<&'a Path>,
 }
 
 /// Whether `path` is a fingerprint file, native or Parquet.
@@ -245,147 +239,6 @@ fn load(
     })?;
     bar.finish_and_clear();
     Ok((params, docs, code))
-}
-
-fn round(x: f64) -> f64 {
-    (x * 1e4).round() / 1e4
-}
-
-fn pair_json(docs: &[DocFingerprint], p: &DuplicatePair) -> serde_json::Value {
-    json!({
-        "left": docs[p.left as usize].id,
-        "right": docs[p.right as usize].id,
-        "jaccard": round(p.jaccard),
-        "left_in_right": p.left_in_right.map(round),
-        "right_in_left": p.right_in_left.map(round),
-    })
-}
-
-fn summary_json(docs: &[DocFingerprint], result: &DedupResult, how: &How) -> serde_json::Value {
-    let (params, options) = (how.params, how.options);
-    json!({
-        "documents": docs.len(),
-        "empty_documents": result.empty_documents,
-        "clusters": result.clusters.len(),
-        "duplicates": result.duplicates(),
-        "kept": docs.len() - result.duplicates(),
-        "candidates": result.candidates,
-        "verified_pairs": result.verified_pairs,
-        "verification": result.verification,
-        "clusters_from": how.clusters_from.map(|p| p.display().to_string()),
-        "params": {
-            "threshold": options.threshold,
-            "containment": options.containment,
-            "exact_join": options.exact_join,
-            "lsh": result.lsh,
-            "lsh_weights": options.lsh_weights,
-            "num_perm": params.num_perm,
-            "shingle_size": params.shingle_size,
-            "seed": params.seed,
-            "scheme": params.scheme,
-        },
-    })
-}
-
-fn write_json(
-    out: &mut impl Write,
-    docs: &[DocFingerprint],
-    result: &DedupResult,
-    how: &How,
-) -> anyhow::Result<()> {
-    for (n, c) in result.clusters.iter().enumerate() {
-        let members: Vec<serde_json::Value> = c
-            .members
-            .iter()
-            .map(|&m| {
-                let d = &docs[m as usize];
-                json!({"id": d.id, "tokens": d.tokens, "bytes": d.bytes, "date": d.date})
-            })
-            .collect();
-        let pairs: Vec<serde_json::Value> = c.pairs.iter().map(|p| pair_json(docs, p)).collect();
-        let line = json!({"type": "cluster", "data": {
-            "cluster": n + 1,
-            "size": c.members.len(),
-            "representative": docs[c.representative as usize].id,
-            "members": members,
-            "pairs": pairs,
-        }});
-        writeln!(out, "{line}")?;
-    }
-    let line = json!({"type": "summary", "data": summary_json(docs, result, how)});
-    writeln!(out, "{line}")?;
-    Ok(())
-}
-
-fn write_text(
-    out: &mut impl Write,
-    docs: &[DocFingerprint],
-    result: &DedupResult,
-    how_found: &How,
-) -> anyhow::Result<()> {
-    let (params, options) = (how_found.params, how_found.options);
-    let id = |i: u32| docs[i as usize].id.as_str();
-    for (n, c) in result.clusters.iter().enumerate() {
-        writeln!(
-            out,
-            "cluster {} ({} documents, keep {})",
-            n + 1,
-            c.members.len(),
-            id(c.representative)
-        )?;
-        for p in &c.pairs {
-            write!(
-                out,
-                "  {} ~ {}  jaccard {:.3}",
-                id(p.left),
-                id(p.right),
-                p.jaccard
-            )?;
-            if let (Some(a), Some(b)) = (p.left_in_right, p.right_in_left) {
-                write!(out, "  containment {:.3}/{:.3}", a, b)?;
-            }
-            writeln!(out)?;
-        }
-    }
-    if !result.clusters.is_empty() {
-        writeln!(out)?;
-    }
-    writeln!(
-        out,
-        "{} documents, {} clusters, {} duplicates removed, {} kept",
-        docs.len(),
-        result.clusters.len(),
-        result.duplicates(),
-        docs.len() - result.duplicates()
-    )?;
-    let mut how = match result.lsh {
-        Some(l) => format!("LSH {} bands x {} rows", l.bands, l.rows_per_band),
-        None => "exact join".to_string(),
-    };
-    if let Some(file) = how_found.clusters_from {
-        how = format!("{how} inside the clusters of {}", file.display());
-    }
-    let mut containment = String::new();
-    if let Some(c) = options.containment {
-        containment = format!(", containment {c}");
-    }
-    writeln!(
-        out,
-        "threshold {}{containment}; candidates {} by {how}, {} verified ({:?}); K={} shingles of {} words, seed {}{}",
-        options.threshold,
-        result.candidates,
-        result.verified_pairs,
-        result.verification,
-        params.num_perm,
-        params.shingle_size,
-        params.seed,
-        if result.empty_documents > 0 {
-            format!("; {} empty documents never pair", result.empty_documents)
-        } else {
-            String::new()
-        }
-    )?;
-    Ok(())
 }
 
 fn write_keep(path: &Path, docs: &[DocFingerprint], result: &DedupResult) -> anyhow::Result<()> {
