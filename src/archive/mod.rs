@@ -5,5 +5,6 @@
 //! - [`check`]: candidates from the index, verified and aligned into
 //!   findings, with a baseline of accepted findings.
 
+pub mod baseline;
 pub mod check;
 pub mod index;

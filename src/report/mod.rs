@@ -8,6 +8,7 @@
 //! annotations), with what they share in [`ci`]. Renderers write into a
 //! `String`; the binary decides where it goes.
 
+pub mod check;
 pub mod ci;
 pub mod dedup;
 pub mod eval;

@@ -6,12 +6,13 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use clap::{Args, ValueEnum};
-use lineage::archive::check::{check_documents, CheckOptions, DocCheck, Finding};
+use lineage::archive::baseline::Accepted;
+use lineage::archive::check::{check_documents, CheckOptions, DocCheck};
 use lineage::archive::index::{Index, RetrievalOptions};
 use lineage::compare::Config;
-use lineage::report::{self, human};
+use lineage::report;
+use lineage::report::check::{render_ci, render_json, render_text, CheckRun};
 use lineage::source::input::Inputs;
-use serde::{Deserialize, Serialize};
 
 use crate::args::ColorWhen;
 use crate::exit::ExitCode;
@@ -89,15 +90,6 @@ pub struct CheckArgs {
     pub quiet: bool,
 }
 
-/// One accepted finding in a baseline file.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-pub struct Accepted {
-    /// DERIVED's id.
-    pub derived: String,
-    /// SOURCE's id.
-    pub source: String,
-}
-
 fn read_baseline(path: &Path) -> anyhow::Result<BTreeSet<Accepted>> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("cannot read the baseline {}", path.display()))?;
@@ -122,7 +114,7 @@ fn write_baseline(path: &Path, checks: &[DocCheck]) -> anyhow::Result<usize> {
     let accepted: BTreeSet<Accepted> = checks
         .iter()
         .flat_map(|c| &c.findings)
-        .map(accepted)
+        .map(Accepted::of)
         .collect();
     let mut text = String::new();
     for a in &accepted {
@@ -132,69 +124,6 @@ fn write_baseline(path: &Path, checks: &[DocCheck]) -> anyhow::Result<usize> {
     lineage::store::atomic::write_atomic(path, text.as_bytes())
         .with_context(|| format!("cannot write the baseline {}", path.display()))?;
     Ok(accepted.len())
-}
-
-fn accepted(f: &Finding) -> Accepted {
-    Accepted {
-        derived: f.report.derived.clone(),
-        source: f.report.source.clone(),
-    }
-}
-
-/// What a run found, for the renderers.
-pub struct Outcome<'a> {
-    /// The index file.
-    pub index: &'a Path,
-    /// Documents in the index.
-    pub archived: usize,
-    /// One per checked document, in input order.
-    pub checks: &'a [DocCheck],
-    /// Accepted findings.
-    pub baseline: &'a BTreeSet<Accepted>,
-    /// Documents that could not be read.
-    pub failed: usize,
-    /// The finding threshold.
-    pub threshold: f64,
-}
-
-impl Outcome<'_> {
-    /// Whether a finding is in the baseline.
-    pub fn is_accepted(&self, f: &Finding) -> bool {
-        self.baseline.contains(&accepted(f))
-    }
-
-    /// Findings that fail the run.
-    pub fn failing(&self) -> usize {
-        self.checks
-            .iter()
-            .flat_map(|c| &c.findings)
-            .filter(|f| !self.is_accepted(f))
-            .count()
-    }
-
-    /// All findings.
-    pub fn findings(&self) -> usize {
-        self.checks.iter().map(|c| c.findings.len()).sum()
-    }
-
-    /// One line for the end of a run.
-    pub fn summary(&self) -> String {
-        let clean = self.checks.iter().filter(|c| c.findings.is_empty()).count();
-        format!(
-            "checked {} documents against {} archived in {}: {} findings ({} accepted in the baseline), {} clean{}",
-            self.checks.len(),
-            self.archived,
-            self.index.display(),
-            self.findings(),
-            self.findings() - self.failing(),
-            clean,
-            if self.failed > 0 {
-                format!(", {} inputs failed", self.failed)
-            } else {
-                String::new()
-            }
-        )
-    }
 }
 
 /// Runs `lineage check`.
@@ -251,7 +180,7 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<ExitCode> {
         }
     }
     bar.finish_and_clear();
-    let outcome = Outcome {
+    let outcome = CheckRun {
         index: &args.index,
         archived: index.docs().len(),
         checks: &checks,
@@ -260,8 +189,8 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<ExitCode> {
         threshold: args.threshold,
     };
     let rendered = match args.format {
-        CheckFormat::Text => render_text(&outcome, args),
-        CheckFormat::Json => render_json(&outcome)?,
+        CheckFormat::Text => render_text(&outcome, crate::style_for(args.color), !args.no_passages),
+        CheckFormat::Json => render_json(&outcome),
         CheckFormat::Sarif => render_ci(&outcome, report::sarif::render),
         CheckFormat::Junit => render_ci(&outcome, report::junit::render),
         CheckFormat::Github => render_ci(&outcome, report::github::render),
@@ -288,116 +217,4 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<ExitCode> {
         ExitCode::Clean
     };
     Ok(exit_for(failed).worst(code))
-}
-
-/// A CI renderer of the library (`report::sarif::render` and the like).
-type CiRenderer = fn(&[DocCheck], report::ci::IsAccepted<'_>, &report::ci::RunInfo<'_>) -> String;
-
-fn render_ci(outcome: &Outcome<'_>, render: CiRenderer) -> String {
-    let index = outcome.index.display().to_string();
-    let run = report::ci::RunInfo {
-        tool_version: env!("CARGO_PKG_VERSION"),
-        information_uri: Some(env!("CARGO_PKG_REPOSITORY")).filter(|u| !u.is_empty()),
-        index: &index,
-        archived: outcome.archived,
-        threshold: outcome.threshold,
-    };
-    render(outcome.checks, &|f| outcome.is_accepted(f), &run)
-}
-
-fn render_text(outcome: &Outcome<'_>, args: &CheckArgs) -> String {
-    let style = crate::style_for(args.color);
-    let mut out = String::new();
-    for check in outcome.checks {
-        for f in &check.findings {
-            let tag = if outcome.is_accepted(f) {
-                "accepted"
-            } else {
-                "FINDING"
-            };
-            out.push_str(&format!("{tag} {}\n", human::headline(&f.report)));
-            if !f.checked_is_derived {
-                out.push_str(&format!(
-                    "  note: the archived {} is dated after the checked {}, so it is taken as the copy\n",
-                    f.report.derived, f.report.source
-                ));
-            }
-            if f.report.reverse_score > f.report.score {
-                out.push_str(&format!(
-                    "  note: {} holds {:.0}% of {} (reverse score {:.2})\n",
-                    f.report.derived,
-                    100.0 * f.report.reverse_coverage.max(f.report.reverse_containment),
-                    f.report.source,
-                    f.report.reverse_score
-                ));
-            }
-            let date = |m: &lineage::source::Metadata| m.date.clone().unwrap_or_else(|| "-".into());
-            out.push_str(&format!(
-                "  dates        {} (derived) / {} (source): {}\n",
-                date(&f.derived_meta),
-                date(&f.source_meta),
-                match f.older {
-                    lineage::archive::check::Older::Source => "the source is older",
-                    lineage::archive::check::Older::Derived =>
-                        "the derived text is older: the copy may run the other way",
-                    lineage::archive::check::Older::Same => "same date",
-                    lineage::archive::check::Older::Unknown => "unknown order",
-                }
-            ));
-            if let Some(title) = &f.source_meta.title {
-                out.push_str(&format!("  source title {title}\n"));
-            }
-            out.push_str(&format!(
-                "  coverage     {:.3} ({:.3} word for word), {} passages\n",
-                f.report.coverage,
-                f.report.verbatim_coverage,
-                f.report.passages.len()
-            ));
-            if !args.no_passages {
-                out.push_str(&human::render_passages(
-                    &f.report.passages,
-                    &f.derived_text,
-                    |_| Some(f.source_text.as_str()),
-                    style,
-                ));
-            }
-            out.push('\n');
-        }
-    }
-    out.push_str(&outcome.summary());
-    out.push('\n');
-    out
-}
-
-#[derive(Serialize)]
-struct FindingLine<'a> {
-    #[serde(rename = "type")]
-    kind: &'static str,
-    baselined: bool,
-    #[serde(flatten)]
-    finding: &'a Finding,
-}
-
-fn render_json(outcome: &Outcome<'_>) -> anyhow::Result<String> {
-    let mut out = String::new();
-    for f in outcome.checks.iter().flat_map(|c| &c.findings) {
-        out.push_str(&serde_json::to_string(&FindingLine {
-            kind: "finding",
-            baselined: outcome.is_accepted(f),
-            finding: f,
-        })?);
-        out.push('\n');
-    }
-    out.push_str(&serde_json::to_string(&serde_json::json!({
-        "type": "summary",
-        "index": outcome.index.display().to_string(),
-        "archived": outcome.archived,
-        "checked": outcome.checks.len(),
-        "findings": outcome.findings(),
-        "failing": outcome.failing(),
-        "failed_inputs": outcome.failed,
-        "threshold": outcome.threshold,
-    }))?);
-    out.push('\n');
-    Ok(out)
 }
