@@ -1,6 +1,7 @@
 //! lineage: near-duplicate and derivative-text detection.
 //!
-//! The pipeline, one module per stage:
+//! The pipeline, one module per stage (the same numbers in README and in
+//! each module's docs):
 //!
 //! 1. [`source`]: read documents (files, stdin, JSON Lines, HTML, feeds).
 //! 2. [`text::normalize`] and [`text::tokenize`]: NFKC, case folding, unified
@@ -10,21 +11,20 @@
 //! 4. [`sketch`]: MinHash by one-permutation hashing with optimal
 //!    densification.
 //! 5. [`lsh`]: banding and candidate pairs.
-//! 6. [`compare`]: exact Jaccard, one-way containment, the derivation score
-//!    and a verdict ([`compare::score`]); [`compare::align`] finds the
-//!    passages behind it and [`compare::condense`] the evidence a summary
-//!    leaves (its rare words, weighted by [`compare::rarity`]).
+//! 6. [`compare`]: the verification of a pair: exact Jaccard, one-way
+//!    containment, the derivation score and a verdict
+//!    ([`compare::score`]); [`compare::align`] finds the passages behind it
+//!    and [`compare::condense`] the evidence a summary leaves (its rare
+//!    words, weighted by [`compare::rarity`]).
 //! 7. [`report`]: text, JSON and CI renderings.
 //!
-//! [`pipeline`] ties them together for a pair; it is what the `lineage`
-//! binary calls for `score`.
-//!
-//! Corpora (`lineage sketch`, `lineage dedup`) take a faster road through the
-//! same stages: [`corpus`] fingerprints documents in parallel batches (raw
-//! shingles only, through [`text::shingle::RawShingler`]), [`store`] keeps
-//! them in a versioned file or Parquet, and [`lsh`] and [`corpus::dedup`]
-//! find, verify and cluster the near-duplicate pairs. [`archive`] holds the
-//! index that `lineage check` reads.
+//! Around them: [`kernels`] holds the shared hashes and every SIMD kernel;
+//! [`pipeline`] scores documents (what the `lineage` binary calls for
+//! `score`); [`corpus`] runs stages 1-4 in parallel batches over a corpus
+//! (raw shingles only, through [`text::shingle::RawShingler`]) and
+//! [`corpus::dedup`] stages 5-6 for corpora; [`store`] keeps fingerprints
+//! in a versioned file or Parquet; [`archive`] holds the index that
+//! `lineage check` reads; [`eval`] measures a score against labelled pairs.
 //!
 //! ```
 //! use lineage::{compare::score::Verdict, pipeline::{score_pair, Config}, source::Document};

@@ -1,4 +1,4 @@
-//! Stage 7b: passage alignment, the evidence behind a score.
+//! Stage 6: passage alignment, the evidence behind a score.
 //!
 //! In: two [`Fingerprint`]s, DERIVED and SOURCE. Out: an [`Alignment`], the
 //! passages of DERIVED that come from SOURCE, each as byte ranges into both

@@ -1,4 +1,4 @@
-//! Stage 7c: condensation, the evidence a summary leaves.
+//! Stage 6: condensation, the evidence a summary leaves.
 //!
 //! In: two [`Fingerprint`]s, DERIVED and SOURCE, a [`RarityTable`] and the
 //! DERIVED tokens to leave out (shared quotations, see

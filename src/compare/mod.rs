@@ -1,4 +1,4 @@
-//! Stage 5: compare two texts.
+//! Stage 6: verify a pair, comparing two texts.
 //!
 //! - [`score`]: exact Jaccard, one-way containment, the derivation score and
 //!   a verdict.

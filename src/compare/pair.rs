@@ -13,7 +13,7 @@ use crate::compare::score::{
 };
 use crate::error::Result;
 
-/// Stage 7: scores DERIVED against SOURCE.
+/// Stage 6: scores DERIVED against SOURCE.
 pub fn compare(
     derived: &Fingerprint<'_>,
     source: &Fingerprint<'_>,

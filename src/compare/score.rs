@@ -1,4 +1,4 @@
-//! Stage 7a: exact scores of a pair from full shingle sets.
+//! Stage 6: exact scores of a pair from full shingle sets.
 //!
 //! In: the sorted, distinct shingle hashes of DERIVED and SOURCE for each view
 //! (stage 3), and their MinHash signatures (stage 4). Out: the [`Overlap`] of each view (the

@@ -1,4 +1,4 @@
-//! Stage 7 for corpora: verified duplicate pairs and clusters.
+//! Stages 5-6 for corpora: verified duplicate pairs and clusters.
 //!
 //! In: the [`DocFingerprint`]s of a corpus ([`crate::corpus`] or a
 //! fingerprint file). Out: a [`DedupResult`]: clusters of documents linked

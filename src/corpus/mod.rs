@@ -1,4 +1,4 @@
-//! Corpus fingerprinting: many documents in, one [`DocFingerprint`] each out,
+//! Stages 1-4 for a corpus: many documents in, one [`DocFingerprint`] each out,
 //! in input order, computed in parallel over small chunks.
 //!
 //! In: [`Inputs`] (files, directories, standard input, JSON Lines). Out:

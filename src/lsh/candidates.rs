@@ -1,4 +1,4 @@
-//! Stage 6: candidate pairs, in a stable order.
+//! Stage 5: candidate pairs, in a stable order.
 //!
 //! In: signatures (for LSH) or sorted shingle sets (for the exact joins).
 //! Out: distinct [`CandidatePair`]s `(left, right)` of document indices with

@@ -1,4 +1,4 @@
-//! Documents and where they come from.
+//! Stage 1: documents and where they come from.
 //!
 //! A [`Document`] is an id plus its text as UTF-8. [`read_document`] reads one
 //! from a file or from standard input (`-`, never guessed). Bad input is an

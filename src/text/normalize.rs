@@ -1,4 +1,4 @@
-//! Stage 1: text normalisation with a map back to the original bytes.
+//! Stage 2: text normalisation with a map back to the original bytes.
 //!
 //! In: the document text as written. Out: a [`Normalized`] text that is
 //! NFKC-normalised, case-folded (Unicode lowercase mapping), with curly

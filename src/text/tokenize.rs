@@ -1,6 +1,6 @@
 //! Stage 2: words with byte offsets, and sentences.
 //!
-//! In: a document text. Out: [`Tokenized`], the normalised text (stage 1),
+//! In: a document text. Out: [`Tokenized`], the normalised text (stage 2, [`super::normalize`]),
 //! its tokens and its sentences. Words follow Unicode word segmentation
 //! (UAX #29) on the normalised text, so `can't`, `3.14` and `u.s` are one
 //! token each and punctuation is dropped. Scripts written without spaces
