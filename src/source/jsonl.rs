@@ -311,7 +311,10 @@ fn unescape(raw: &str) -> Option<String> {
 /// The fields of one record that lineage reads; other fields are skipped
 /// without being built (parsing a whole `Value` map per line cost a third
 /// of corpus sketching), and the text is kept as its raw JSON literal and
-/// decoded in one pass. A repeated key keeps its last value, as a map
+/// decoded in one pass. Measured again for the restructure: on Reuters
+/// records with a nested `meta` object holding 4 KB of unread HTML (which
+/// the fast path hands here), sketching with a `Value` map instead took
+/// 1.40x as long at one thread and 1.51x at two, so this visitor stays. A repeated key keeps its last value, as a map
 /// would.
 #[derive(Default)]
 struct Record<'de> {
