@@ -240,6 +240,62 @@ pub fn align(
         derived, source, &weights, &covered, &quoted, params,
     ));
     let spans = filter_overlaps(spans);
+    let mut passages = passages_of(derived, source, &spans, &weights, &quoted);
+    let text = derived.doc.text.as_str();
+    let total = count_visible(text).max(1) as f64;
+    // A reworded passage stands on its own when it is close to its source,
+    // not a fragment, and not one short line matched against several source
+    // sentences (a condensation is only believable amid other passages).
+    let strong = |p: &Passage| {
+        let d_len = p.derived.len();
+        let s_len = p.source.end.saturating_sub(p.source.start);
+        matches!(p.kind, PassageKind::Verbatim | PassageKind::Quote)
+            || (d_len >= MIN_STRONG_BYTES
+                && (p.verbatim >= 0.5
+                    || (p.similarity >= params.strong_similarity && s_len * 2 <= d_len * 5)))
+    };
+    let counted = |p: &&Passage| count_quotes || p.kind != PassageKind::Quote;
+    let all_coverage = coverage(
+        text,
+        passages.iter().filter(counted).map(|p| p.derived.clone()),
+    );
+    if all_coverage < params.min_context_coverage {
+        passages.retain(|p| strong(p));
+    }
+    let verbatim_coverage = passages
+        .iter()
+        .filter(counted)
+        .map(|p| text.get(p.derived.clone()).map_or(0, count_visible) as f64 * p.verbatim)
+        .sum::<f64>()
+        / total;
+    let coverage = coverage(
+        text,
+        passages.iter().filter(counted).map(|p| p.derived.clone()),
+    );
+    Alignment {
+        passages,
+        coverage,
+        // An empty f64 sum is -0.0; report 0.
+        verbatim_coverage: verbatim_coverage.min(coverage) + 0.0,
+        quoted: if quoted.iter().any(|&q| q) {
+            quoted
+        } else {
+            Vec::new()
+        },
+    }
+}
+
+/// The passages of `spans`, in DERIVED order: byte ranges in both texts,
+/// their similarity and the share of their words copied (`verbatim`) and of
+/// their content words shared (`content`), where the words of a shared
+/// quotation outside a `quote` passage (`quoted`) do not count as copied.
+fn passages_of(
+    derived: &Fingerprint<'_>,
+    source: &Fingerprint<'_>,
+    spans: &[Span],
+    weights: &TermWeights,
+    quoted: &[bool],
+) -> Vec<Passage> {
     let all_shared = shared_tokens(derived, source, View::Raw);
     let all_shared_content = shared_tokens(derived, source, View::Content);
     // Outside `quote` passages, the words of a shared quotation that stands
@@ -295,48 +351,7 @@ pub fn align(
             b.source.start,
         ))
     });
-    let text = derived.doc.text.as_str();
-    let total = count_visible(text).max(1) as f64;
-    // A reworded passage stands on its own when it is close to its source,
-    // not a fragment, and not one short line matched against several source
-    // sentences (a condensation is only believable amid other passages).
-    let strong = |p: &Passage| {
-        let d_len = p.derived.len();
-        let s_len = p.source.end.saturating_sub(p.source.start);
-        matches!(p.kind, PassageKind::Verbatim | PassageKind::Quote)
-            || (d_len >= MIN_STRONG_BYTES
-                && (p.verbatim >= 0.5
-                    || (p.similarity >= params.strong_similarity && s_len * 2 <= d_len * 5)))
-    };
-    let counted = |p: &&Passage| count_quotes || p.kind != PassageKind::Quote;
-    let all_coverage = coverage(
-        text,
-        passages.iter().filter(counted).map(|p| p.derived.clone()),
-    );
-    if all_coverage < params.min_context_coverage {
-        passages.retain(|p| strong(p));
-    }
-    let verbatim_coverage = passages
-        .iter()
-        .filter(counted)
-        .map(|p| text.get(p.derived.clone()).map_or(0, count_visible) as f64 * p.verbatim)
-        .sum::<f64>()
-        / total;
-    let coverage = coverage(
-        text,
-        passages.iter().filter(counted).map(|p| p.derived.clone()),
-    );
-    Alignment {
-        passages,
-        coverage,
-        // An empty f64 sum is -0.0; report 0.
-        verbatim_coverage: verbatim_coverage.min(coverage) + 0.0,
-        quoted: if quoted.iter().any(|&q| q) {
-            quoted
-        } else {
-            Vec::new()
-        },
-    }
+    passages
 }
 
 /// Share of `text`'s non-space characters inside the union of `ranges`.
@@ -831,6 +846,23 @@ fn paraphrase_spans(
     quoted: &[bool],
     params: &AlignParams,
 ) -> Vec<Span> {
+    let seeds = seed_sentences(derived, tw, covered, quoted, params);
+    let mut spans = extend_seeds(derived, source, &seeds);
+    // A line of a few words (a heading, "Qtrly div 11 cts vs 11 cts") shares
+    // its words with too many texts to count as a passage.
+    spans.retain(|sp| sp.d.1 - sp.d.0 >= params.min_verbatim_tokens);
+    spans
+}
+
+/// For each DERIVED sentence, the SOURCE sentences it draws on, if any:
+/// `(anchor, lo, hi)`, the best sentence and the range of sentences.
+fn seed_sentences(
+    derived: &Fingerprint<'_>,
+    tw: &TermWeights,
+    covered: &[bool],
+    quoted: &[bool],
+    params: &AlignParams,
+) -> Vec<Option<(usize, usize, usize)>> {
     // Inverted index: term -> source sentences containing it.
     let mut postings: HashMap<u64, Vec<u32>> = HashMap::new();
     for (k, st) in tw.source.iter().enumerate() {
@@ -838,7 +870,6 @@ fn paraphrase_spans(
             postings.entry(t).or_default().push(k as u32);
         }
     }
-    let gap = params.source_gap_sentences;
     // For each DERIVED sentence: the SOURCE sentences it draws on, if seeded.
     let mut seeds: Vec<Option<(usize, usize, usize)>> = Vec::with_capacity(tw.derived.len());
     let mut candidates: Vec<u32> = Vec::new();
@@ -892,81 +923,111 @@ fn paraphrase_spans(
         if scored.is_empty() {
             continue;
         }
-        // Single-sentence test (PAN 2014): cosine and Dice.
-        let mut best: Option<(usize, f64)> = None;
-        for &(c, st) in &scored {
-            let sst = &tw.source[c];
-            let cos = if dst.norm > 0.0 && sst.norm > 0.0 {
-                st.dot / (dst.norm * sst.norm)
-            } else {
-                0.0
-            };
-            let dice = 2.0 * st.shared_terms as f64 / (dst.terms.len() + sst.terms.len()) as f64;
-            if st.shared_terms >= params.min_shared_terms
-                && cos >= params.sentence_cosine
-                && dice >= params.sentence_dice
-                && best.is_none_or(|(_, b)| cos > b)
-            {
-                best = Some((c, cos));
-            }
-        }
-        if let Some((c, _)) = best {
+        if let Some(c) = best_single(dst, &scored, tw, params) {
             seeds[k] = Some((c, c, c));
             continue;
         }
-        // Summary test: a few nearby source sentences together hold most of
-        // the derived sentence's weighted words.
-        scored.sort_by(|a, b| {
-            b.1.shared_weight
-                .total_cmp(&a.1.shared_weight)
-                .then(a.0.cmp(&b.0))
-        });
-        let mut best_window: Option<(f64, usize, usize, usize)> = None;
-        let mut union: Vec<u64> = Vec::new();
-        for &(anchor, _) in scored.iter().take(4) {
-            let mut chosen = vec![anchor];
-            for &(c, _) in &scored {
-                if chosen.len() >= params.max_merged_sources {
-                    break;
-                }
-                if c != anchor && c.abs_diff(anchor) <= gap {
-                    chosen.push(c);
-                }
-            }
-            union.clear();
-            for &c in &chosen {
-                union.extend(tw.source[c].terms.iter().map(|&(t, _)| t));
-            }
-            union.sort_unstable();
-            union.dedup();
-            let mut shared_weight = 0.0;
-            let mut shared_terms = 0;
-            for &(t, _) in &dst.terms {
-                if union.binary_search(&t).is_ok() {
-                    shared_weight += tw.w(t);
-                    shared_terms += 1;
-                }
-            }
-            let share = if dst.weight > 0.0 {
-                shared_weight / dst.weight
-            } else {
-                0.0
-            };
-            if shared_terms >= params.min_shared_terms.max(4)
-                && share >= params.sentence_containment
-                && best_window.is_none_or(|(b, ..)| share > b)
-            {
-                let lo = chosen.iter().copied().min().unwrap_or(anchor);
-                let hi = chosen.iter().copied().max().unwrap_or(anchor);
-                best_window = Some((share, anchor, lo, hi));
-            }
-        }
-        if let Some((_, anchor, lo, hi)) = best_window {
-            seeds[k] = Some((anchor, lo, hi));
+        seeds[k] = best_window(dst, &mut scored, tw, params);
+    }
+    seeds
+}
+
+/// The single-sentence test (PAN 2014): the SOURCE sentence with the best
+/// cosine among those that pass the cosine and Dice thresholds.
+fn best_single(
+    dst: &SentenceTerms,
+    scored: &[(usize, PairStats)],
+    tw: &TermWeights,
+    params: &AlignParams,
+) -> Option<usize> {
+    // Single-sentence test (PAN 2014): cosine and Dice.
+    let mut best: Option<(usize, f64)> = None;
+    for &(c, st) in scored {
+        let sst = &tw.source[c];
+        let cos = if dst.norm > 0.0 && sst.norm > 0.0 {
+            st.dot / (dst.norm * sst.norm)
+        } else {
+            0.0
+        };
+        let dice = 2.0 * st.shared_terms as f64 / (dst.terms.len() + sst.terms.len()) as f64;
+        if st.shared_terms >= params.min_shared_terms
+            && cos >= params.sentence_cosine
+            && dice >= params.sentence_dice
+            && best.is_none_or(|(_, b)| cos > b)
+        {
+            best = Some((c, cos));
         }
     }
+    best.map(|(c, _)| c)
+}
 
-    // Extension: consecutive seeded sentences whose sources lie close.
+/// The summary test: a few nearby SOURCE sentences (within `gap` of an
+/// anchor among the four best) that together hold most of the DERIVED
+/// sentence's weighted words. Returns the anchor and the range drawn on.
+fn best_window(
+    dst: &SentenceTerms,
+    scored: &mut [(usize, PairStats)],
+    tw: &TermWeights,
+    params: &AlignParams,
+) -> Option<(usize, usize, usize)> {
+    let gap = params.source_gap_sentences;
+    // Summary test: a few nearby source sentences together hold most of
+    // the derived sentence's weighted words.
+    scored.sort_by(|a, b| {
+        b.1.shared_weight
+            .total_cmp(&a.1.shared_weight)
+            .then(a.0.cmp(&b.0))
+    });
+    let mut best_window: Option<(f64, usize, usize, usize)> = None;
+    let mut union: Vec<u64> = Vec::new();
+    for &(anchor, _) in scored.iter().take(4) {
+        let mut chosen = vec![anchor];
+        for &(c, _) in scored.iter() {
+            if chosen.len() >= params.max_merged_sources {
+                break;
+            }
+            if c != anchor && c.abs_diff(anchor) <= gap {
+                chosen.push(c);
+            }
+        }
+        union.clear();
+        for &c in &chosen {
+            union.extend(tw.source[c].terms.iter().map(|&(t, _)| t));
+        }
+        union.sort_unstable();
+        union.dedup();
+        let mut shared_weight = 0.0;
+        let mut shared_terms = 0;
+        for &(t, _) in &dst.terms {
+            if union.binary_search(&t).is_ok() {
+                shared_weight += tw.w(t);
+                shared_terms += 1;
+            }
+        }
+        let share = if dst.weight > 0.0 {
+            shared_weight / dst.weight
+        } else {
+            0.0
+        };
+        if shared_terms >= params.min_shared_terms.max(4)
+            && share >= params.sentence_containment
+            && best_window.is_none_or(|(b, ..)| share > b)
+        {
+            let lo = chosen.iter().copied().min().unwrap_or(anchor);
+            let hi = chosen.iter().copied().max().unwrap_or(anchor);
+            best_window = Some((share, anchor, lo, hi));
+        }
+    }
+    best_window.map(|(_, anchor, lo, hi)| (anchor, lo, hi))
+}
+
+/// Extends the seeded sentences into passages: consecutive seeded
+/// sentences whose sources lie close make one passage.
+fn extend_seeds(
+    derived: &Fingerprint<'_>,
+    source: &Fingerprint<'_>,
+    seeds: &[Option<(usize, usize, usize)>],
+) -> Vec<Span> {
     let mut spans: Vec<Span> = Vec::new();
     let mut open: Option<(Span, usize, usize)> = None; // span, source sentence lo, hi
     for (k, seed) in seeds.iter().enumerate() {
@@ -1017,9 +1078,6 @@ fn paraphrase_spans(
     if let Some((sp, _, _)) = open {
         spans.push(sp);
     }
-    // A line of a few words (a heading, "Qtrly div 11 cts vs 11 cts") shares
-    // its words with too many texts to count as a passage.
-    spans.retain(|sp| sp.d.1 - sp.d.0 >= params.min_verbatim_tokens);
     spans
 }
 
