@@ -1,5 +1,55 @@
-//! The pipeline's entry points for a pair: [`Config`] in, [`PairReport`]
-//! out.
+//! The entry points: score a pair ([`score_pair`]), several sources
+//! ([`attribute`]), dedup a list of documents ([`dedup`]) and check
+//! documents against an archive ([`check`]).
+//!
+//! Score a pair:
+//!
+//! ```
+//! use lineage::pipeline::{score_pair, Config};
+//! use lineage::source::Document;
+//!
+//! let original = Document::new("original.txt", include_str!("../samples/original.txt"));
+//! let rewrite = Document::new("rewrite.txt", include_str!("../samples/rewrite.txt"));
+//! let report = score_pair(&rewrite, &original, &Config::default())?;
+//! assert_eq!(report.verdict.to_string(), "derived");
+//! assert!(report.coverage > 0.8 && !report.passages.is_empty());
+//! # Ok::<(), lineage::Error>(())
+//! ```
+//!
+//! Dedup a list of texts:
+//!
+//! ```
+//! use lineage::pipeline::{dedup, DedupOptions};
+//! use lineage::source::Document;
+//!
+//! let text = include_str!("../samples/reuters-tseng.txt");
+//! let docs = [
+//!     Document::new("a", text),
+//!     Document::new("b", include_str!("../samples/reuters-grain.txt")),
+//!     Document::new("c", text.replace("Tseng", "TSENG")),
+//! ];
+//! let (fingerprints, result) = dedup(&docs, &DedupOptions::default())?;
+//! let cluster: Vec<&str> = result.clusters[0].members.iter().map(|&m| fingerprints[m as usize].id.as_str()).collect();
+//! assert_eq!(cluster, ["a", "c"]);
+//! # Ok::<(), lineage::Error>(())
+//! ```
+//!
+//! Check a text against an archive:
+//!
+//! ```
+//! use lineage::pipeline::{check, CheckOptions, Index, IndexParams};
+//! use lineage::source::Document;
+//!
+//! let mut archive = Index::new(IndexParams::default())?;
+//! archive.add_documents(&[
+//!     Document::new("original.txt", include_str!("../samples/original.txt")),
+//!     Document::new("grain.txt", include_str!("../samples/reuters-grain.txt")),
+//! ]);
+//! let new = [Document::new("rewrite.txt", include_str!("../samples/rewrite.txt"))];
+//! let checks = check(&new, &archive, &CheckOptions::default())?;
+//! assert_eq!(checks[0].findings[0].report.source, "original.txt");
+//! # Ok::<(), lineage::Error>(())
+//! ```
 //!
 //! [`Fingerprint::new`] runs stages 1-4 on one document (normalise, tokenise,
 //! shingle both views, sketch); [`compare`] runs stage 6 on two fingerprints
@@ -10,10 +60,18 @@
 
 use rayon::prelude::*;
 
+use std::path::Path;
+
+pub use crate::archive::check::{CheckOptions, DocCheck};
+pub use crate::archive::index::{Index, IndexParams};
 pub use crate::compare::{attribute, Attribution, Config, PairReport};
 use crate::compare::{compare, Fingerprint};
-use crate::error::Result;
+pub use crate::corpus::dedup::{DedupOptions, DedupResult};
+use crate::corpus::{fingerprint_document, shingle_params};
+use crate::error::{Error, Result};
+use crate::sketch::{DocFingerprint, SketchParams, Sketcher};
 use crate::source::Document;
+use crate::text::shingle::RawShingler;
 
 /// Scores one pair of documents.
 pub fn score_pair(derived: &Document, source: &Document, config: &Config) -> Result<PairReport> {
@@ -29,6 +87,44 @@ pub fn score_pairs(pairs: &[(Document, Document)], config: &Config) -> Vec<Resul
     pairs
         .par_iter()
         .map(|(d, s)| score_pair(d, s, config))
+        .collect()
+}
+
+/// Fingerprints `docs` (stages 1-4, in parallel, with the default
+/// [`SketchParams`] and the shingle sets kept for exact verification, as
+/// `lineage dedup` does with documents) and clusters the near-duplicates
+/// among them (stages 5-6). Cluster members index the fingerprints, which
+/// come back in the order of `docs`.
+pub fn dedup(
+    docs: &[Document],
+    options: &DedupOptions,
+) -> Result<(Vec<DocFingerprint>, DedupResult)> {
+    let params = SketchParams::default();
+    let sketcher = Sketcher::new(params)?;
+    let shingle = shingle_params(&params);
+    RawShingler::new(shingle)?;
+    let fingerprints: Option<Vec<DocFingerprint>> = docs
+        .par_iter()
+        .map_init(
+            || RawShingler::new(shingle).ok(),
+            |shingler, doc| {
+                let shingler = shingler.as_mut()?;
+                Some(fingerprint_document(doc, &sketcher, shingler, true))
+            },
+        )
+        .collect();
+    let fingerprints =
+        fingerprints.ok_or_else(|| Error::InvalidParam("shingle parameters refused".into()))?;
+    let result = crate::corpus::dedup::dedup(&fingerprints, options)?;
+    Ok((fingerprints, result))
+}
+
+/// Checks `docs` against an index held in memory (stages 1-6 against the
+/// archive): one [`DocCheck`] per document, in order, each with its
+/// findings. The first document that cannot be checked is the error.
+pub fn check(docs: &[Document], index: &Index, options: &CheckOptions) -> Result<Vec<DocCheck>> {
+    crate::archive::check::check_documents(docs, index, Path::new("(in memory)"), options)
+        .into_iter()
         .collect()
 }
 

@@ -78,6 +78,7 @@ use crate::error::{Error, Result};
 use crate::source::{Document, Metadata};
 use crate::text::shingle::{content_shingles, content_term, ShingleParams};
 use crate::text::tokenize::{words, Tokenized};
+use rayon::prelude::*;
 
 /// First bytes of every index file.
 pub const MAGIC: [u8; 8] = [0x89, b'L', b'N', b'G', b'I', b'X', b'\r', b'\n'];
@@ -388,6 +389,14 @@ impl Index {
     /// Entries in the inverted list.
     pub fn postings(&self) -> usize {
         self.postings.len()
+    }
+
+    /// Fingerprints `docs` for the index (in parallel, [`entry`]) and adds
+    /// them in order, as [`add`](Self::add) does.
+    pub fn add_documents(&mut self, docs: &[Document]) -> AddSummary {
+        let params = self.params;
+        let entries = docs.par_iter().map(|d| entry(d, &params)).collect();
+        self.add(entries)
     }
 
     /// Adds documents in order. A document whose id is indexed already is
