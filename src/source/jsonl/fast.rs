@@ -9,6 +9,7 @@
 //! path never changes a result, only how fast it comes (the tests compare
 //! the two on random records).
 
+use crate::kernels::ascii::{ascii_str, find_special};
 use crate::source::jsonl::JsonlFields;
 
 /// A kept value.
@@ -219,51 +220,6 @@ pub(super) fn unicode_escape(s: &str, at: usize) -> Option<(char, usize)> {
     }
 }
 
-/// Position of the first `", `\\` or control character (< 0x20): the
-/// portable version, which [`find_special`] must agree with.
-#[cfg(any(test, not(target_arch = "x86_64")))]
-fn find_special_scalar(bytes: &[u8]) -> Option<usize> {
-    bytes
-        .iter()
-        .position(|&c| c == b'"' || c == b'\\' || c < 0x20)
-}
-
-#[cfg(not(target_arch = "x86_64"))]
-fn find_special(bytes: &[u8]) -> Option<usize> {
-    find_special_scalar(bytes)
-}
-
-/// SSE2 (part of every x86-64 CPU) version of [`find_special_scalar`], 16
-/// bytes a step: JSON strings are long runs between escapes.
-#[cfg(target_arch = "x86_64")]
-#[inline]
-fn find_special(bytes: &[u8]) -> Option<usize> {
-    use std::arch::x86_64::*;
-    let mut chunks = bytes.chunks_exact(16);
-    let mut base = 0;
-    for chunk in chunks.by_ref() {
-        // SAFETY: `chunk` is 16 readable bytes; `_mm_loadu_si128` has no
-        // alignment requirement; SSE2 is always enabled on x86_64.
-        let mask = unsafe {
-            let v = _mm_loadu_si128(chunk.as_ptr().cast::<__m128i>());
-            let quote = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'"' as i8));
-            let slash = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'\\' as i8));
-            // Unsigned c <= 0x1f, via min.
-            let control = _mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(0x1f)), v);
-            _mm_movemask_epi8(_mm_or_si128(_mm_or_si128(quote, slash), control))
-        };
-        if mask != 0 {
-            return Some(base + mask.trailing_zeros() as usize);
-        }
-        base += 16;
-    }
-    chunks
-        .remainder()
-        .iter()
-        .position(|&c| c == b'"' || c == b'\\' || c < 0x20)
-        .map(|i| base + i)
-}
-
 /// Parses a flat record, or `None` to send the line to serde_json.
 #[cfg(test)]
 pub(super) fn parse(bytes: &[u8], fields: &JsonlFields) -> Option<Fast> {
@@ -277,13 +233,11 @@ pub(super) fn parse_reusing(
     fields: &JsonlFields,
     spare: &mut Option<String>,
 ) -> Option<Fast> {
-    let s = if crate::kernels::ascii::is_ascii(bytes) {
-        // Validating UTF-8 was 3% of corpus sketching; the ASCII check
-        // runs 64 bytes a step.
-        // SAFETY: every byte is ASCII, and ASCII is valid UTF-8.
-        unsafe { std::str::from_utf8_unchecked(bytes) }
-    } else {
-        std::str::from_utf8(bytes).ok()?
+    // Validating UTF-8 was 3% of corpus sketching; the ASCII check runs 64
+    // bytes a step.
+    let s = match ascii_str(bytes) {
+        Some(s) => s,
+        None => std::str::from_utf8(bytes).ok()?,
     };
     let mut c = Cursor {
         s,
@@ -353,6 +307,7 @@ pub(super) fn parse_reusing(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::kernels::ascii::find_special_scalar;
 
     #[test]
     fn find_special_matches_the_scalar_twin() {
