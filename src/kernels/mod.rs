@@ -7,6 +7,7 @@
 //! proves the processor has the features; [`ascii`] the byte scans.
 
 pub mod ascii;
+pub(crate) mod bands;
 pub mod hash;
 mod words;
 

@@ -26,7 +26,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::error::{Error, Result};
-use crate::kernels::hash::fmix64;
+use crate::kernels::bands::{band_chain, BandKernels};
 
 /// Bands and rows of an LSH index.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -282,47 +282,17 @@ pub fn band_key(slots: &[u32], params: LshParams, band: usize) -> u64 {
     )
 }
 
-/// Multiplier of each step of a band key's chain.
-const BAND_MIX: u64 = 0x9E37_79B9_7F4A_7C15;
-
-/// The key of band `band` over its rows `slots`: one multiply chain, then
-/// [`fmix64`]. [`band_key`], [`band_keys_from`] and, lane by lane,
-/// [`band_blocks_avx512`] compute it.
-#[inline]
-fn band_chain(band: usize, slots: impl Iterator<Item = u32>) -> u64 {
-    let mut h = band_seed(band);
-    for slot in slots {
-        h = (h ^ u64::from(slot)).wrapping_mul(BAND_MIX);
-        h ^= h >> 29;
-    }
-    fmix64(h)
-}
-
-/// The first hash state of band `band`'s key.
-#[inline]
-fn band_seed(band: usize) -> u64 {
-    (band as u64).wrapping_mul(BAND_MIX) ^ 0x6C73_685F_6B65_7921
-}
-
 /// The keys of every band of a signature, in band order, appended to
 /// `out`: the same keys as [`band_key`] for each band.
 ///
 /// On x86-64 processors with AVX-512 (checked at run time), blocks of
 /// eight bands are keyed at once, one 64-bit lane per band
-/// (`band_blocks_avx512`); the other bands, or all of them elsewhere,
+/// (`kernels::bands`); the other bands, or all of them elsewhere,
 /// one after the other (`band_keys_from`).
 pub fn band_keys_into(slots: &[u32], params: LshParams, out: &mut Vec<u64>) {
-    #[allow(unused_mut)]
-    let mut first = 0;
-    #[cfg(target_arch = "x86_64")]
-    if params.bands >= AVX512_LANES
-        && is_x86_feature_detected!("avx512f")
-        && is_x86_feature_detected!("avx512dq")
-    {
-        // SAFETY: the processor has the features the function is compiled
-        // for, checked just above.
-        first = unsafe { band_blocks_avx512(slots, params, out) };
-    }
+    let first = BandKernels::detect().map_or(0, |k| {
+        k.band_blocks(slots, params.rows_per_band, params.bands, out)
+    });
     band_keys_from(slots, params, first, out);
 }
 
@@ -342,63 +312,6 @@ fn band_keys_from(slots: &[u32], params: LshParams, first: usize, out: &mut Vec<
         let padded = (0..rows).map(|row| band_rows.get(row).copied().unwrap_or(0));
         out.push(band_chain(band, padded));
     }
-}
-
-/// Bands keyed at once by [`band_blocks_avx512`].
-#[cfg(target_arch = "x86_64")]
-const AVX512_LANES: usize = 8;
-
-/// The keys of the whole blocks of eight bands of a signature, appended to
-/// `out`; returns how many bands it keyed. Each 64-bit lane of one AVX-512
-/// register runs one band's chain of [`band_key`], fed by an 8-slot gather
-/// per row. At 9 x 13: see `cargo bench --bench lsh -- lsh_band_keys`.
-///
-/// # Safety
-///
-/// The processor must support AVX-512 F and DQ.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f,avx512dq,avx2")]
-unsafe fn band_blocks_avx512(slots: &[u32], params: LshParams, out: &mut Vec<u64>) -> usize {
-    use std::arch::x86_64::*;
-    let rows = params.rows_per_band;
-    // Gather indices are i32: the last lane's, 7 * rows + row, must fit,
-    // so bands of more rows than that (never seen: K is at most 65,536)
-    // are left to the scalar path.
-    let fits = rows
-        .checked_mul(AVX512_LANES)
-        .is_some_and(|span| i32::try_from(span).is_ok());
-    let (true, Ok(stride)) = (fits, i32::try_from(rows)) else {
-        return 0;
-    };
-    // Lane l reads slot l * rows + row of the block.
-    let lanes = _mm256_mullo_epi32(
-        _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7),
-        _mm256_set1_epi32(stride),
-    );
-    let golden = _mm512_set1_epi64(BAND_MIX as i64);
-    let mut band = 0;
-    while band + AVX512_LANES <= params.bands {
-        let Some(block) = slots.get(band * rows..(band + AVX512_LANES) * rows) else {
-            break;
-        };
-        let seeds: [u64; AVX512_LANES] = std::array::from_fn(|lane| band_seed(band + lane));
-        // SAFETY: `seeds` is 64 readable bytes; unaligned loads are fine.
-        let mut h = unsafe { _mm512_loadu_si512(seeds.as_ptr().cast()) };
-        for row in 0..rows {
-            // SAFETY: lane l reads block[l * rows + row], and l < 8, row <
-            // rows, so every read is inside `block` (8 * rows slots).
-            let s = unsafe { _mm256_i32gather_epi32::<4>(block.as_ptr().add(row).cast(), lanes) };
-            h = _mm512_mullo_epi64(_mm512_xor_si512(h, _mm512_cvtepu32_epi64(s)), golden);
-            h = _mm512_xor_si512(h, _mm512_srli_epi64::<29>(h));
-        }
-        h = crate::kernels::fmix64_lanes(h);
-        let mut keys = [0u64; AVX512_LANES];
-        // SAFETY: `keys` is 64 writable bytes; unaligned stores are fine.
-        unsafe { _mm512_storeu_si512(keys.as_mut_ptr().cast(), h) };
-        out.extend_from_slice(&keys);
-        band += AVX512_LANES;
-    }
-    band
 }
 
 /// The bands and rows [`dedup`](crate::corpus::dedup::dedup) uses for `threshold` when none are given:
