@@ -8,9 +8,16 @@
 
 pub mod ascii;
 pub(crate) mod bands;
+#[cfg(target_arch = "x86_64")]
+pub(crate) mod densify;
 pub mod hash;
 mod words;
 
 #[cfg(target_arch = "x86_64")]
 pub(crate) use words::imp::fmix64_lanes;
 pub(crate) use words::imp::Kernels;
+
+/// Value of a MinHash bin no shingle fell into (before densification) and
+/// of every slot of an empty document (re-exported as
+/// `sketch::EMPTY_SLOT`).
+pub const EMPTY_SLOT: u32 = u32::MAX;
