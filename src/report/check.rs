@@ -163,14 +163,13 @@ struct FindingLine<'a> {
 pub fn render_json(outcome: &CheckRun<'_>) -> String {
     let mut out = String::new();
     for f in outcome.checks.iter().flat_map(|c| &c.findings) {
-        out.push_str(&json_line(&FindingLine {
+        out.push_str(&super::json::line(&FindingLine {
             kind: "finding",
             baselined: outcome.is_accepted(f),
             finding: f,
         }));
-        out.push('\n');
     }
-    out.push_str(&json_line(&serde_json::json!({
+    out.push_str(&super::json::line(&serde_json::json!({
         "type": "summary",
         "index": outcome.index.display().to_string(),
         "archived": outcome.archived,
@@ -180,12 +179,5 @@ pub fn render_json(outcome: &CheckRun<'_>) -> String {
         "failed_inputs": outcome.failed,
         "threshold": outcome.threshold,
     })));
-    out.push('\n');
     out
-}
-
-/// One JSON object (serialising these types cannot fail: string keys).
-fn json_line<T: Serialize>(value: &T) -> String {
-    serde_json::to_string(value)
-        .unwrap_or_else(|e| format!("{{\"type\":\"error\",\"message\":\"{e}\"}}"))
 }

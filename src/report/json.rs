@@ -17,7 +17,13 @@ struct Tagged<'a, T: Serialize> {
 
 /// One JSON line: `{"type": kind, ...data}` and a newline.
 fn tagged_line<T: Serialize>(kind: &'static str, data: &T) -> String {
-    let mut line = serde_json::to_string(&Tagged { kind, data })
+    line(&Tagged { kind, data })
+}
+
+/// `value` as one JSON line with its newline (an `error` record in the
+/// unlikely case it does not serialise).
+pub(crate) fn line<T: Serialize>(value: &T) -> String {
+    let mut line = serde_json::to_string(value)
         .unwrap_or_else(|e| format!("{{\"type\":\"error\",\"message\":\"{e}\"}}"));
     line.push('\n');
     line
