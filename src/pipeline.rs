@@ -68,7 +68,7 @@ pub use crate::compare::{attribute, Attribution, Config, PairReport};
 use crate::compare::{compare, Fingerprint};
 pub use crate::corpus::dedup::{DedupOptions, DedupResult};
 use crate::corpus::{fingerprint_document, shingle_params};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::sketch::{DocFingerprint, SketchParams, Sketcher};
 use crate::source::Document;
 use crate::text::shingle::RawShingler;
@@ -101,20 +101,14 @@ pub fn dedup(
 ) -> Result<(Vec<DocFingerprint>, DedupResult)> {
     let params = SketchParams::default();
     let sketcher = Sketcher::new(params)?;
-    let shingle = shingle_params(&params);
-    RawShingler::new(shingle)?;
-    let fingerprints: Option<Vec<DocFingerprint>> = docs
+    let shingler = RawShingler::new(shingle_params(&params))?;
+    let fingerprints: Vec<DocFingerprint> = docs
         .par_iter()
         .map_init(
-            || RawShingler::new(shingle).ok(),
-            |shingler, doc| {
-                let shingler = shingler.as_mut()?;
-                Some(fingerprint_document(doc, &sketcher, shingler, true))
-            },
+            || shingler.clone(),
+            |shingler, doc| fingerprint_document(doc, &sketcher, shingler, true),
         )
         .collect();
-    let fingerprints =
-        fingerprints.ok_or_else(|| Error::InvalidParam("shingle parameters refused".into()))?;
     let result = crate::corpus::dedup::dedup(&fingerprints, options)?;
     Ok((fingerprints, result))
 }

@@ -71,6 +71,7 @@ use std::collections::HashMap;
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
+use rayon::prelude::*;
 use serde::Serialize;
 use xxhash_rust::xxh3::xxh3_64;
 
@@ -78,7 +79,6 @@ use crate::error::{Error, Result};
 use crate::source::{Document, Metadata};
 use crate::text::shingle::{content_shingles, content_term, ShingleParams};
 use crate::text::tokenize::{words, Tokenized};
-use rayon::prelude::*;
 
 /// First bytes of every index file.
 pub const MAGIC: [u8; 8] = [0x89, b'L', b'N', b'G', b'I', b'X', b'\r', b'\n'];
