@@ -125,7 +125,7 @@ fn ratio(a: usize, b: usize) -> f64 {
 
 /// ROC-AUC by the Mann-Whitney statistic (ties count one half); 0.5 when
 /// either class is empty.
-pub fn roc_auc(pairs: &[Scored]) -> f64 {
+pub(crate) fn roc_auc(pairs: &[Scored]) -> f64 {
     let ranks = average_ranks(&pairs.iter().map(|p| p.score).collect::<Vec<_>>());
     let n_pos = pairs.iter().filter(|p| p.positive).count();
     let n_neg = pairs.len() - n_pos;
@@ -143,7 +143,7 @@ pub fn roc_auc(pairs: &[Scored]) -> f64 {
 }
 
 /// 1-based ranks with ties given their average rank.
-pub fn average_ranks(values: &[f64]) -> Vec<f64> {
+pub(crate) fn average_ranks(values: &[f64]) -> Vec<f64> {
     let mut order: Vec<usize> = (0..values.len()).collect();
     order.sort_by(|&a, &b| values[a].total_cmp(&values[b]));
     let mut ranks = vec![0.0; values.len()];
@@ -164,7 +164,7 @@ pub fn average_ranks(values: &[f64]) -> Vec<f64> {
 
 /// Spearman's rank correlation (Pearson on average ranks); `None` when either
 /// side is constant.
-pub fn spearman(x: &[f64], y: &[f64]) -> Option<f64> {
+pub(crate) fn spearman(x: &[f64], y: &[f64]) -> Option<f64> {
     if x.len() != y.len() || x.len() < 2 {
         return None;
     }

@@ -81,12 +81,12 @@ use crate::text::shingle::{content_shingles, content_term, ShingleParams};
 use crate::text::tokenize::{words, Tokenized};
 
 /// First bytes of every index file.
-pub const MAGIC: [u8; 8] = [0x89, b'L', b'N', b'G', b'I', b'X', b'\r', b'\n'];
+pub(crate) const MAGIC: [u8; 8] = [0x89, b'L', b'N', b'G', b'I', b'X', b'\r', b'\n'];
 
 /// The format version this library writes for an index with words; one
 /// without words is written as version 1, which lineage before word lists
 /// reads too. Both are read.
-pub const VERSION: u16 = 2;
+pub(crate) const VERSION: u16 = 2;
 
 const HEADER_LEN: usize = 40;
 const FLAG_TEXT: u16 = 1;
@@ -153,35 +153,35 @@ impl IndexParams {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IndexedDoc {
     /// Its id (path, JSON Lines id or feed link).
-    pub id: String,
+    pub(crate) id: String,
     /// Title, link and publish date, where the input had them.
-    pub meta: Metadata,
+    pub(crate) meta: Metadata,
     /// Length of the text in bytes.
-    pub bytes: u64,
+    pub(crate) bytes: u64,
     /// Words.
-    pub tokens: u64,
+    pub(crate) tokens: u64,
     /// xxh3-64 of the text.
-    pub text_hash: u64,
+    pub(crate) text_hash: u64,
     /// Kept content-shingle hashes (its entries in the inverted list).
-    pub terms: u32,
+    pub(crate) terms: u32,
     /// The text as an LZ4 block with its length prepended, when stored.
     text: Option<Vec<u8>>,
 }
 
 impl IndexedDoc {
     /// Whether the text is stored.
-    pub fn has_text(&self) -> bool {
+    pub(crate) fn has_text(&self) -> bool {
         self.text.is_some()
     }
 
     /// Bytes the stored text takes, compressed.
-    pub fn stored_text_bytes(&self) -> usize {
+    pub(crate) fn stored_text_bytes(&self) -> usize {
         self.text.as_ref().map_or(0, Vec::len)
     }
 
     /// The stored text as a [`Document`], or `None` when the index was
     /// built without texts. `path` names the index in errors.
-    pub fn document(&self, path: &Path) -> Result<Option<Document>> {
+    pub(crate) fn document(&self, path: &Path) -> Result<Option<Document>> {
         let Some(block) = &self.text else {
             return Ok(None);
         };
@@ -203,17 +203,17 @@ impl IndexedDoc {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Entry {
     /// The record.
-    pub doc: IndexedDoc,
+    pub(crate) doc: IndexedDoc,
     /// Its kept hashes.
     pub hashes: Vec<u32>,
     /// Its distinct stemmed content words (stem hashes truncated to 32
     /// bits, sorted), when the index keeps words.
-    pub words: Vec<u32>,
+    pub(crate) words: Vec<u32>,
 }
 
 /// The distinct content words of a document as the index keeps them: stem
 /// hashes ([`content_term`]) truncated to 32 bits, sorted, distinct.
-pub fn word_keys(terms: &[u64]) -> Vec<u32> {
+pub(crate) fn word_keys(terms: &[u64]) -> Vec<u32> {
     let mut words: Vec<u32> = terms.iter().map(|&t| t as u32).collect();
     words.sort_unstable();
     words.dedup();
@@ -246,7 +246,7 @@ pub fn entry(doc: &Document, params: &IndexParams) -> Entry {
 /// distinct content-shingle hashes and content terms (a
 /// [`Fingerprint`](crate::compare::Fingerprint) has all three), so a caller
 /// that has them does not tokenise twice.
-pub fn entry_of(
+pub(crate) fn entry_of(
     doc: &Document,
     tokens: usize,
     content_set: &[u64],
@@ -320,22 +320,22 @@ pub struct Candidate {
     /// Position of the document in the index.
     pub doc: u32,
     /// Kept hashes shared with the query.
-    pub shared: u32,
+    pub(crate) shared: u32,
     /// `shared` over the query's kept hashes: the estimated share of the
     /// query found in the document.
-    pub containment: f64,
+    pub(crate) containment: f64,
     /// Shared hashes held by at most [`RetrievalOptions::rare_documents`]
     /// archived documents.
-    pub rare: u32,
+    pub(crate) rare: u32,
     /// `rare` over the kept hashes of the smaller of the two: how much of
     /// the shorter text is shared in words that few archived documents
     /// use. Template text (market reports, earnings tables) shares many
     /// common shingles and few rare ones; a copy or rewrite shares the
     /// rare ones too.
-    pub distinctive: f64,
+    pub(crate) distinctive: f64,
     /// The rarity-weighted share of the query's words the document holds,
     /// when it was found by words ([`Index::word_candidates`]); 0 when not.
-    pub word_share: f64,
+    pub(crate) word_share: f64,
 }
 
 /// What an `add` did.
@@ -523,7 +523,7 @@ impl Index {
     /// article from another. Best first (highest share, then first
     /// indexed), at most `max_candidates`; `exclude` is never returned.
     /// Empty for an index without words.
-    pub fn word_candidates(
+    pub(crate) fn word_candidates(
         &self,
         query: &[(u32, f64)],
         options: &RetrievalOptions,
@@ -577,7 +577,7 @@ impl Index {
     }
 
     /// The index as file bytes.
-    pub fn encode(&self) -> Vec<u8> {
+    pub(crate) fn encode(&self) -> Vec<u8> {
         let text_bytes: usize = self.docs.iter().map(IndexedDoc::stored_text_bytes).sum();
         let mut out = Vec::with_capacity(
             HEADER_LEN
@@ -951,7 +951,7 @@ pub fn read_params(path: &Path) -> Result<Option<IndexParams>> {
 }
 
 /// The lock file writers of `path` take: `INDEX.lock` beside it.
-pub fn lock_path(path: &Path) -> PathBuf {
+pub(crate) fn lock_path(path: &Path) -> PathBuf {
     let mut name = path.file_name().unwrap_or_default().to_os_string();
     name.push(".lock");
     path.with_file_name(name)

@@ -115,7 +115,7 @@ pub enum PassageKind {
 
 impl PassageKind {
     /// The name used in text output.
-    pub fn as_str(&self) -> &'static str {
+    pub(crate) fn as_str(&self) -> &'static str {
         match self {
             PassageKind::Verbatim => "verbatim",
             PassageKind::Paraphrase => "reworded",
@@ -355,7 +355,7 @@ fn passages_of(
 }
 
 /// Share of `text`'s non-space characters inside the union of `ranges`.
-pub fn coverage(text: &str, ranges: impl Iterator<Item = Range<usize>>) -> f64 {
+pub(crate) fn coverage(text: &str, ranges: impl Iterator<Item = Range<usize>>) -> f64 {
     let total = count_visible(text);
     if total == 0 {
         return 0.0;

@@ -67,12 +67,12 @@ impl Default for CondenseParams {
 
 /// What condensation found.
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct Condensation {
+pub(crate) struct Condensation {
     /// Rarity-weighted share of DERIVED's content words found in SOURCE,
     /// in [0, 1].
-    pub share: f64,
+    pub(crate) share: f64,
     /// Condensed passages in DERIVED order.
-    pub passages: Vec<Passage>,
+    pub(crate) passages: Vec<Passage>,
 }
 
 /// The weight of each term: background rarity, or in-pair rarity for texts
@@ -210,7 +210,7 @@ impl Uses {
 /// Passages are looked for only when the share reaches
 /// `min_share_for_passages` (a sentence whose words SOURCE holds, in a text
 /// that as a whole is not condensed from SOURCE, is chance).
-pub fn condense(
+pub(crate) fn condense(
     derived: &Fingerprint<'_>,
     source: &Fingerprint<'_>,
     rarity: &RarityTable,

@@ -12,24 +12,24 @@ use crate::text::tokenize::{tokenize, Tokenized};
 #[derive(Debug, Clone)]
 pub struct Fingerprint<'a> {
     /// The document.
-    pub doc: &'a Document,
+    pub(crate) doc: &'a Document,
     /// Its tokens and sentences.
-    pub tokens: Tokenized<'a>,
+    pub(crate) tokens: Tokenized<'a>,
     /// Raw shingles in text order.
-    pub raw: Shingles,
+    pub(crate) raw: Shingles,
     /// Content shingles in text order.
-    pub content: Shingles,
+    pub(crate) content: Shingles,
     /// Stem hash of each content unit (`content_terms[i]` belongs to token
     /// `content.units[i]`), for alignment.
-    pub content_terms: Vec<u64>,
+    pub(crate) content_terms: Vec<u64>,
     /// Distinct raw shingles, sorted.
-    pub raw_set: Vec<u64>,
+    pub(crate) raw_set: Vec<u64>,
     /// Distinct content shingles, sorted.
     pub content_set: Vec<u64>,
     /// MinHash signature of the raw shingles.
-    pub signature: Signature,
+    pub(crate) signature: Signature,
     /// Reading problems plus [`Warning::Empty`] for a document without words.
-    pub warnings: Vec<Warning>,
+    pub(crate) warnings: Vec<Warning>,
 }
 
 impl<'a> Fingerprint<'a> {

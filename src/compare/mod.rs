@@ -9,7 +9,7 @@
 
 pub mod align;
 mod attribute;
-pub mod condense;
+pub(crate) mod condense;
 mod config;
 mod fingerprint;
 mod pair;

@@ -38,7 +38,7 @@ const BUILTIN_NAME: &str = "builtin:en-reuters21578";
 /// Share of a text's content words the table must know for the text to
 /// count as written in the table's language (English prose: 0.8-0.95 with
 /// the built-in table; French or German: below 0.3).
-pub const MIN_KNOWN_SHARE: f64 = 0.5;
+pub(crate) const MIN_KNOWN_SHARE: f64 = 0.5;
 
 /// Document frequencies of stems in a background corpus.
 #[derive(Debug)]
@@ -50,7 +50,7 @@ pub struct Rarity {
 
 impl Rarity {
     /// The table shipped in the binary, parsed once.
-    pub fn builtin() -> &'static Rarity {
+    pub(crate) fn builtin() -> &'static Rarity {
         static TABLE: OnceLock<Rarity> = OnceLock::new();
         TABLE.get_or_init(|| {
             Rarity::parse(
@@ -75,7 +75,7 @@ impl Rarity {
     /// Parses a table: `# documents N`, then `stem<TAB>df` lines; blank
     /// lines and other `#` lines are skipped. `path` names the file in
     /// errors.
-    pub fn parse(name: &str, path: &Path, text: &str) -> Result<Rarity> {
+    pub(crate) fn parse(name: &str, path: &Path, text: &str) -> Result<Rarity> {
         let malformed = |line: usize, message: String| Error::BadWeights {
             path: path.to_path_buf(),
             line,
@@ -134,20 +134,20 @@ impl Rarity {
 
     /// The weight of a stem: `ln((N + 1) / (df + 1))`, highest for stems the
     /// table lacks.
-    pub fn weight(&self, term: u64) -> f64 {
+    pub(crate) fn weight(&self, term: u64) -> f64 {
         let df = self.df.get(&term).copied().unwrap_or(0);
         ((self.documents + 1.0) / (f64::from(df) + 1.0)).ln()
     }
 
     /// Whether the table knows a stem.
-    pub fn knows(&self, term: u64) -> bool {
+    pub(crate) fn knows(&self, term: u64) -> bool {
         self.df.contains_key(&term)
     }
 
     /// Whether a text with these content terms (one per content word that
     /// holds a letter, in text order) is in the table's language: at least
     /// [`MIN_KNOWN_SHARE`] of them are known. An empty text is not.
-    pub fn covers(&self, terms: &[u64]) -> bool {
+    pub(crate) fn covers(&self, terms: &[u64]) -> bool {
         if terms.is_empty() {
             return false;
         }
@@ -186,7 +186,7 @@ pub struct RarityTable(&'static Rarity);
 
 impl RarityTable {
     /// The table.
-    pub fn get(&self) -> &'static Rarity {
+    pub(crate) fn get(&self) -> &'static Rarity {
         self.0
     }
 }

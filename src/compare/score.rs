@@ -104,7 +104,7 @@ fn ratio(num: usize, den: usize) -> f64 {
 ///   whose rare words all come from SOURCE scores [`CONDENSED_WEIGHT`].
 ///
 /// Neither uses the texts' lengths.
-pub fn derivation_score(aligned: f64, condensed: f64) -> f64 {
+pub(crate) fn derivation_score(aligned: f64, condensed: f64) -> f64 {
     aligned.max(condensed).clamp(0.0, 1.0)
 }
 
@@ -137,12 +137,12 @@ pub fn aligned_score(raw: &Overlap, content: &Overlap, alignment: Option<(f64, f
 /// [`derivation_score`]): `CONDENSED_WEIGHT * share ^ CONDENSED_POWER`,
 /// convex so that the shares two texts on one topic reach stay near 0
 /// while keeping their order.
-pub fn condensed_score(share: f64) -> f64 {
+pub(crate) fn condensed_score(share: f64) -> f64 {
     (CONDENSED_WEIGHT * share.clamp(0.0, 1.0).powf(CONDENSED_POWER)).clamp(0.0, 1.0)
 }
 
 /// The condensation share whose [`condensed_score`] is `score`.
-pub fn condensed_share_for(score: f64) -> f64 {
+pub(crate) fn condensed_share_for(score: f64) -> f64 {
     (score / CONDENSED_WEIGHT)
         .clamp(0.0, 1.0)
         .powf(1.0 / CONDENSED_POWER)
@@ -154,18 +154,18 @@ pub const REWORDED_WEIGHT: f64 = 0.4;
 
 /// Content-pair containment reached by chance between unrelated texts on one
 /// topic; see [`aligned_score`].
-pub const CONTENT_FLOOR: f64 = 0.05;
+pub(crate) const CONTENT_FLOOR: f64 = 0.05;
 
 /// Exponent of the condensation share in [`condensed_score`]: the hardest
 /// negatives of the `dev` split of `../shared/data/summaries` (another
 /// article sharing most of a summary's content words) have a median share
 /// of 0.11-0.19, which this maps to 0.04-0.08.
-pub const CONDENSED_POWER: f64 = 1.4;
+pub(crate) const CONDENSED_POWER: f64 = 1.4;
 
 /// Score of a summary all of whose rare words come from SOURCE: below a
 /// copy's 1, since word overlap alone cannot prove copying; see
 /// [`condensed_score`].
-pub const CONDENSED_WEIGHT: f64 = 0.85;
+pub(crate) const CONDENSED_WEIGHT: f64 = 0.85;
 
 /// The relation a pair's scores indicate, strongest first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -238,7 +238,13 @@ impl Thresholds {
     /// scored against DERIVED) and raw `jaccard`. `aligned` is the part of
     /// `score` backed by passages ([`aligned_score`]): a score that reaches
     /// the `derived` line on condensation alone is a [`Verdict::Summary`].
-    pub fn verdict(&self, score: f64, reverse_score: f64, jaccard: f64, aligned: f64) -> Verdict {
+    pub(crate) fn verdict(
+        &self,
+        score: f64,
+        reverse_score: f64,
+        jaccard: f64,
+        aligned: f64,
+    ) -> Verdict {
         if jaccard >= self.duplicate {
             Verdict::Duplicate
         } else if score >= self.near_duplicate && reverse_score >= self.near_duplicate {
@@ -265,7 +271,7 @@ impl Thresholds {
     /// up (a [`Verdict::Summary`]); below it, only passages (`aligned`)
     /// count. A lower finding threshold (`check`'s) so catches weak copies
     /// without flagging every text on the same topic.
-    pub fn evidence(&self, score: f64, aligned: f64) -> f64 {
+    pub(crate) fn evidence(&self, score: f64, aligned: f64) -> f64 {
         if score >= self.derived {
             score
         } else {
@@ -275,7 +281,13 @@ impl Thresholds {
 
     /// Whether a pair is a finding at `threshold`: its score reaches it and
     /// the copying does not clearly run the other way.
-    pub fn is_finding(&self, threshold: f64, score: f64, reverse_score: f64, jaccard: f64) -> bool {
+    pub(crate) fn is_finding(
+        &self,
+        threshold: f64,
+        score: f64,
+        reverse_score: f64,
+        jaccard: f64,
+    ) -> bool {
         score >= threshold
             && (Direction::of(score, reverse_score) != Direction::SourceFromDerived
                 || self.verdict(score, reverse_score, jaccard, score) <= Verdict::NearDuplicate)

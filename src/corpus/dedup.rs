@@ -155,7 +155,7 @@ pub struct DedupResult {
 impl DedupResult {
     /// Documents that would be removed: all cluster members but the
     /// representatives.
-    pub fn duplicates(&self) -> usize {
+    pub(crate) fn duplicates(&self) -> usize {
         self.clusters.iter().map(|c| c.members.len() - 1).sum()
     }
 
@@ -195,7 +195,7 @@ impl UnionFind {
     }
 
     /// The root of `x`'s set.
-    pub fn find(&mut self, mut x: u32) -> u32 {
+    pub(crate) fn find(&mut self, mut x: u32) -> u32 {
         while self.parent[x as usize] != x {
             let grand = self.parent[self.parent[x as usize] as usize];
             self.parent[x as usize] = grand;

@@ -96,7 +96,7 @@ pub enum CorpusEvent {
 }
 
 /// Fingerprints one document with a worker's reusable shingler.
-pub fn fingerprint_document(
+pub(crate) fn fingerprint_document(
     doc: &Document,
     sketcher: &Sketcher,
     shingler: &mut RawShingler,

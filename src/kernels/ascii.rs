@@ -4,7 +4,7 @@
 //! compare), and the AVX-512 kernels of the word finder.
 
 /// Whether every byte is ASCII, 64 bytes per step.
-pub fn is_ascii(bytes: &[u8]) -> bool {
+pub(crate) fn is_ascii(bytes: &[u8]) -> bool {
     let mut chunks = bytes.chunks_exact(64);
     for chunk in chunks.by_ref() {
         let block: &[u8; 64] = chunk.try_into().unwrap_or(&[0; 64]);

@@ -103,7 +103,7 @@ pub fn fmix64(mut h: u64) -> u64 {
 /// Combines a window of token hashes and the seed into one shingle hash.
 /// Order matters: "a b" and "b a" differ.
 #[inline]
-pub fn combine(seed: u64, window: &[u64]) -> u64 {
+pub(crate) fn combine(seed: u64, window: &[u64]) -> u64 {
     let mut h = seed ^ (window.len() as u64).wrapping_mul(MIX);
     for &t in window {
         h = (h.rotate_left(27) ^ t).wrapping_mul(MIX);

@@ -6,7 +6,7 @@
 //! `words` their AVX-512 twins, run only behind a `Kernels` token that
 //! proves the processor has the features; [`ascii`] the byte scans.
 
-pub mod ascii;
+pub(crate) mod ascii;
 pub(crate) mod bands;
 #[cfg(target_arch = "x86_64")]
 pub(crate) mod densify;
@@ -20,4 +20,4 @@ pub(crate) use words::imp::Kernels;
 /// Value of a MinHash bin no shingle fell into (before densification) and
 /// of every slot of an empty document (re-exported as
 /// `sketch::EMPTY_SLOT`).
-pub const EMPTY_SLOT: u32 = u32::MAX;
+pub(crate) const EMPTY_SLOT: u32 = u32::MAX;

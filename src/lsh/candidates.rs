@@ -171,7 +171,7 @@ fn probe(
 
 /// Every pair whose sets may have Jaccard similarity `>= threshold`
 /// (exact join, no misses). Empty sets take no part.
-pub fn jaccard_join_candidates(
+pub(crate) fn jaccard_join_candidates(
     sets: &[&[u64]],
     threshold: f64,
     parallel: bool,
@@ -192,7 +192,7 @@ pub fn jaccard_join_candidates(
 
 /// Every pair where one set may be contained in the other at `>= threshold`
 /// (`|x ∩ y| >= threshold * |x|`; exact join, no misses).
-pub fn containment_join_candidates(
+pub(crate) fn containment_join_candidates(
     sets: &[&[u64]],
     threshold: f64,
     parallel: bool,

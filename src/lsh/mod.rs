@@ -44,7 +44,7 @@ impl LshParams {
     }
 
     /// Checks the bands fit in a signature of `num_perm` slots.
-    pub fn validate(&self, num_perm: usize) -> Result<()> {
+    pub(crate) fn validate(&self, num_perm: usize) -> Result<()> {
         if self.bands == 0 || self.rows_per_band == 0 || self.bands * self.rows_per_band > num_perm
         {
             return Err(Error::InvalidParam(format!(
@@ -317,7 +317,11 @@ fn band_keys_from(slots: &[u32], params: LshParams, first: usize, out: &mut Vec<
 /// The bands and rows [`dedup`](crate::corpus::dedup::dedup) uses for `threshold` when none are given:
 /// [`optimal_params`], with a threshold of 1 (no S-curve to fit) taken as
 /// 0.99. `lineage sketch` records the same choice in Parquet sketches.
-pub fn lsh_params_for(threshold: f64, num_perm: usize, weights: LshWeights) -> Result<LshParams> {
+pub(crate) fn lsh_params_for(
+    threshold: f64,
+    num_perm: usize,
+    weights: LshWeights,
+) -> Result<LshParams> {
     optimal_params(threshold.min(0.99), num_perm, weights)
 }
 
@@ -326,7 +330,7 @@ pub fn lsh_params_for(threshold: f64, num_perm: usize, weights: LshWeights) -> R
 /// `e as f64 / num_perm as f64 >= threshold`, the very comparison
 /// [`dedup`](crate::corpus::dedup::dedup) makes, so a job elsewhere can compare integers and agree
 /// exactly. `num_perm + 1` when no count passes.
-pub fn min_equal_slots(threshold: f64, num_perm: usize) -> usize {
+pub(crate) fn min_equal_slots(threshold: f64, num_perm: usize) -> usize {
     (0..=num_perm)
         .find(|&e| e as f64 / num_perm.max(1) as f64 >= threshold)
         .unwrap_or(num_perm + 1)

@@ -29,7 +29,7 @@ pub struct CheckRun<'a> {
 
 impl CheckRun<'_> {
     /// Whether a finding is in the baseline.
-    pub fn is_accepted(&self, f: &Finding) -> bool {
+    pub(crate) fn is_accepted(&self, f: &Finding) -> bool {
         self.baseline.contains(&Accepted::of(f))
     }
 
@@ -43,7 +43,7 @@ impl CheckRun<'_> {
     }
 
     /// All findings.
-    pub fn findings(&self) -> usize {
+    pub(crate) fn findings(&self) -> usize {
         self.checks.iter().map(|c| c.findings.len()).sum()
     }
 
@@ -68,7 +68,8 @@ impl CheckRun<'_> {
 }
 
 /// A CI renderer of the library (`report::sarif::render` and the like).
-pub type CiRenderer = fn(&[DocCheck], super::ci::IsAccepted<'_>, &super::ci::RunInfo<'_>) -> String;
+pub(crate) type CiRenderer =
+    fn(&[DocCheck], super::ci::IsAccepted<'_>, &super::ci::RunInfo<'_>) -> String;
 
 /// `outcome` through one of the CI renderers ([`super::sarif::render`],
 /// [`super::junit::render`], [`super::github::render`]).

@@ -28,37 +28,37 @@ use crate::compare::score::Verdict;
 pub struct RunInfo<'a> {
     /// The `lineage` version that ran (the binary passes its
     /// `CARGO_PKG_VERSION`).
-    pub tool_version: &'a str,
+    pub(crate) tool_version: &'a str,
     /// Where to read about the tool (a URL); `None` leaves it out.
-    pub information_uri: Option<&'a str>,
+    pub(crate) information_uri: Option<&'a str>,
     /// The index the documents were checked against, as given.
-    pub index: &'a str,
+    pub(crate) index: &'a str,
     /// Documents in the index.
-    pub archived: usize,
+    pub(crate) archived: usize,
     /// The finding threshold.
-    pub threshold: f64,
+    pub(crate) threshold: f64,
 }
 
 /// Whether a finding is accepted in the baseline (reported, not failing).
-pub type IsAccepted<'a> = &'a dyn Fn(&Finding) -> bool;
+pub(crate) type IsAccepted<'a> = &'a dyn Fn(&Finding) -> bool;
 
 /// Where a finding points in the checked document.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Location {
+pub(crate) struct Location {
     /// The document as a path or URL, unencoded (`stdin` for `-`).
-    pub path: String,
+    pub(crate) path: String,
     /// Whether `path` is a URL rather than a file path.
-    pub is_url: bool,
+    pub(crate) is_url: bool,
     /// 1-based first line, when known.
-    pub start_line: Option<usize>,
+    pub(crate) start_line: Option<usize>,
     /// 1-based last line, when known.
-    pub end_line: Option<usize>,
+    pub(crate) end_line: Option<usize>,
     /// The checked document's text of the first passage, shortened.
-    pub snippet: Option<String>,
+    pub(crate) snippet: Option<String>,
 }
 
 /// Whether `id` starts with a URL scheme (`scheme://`).
-pub fn is_url(id: &str) -> bool {
+pub(crate) fn is_url(id: &str) -> bool {
     match id.split_once("://") {
         Some((scheme, _)) => {
             let mut chars = scheme.chars();
@@ -85,7 +85,7 @@ fn line_of(text: &str, at: usize) -> usize {
 
 /// Where `finding`, reported under the checked document `id`, points: the
 /// document's first passage.
-pub fn location(id: &str, finding: &Finding) -> Location {
+pub(crate) fn location(id: &str, finding: &Finding) -> Location {
     let checked_is_derived = finding.checked_is_derived;
     let first = finding.report.passages.first();
     // The checked document is DERIVED unless the archived one was found to
@@ -146,7 +146,7 @@ pub fn location(id: &str, finding: &Finding) -> Location {
 
 /// The id of the other document of a finding (the archived one, or the
 /// other input with `within`).
-pub fn other_id(finding: &Finding) -> &str {
+pub(crate) fn other_id(finding: &Finding) -> &str {
     if finding.checked_is_derived {
         &finding.report.source
     } else {
@@ -155,7 +155,7 @@ pub fn other_id(finding: &Finding) -> &str {
 }
 
 /// The stable rule id of a verdict (`lineage/near-duplicate`).
-pub fn rule_id(verdict: Verdict) -> &'static str {
+pub(crate) fn rule_id(verdict: Verdict) -> &'static str {
     match verdict {
         Verdict::Duplicate => "lineage/duplicate",
         Verdict::NearDuplicate => "lineage/near-duplicate",
@@ -167,7 +167,7 @@ pub fn rule_id(verdict: Verdict) -> &'static str {
 }
 
 /// Findings of `check` that fail the run.
-pub fn failing<'a>(
+pub(crate) fn failing<'a>(
     check: &'a DocCheck,
     is_accepted: IsAccepted<'a>,
 ) -> impl Iterator<Item = &'a Finding> + 'a {
@@ -175,7 +175,7 @@ pub fn failing<'a>(
 }
 
 /// Findings of `check` accepted in the baseline.
-pub fn accepted<'a>(
+pub(crate) fn accepted<'a>(
     check: &'a DocCheck,
     is_accepted: IsAccepted<'a>,
 ) -> impl Iterator<Item = &'a Finding> + 'a {
@@ -277,7 +277,7 @@ pub(crate) mod tests {
     }
 
     /// A checked document with these findings.
-    pub(crate) fn check(id: &str, findings: Vec<Finding>) -> DocCheck {
+    pub fn check(id: &str, findings: Vec<Finding>) -> DocCheck {
         DocCheck {
             id: id.into(),
             meta: Metadata::default(),

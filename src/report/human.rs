@@ -14,7 +14,7 @@ fn pct(x: f64) -> String {
 }
 
 /// One sentence saying what the verdict means for this pair.
-pub fn headline(r: &PairReport) -> String {
+pub(crate) fn headline(r: &PairReport) -> String {
     // Raw containment without shared quotations is part of the aligned score.
     let how_much = pct(r.coverage.max(r.containment.min(r.aligned_score)));
     let reverse = pct(r.reverse_coverage.max(r.reverse_containment));

@@ -26,7 +26,7 @@ fn xml_char(c: char) -> bool {
 }
 
 /// Escapes text for element content or a double-quoted attribute value.
-pub fn escape(s: &str) -> String {
+pub(crate) fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
@@ -45,7 +45,7 @@ pub fn escape(s: &str) -> String {
 /// Escapes an attribute value: as [`escape`], and line breaks and tabs as
 /// character references, which attribute normalization would otherwise
 /// turn into spaces.
-pub fn escape_attr(s: &str) -> String {
+pub(crate) fn escape_attr(s: &str) -> String {
     escape(s)
         .replace('\n', "&#10;")
         .replace('\r', "&#13;")

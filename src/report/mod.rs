@@ -9,7 +9,7 @@
 //! `String`; the binary decides where it goes.
 
 pub mod check;
-pub mod ci;
+pub(crate) mod ci;
 pub mod dedup;
 pub mod eval;
 pub mod github;

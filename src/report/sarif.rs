@@ -26,7 +26,7 @@ use crate::report::ci::{self, IsAccepted, Location, RunInfo};
 use crate::report::human;
 
 /// The `$schema` of the log.
-pub const SCHEMA_URI: &str = "https://json.schemastore.org/sarif-2.1.0.json";
+pub(crate) const SCHEMA_URI: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 
 /// The rules, in the order they are listed.
 const VERDICTS: [Verdict; 6] = [
@@ -95,7 +95,7 @@ fn rule(verdict: Verdict) -> Value {
 /// ASCII, controls, space and `"<>\^`{|}`. A path also has `%` encoded,
 /// and `:` so that its first segment is not read as a scheme; `?` and `#`
 /// too, since they end a path.
-pub fn uri_encode(s: &str, is_url: bool) -> String {
+pub(crate) fn uri_encode(s: &str, is_url: bool) -> String {
     let mut out = String::with_capacity(s.len());
     for b in s.bytes() {
         let keep = b.is_ascii_alphanumeric()
@@ -149,7 +149,7 @@ fn physical_location(loc: &Location) -> Value {
 }
 
 /// The stable identity of a finding: derived and source ids.
-pub fn fingerprint(f: &Finding) -> String {
+pub(crate) fn fingerprint(f: &Finding) -> String {
     let key = format!("{}\0{}", f.report.derived, f.report.source);
     format!("{:016x}", xxhash_rust::xxh3::xxh3_64(key.as_bytes()))
 }

@@ -24,7 +24,7 @@ pub struct DocFingerprint {
 
 impl DocFingerprint {
     /// Whether the document had no shingles (its signature is all empty).
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.slots.iter().all(|&s| s == EMPTY_SLOT)
     }
 

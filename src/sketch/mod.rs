@@ -86,7 +86,7 @@ impl SketchParams {
     }
 }
 
-pub use crate::kernels::EMPTY_SLOT;
+pub(crate) use crate::kernels::EMPTY_SLOT;
 
 /// A MinHash signature with the parameters that made it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -28,7 +28,7 @@ use encoding_rs::Encoding;
 
 /// How the text's encoding was found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Charset {
+pub(crate) enum Charset {
     /// Valid UTF-8: the bytes are the text.
     Utf8,
     /// Told by a byte-order mark.
@@ -39,30 +39,20 @@ pub enum Charset {
     Detected(&'static str),
 }
 
-impl Charset {
-    /// The encoding's name, `UTF-8` for UTF-8.
-    pub fn name(self) -> &'static str {
-        match self {
-            Charset::Utf8 => "UTF-8",
-            Charset::Bom(n) | Charset::Declared(n) | Charset::Detected(n) => n,
-        }
-    }
-}
-
 /// Decoded text.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Decoded<'a> {
+pub(crate) struct Decoded<'a> {
     /// The text (borrowed when the bytes were UTF-8).
-    pub text: Cow<'a, str>,
+    pub(crate) text: Cow<'a, str>,
     /// How the encoding was found.
-    pub charset: Charset,
+    pub(crate) charset: Charset,
     /// Whether some bytes could not be decoded (replaced by U+FFFD).
-    pub lossy: bool,
+    pub(crate) lossy: bool,
 }
 
 /// Decodes `bytes`, which may declare the charset `declared` (a label such
 /// as `iso-8859-1`; unknown labels are ignored).
-pub fn decode<'a>(bytes: &'a [u8], declared: Option<&str>) -> Decoded<'a> {
+pub(crate) fn decode<'a>(bytes: &'a [u8], declared: Option<&str>) -> Decoded<'a> {
     if let Some(decoded) = utf32_with_bom(bytes) {
         return decoded;
     }
@@ -206,7 +196,7 @@ fn utf32_with_bom(bytes: &[u8]) -> Option<Decoded<'static>> {
 /// The charset an HTML page declares in its first 4 KB: `<meta
 /// charset=...>` or `<meta http-equiv="Content-Type" content="...;
 /// charset=...">`, as the HTML prescan finds them.
-pub fn html_charset(bytes: &[u8]) -> Option<String> {
+pub(crate) fn html_charset(bytes: &[u8]) -> Option<String> {
     let head = &bytes[..bytes.len().min(4096)];
     let lower = head.to_ascii_lowercase();
     let mut at = 0;
@@ -227,7 +217,7 @@ pub fn html_charset(bytes: &[u8]) -> Option<String> {
 
 /// The encoding an XML declaration names (`<?xml version="1.0"
 /// encoding="iso-8859-1"?>`), when the bytes start with one.
-pub fn xml_encoding(bytes: &[u8]) -> Option<String> {
+pub(crate) fn xml_encoding(bytes: &[u8]) -> Option<String> {
     let head = &bytes[..bytes.len().min(1024)];
     let head = head.strip_prefix(b"\xef\xbb\xbf").unwrap_or(head);
     let decl = head.trim_ascii_start().strip_prefix(b"<?xml")?;

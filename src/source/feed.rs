@@ -155,13 +155,13 @@ fn plain(text: &str, html: bool) -> String {
 /// Whether the first bytes of a file look like an XML feed: an `<rss>`,
 /// `<feed>` or RSS 1.0 `<rdf:RDF>` root after any XML declaration and
 /// comments.
-pub fn looks_like_xml_feed(head: &[u8]) -> bool {
+pub(crate) fn looks_like_xml_feed(head: &[u8]) -> bool {
     matches!(first_markup(head), Some(Markup::Element(name)) if matches!(name, b"rss" | b"feed" | b"RDF"))
 }
 
 /// Whether the first bytes of a file look like a JSON Feed: an object with
 /// `"version": "https://jsonfeed.org/version/..."`.
-pub fn looks_like_json_feed(head: &[u8]) -> bool {
+pub(crate) fn looks_like_json_feed(head: &[u8]) -> bool {
     let head = head.strip_prefix(b"\xef\xbb\xbf").unwrap_or(head);
     if !head.trim_ascii_start().starts_with(b"{") {
         return false;

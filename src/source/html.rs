@@ -25,13 +25,13 @@ const NOT_TEXT: &str = "script, style, noscript, template";
 
 /// What was taken out of a page.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Extracted {
+pub(crate) struct Extracted {
     /// The main text, paragraphs separated by blank lines.
-    pub text: String,
+    pub(crate) text: String,
     /// The page title, when it has one.
-    pub title: Option<String>,
+    pub(crate) title: Option<String>,
     /// The publish date (RFC 3339 UTC when it parses as such).
-    pub date: Option<String>,
+    pub(crate) date: Option<String>,
 }
 
 /// Reads a page from raw bytes in the charset it declares (`<meta
@@ -54,7 +54,7 @@ pub fn read_html(id: impl Into<String>, bytes: Vec<u8>) -> Result<Document> {
 /// ([`flatten_deep`]). Real pages nest a few dozen levels; 100,000 unclosed
 /// `<div>`s overflowed the parser's stack, and extraction time grew with
 /// the square of the depth (16,000 levels: 84 s).
-pub const MAX_DEPTH: usize = 256;
+pub(crate) const MAX_DEPTH: usize = 256;
 
 /// Elements that never hold others.
 const VOID: &[&[u8]] = &[
@@ -92,7 +92,7 @@ const RAW_TEXT: &[&[u8]] = &[b"script", b"style", b"textarea", b"title", b"xmp"]
 /// (every real page). Depth is counted as a parser would, roughly: void
 /// and self-closing elements add nothing, elements with implied ends are
 /// not counted, and the content of scripts and styles is skipped.
-pub fn flatten_deep(html: &str, max_depth: usize) -> std::borrow::Cow<'_, str> {
+pub(crate) fn flatten_deep(html: &str, max_depth: usize) -> std::borrow::Cow<'_, str> {
     let bytes = html.as_bytes();
     let mut out: Option<String> = None;
     let (mut depth, mut excess, mut copied, mut at) = (0usize, 0usize, 0usize, 0usize);
@@ -161,7 +161,7 @@ fn end_tag(bytes: &[u8], mut from: usize, name: &[u8]) -> Option<usize> {
 }
 
 /// The main text, title and date of a page.
-pub fn extract(html: &str) -> Extracted {
+pub(crate) fn extract(html: &str) -> Extracted {
     let html = &*flatten_deep(html, MAX_DEPTH);
     let config = Config {
         text_mode: TextMode::Formatted,
@@ -190,7 +190,7 @@ pub fn extract(html: &str) -> Extracted {
 
 /// The text of an HTML fragment (or page) with its paragraphs kept as
 /// blank-line separated blocks, without scripts or styles.
-pub fn html_to_text(html: &str) -> String {
+pub(crate) fn html_to_text(html: &str) -> String {
     let dom = dom_query::Document::fragment(&*flatten_deep(html, MAX_DEPTH));
     dom.select(NOT_TEXT).remove();
     tidy(&dom.root().formatted_text())
@@ -259,7 +259,7 @@ fn tidy(text: &str) -> String {
 
 /// Whether the first bytes of a file look like an HTML page: a doctype or
 /// an `<html>` root after any XML declaration and comments.
-pub fn looks_like_html(head: &[u8]) -> bool {
+pub(crate) fn looks_like_html(head: &[u8]) -> bool {
     matches!(first_markup(head), Some(Markup::Doctype(name) | Markup::Element(name)) if name.eq_ignore_ascii_case(b"html"))
 }
 

@@ -80,7 +80,7 @@ pub struct Inputs {
     /// The expansion of the inputs.
     pub walk: Walk,
     /// Reading options.
-    pub options: InputOptions,
+    pub(crate) options: InputOptions,
 }
 
 impl Inputs {
@@ -119,7 +119,7 @@ impl Inputs {
 /// `.zst` (`corpus.jsonl.gz` is JSON Lines). `.xml` and `.json` are not
 /// decided here: such a file is a feed only if its content looks
 /// like one ([`format_from_content`]).
-pub fn format_from_extension(path: &Path) -> Option<InputFormat> {
+pub(crate) fn format_from_extension(path: &Path) -> Option<InputFormat> {
     // `corpus.jsonl.gz` is JSON Lines.
     let path = match Compression::of_name(path) {
         Some(_) => Path::new(path.file_stem()?),
@@ -139,7 +139,7 @@ pub fn format_from_extension(path: &Path) -> Option<InputFormat> {
 /// or `<rdf:RDF>` root (after any `<?xml ...?>`) or a JSON Feed object is a
 /// feed, a doctype or `<html>` root is HTML, an object closed on its first
 /// line is JSON Lines, anything else is text.
-pub fn format_from_content(head: &[u8]) -> InputFormat {
+pub(crate) fn format_from_content(head: &[u8]) -> InputFormat {
     if looks_like_xml_feed(head) || looks_like_json_feed(head) {
         return InputFormat::Feed;
     }

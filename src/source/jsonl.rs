@@ -172,7 +172,7 @@ impl<R: BufRead> JsonlReader<R> {
 /// name the document in its default id and in errors). Callers that read
 /// lines themselves (to parse a batch in parallel) use this; it is what
 /// [`JsonlReader`] does with each line.
-pub fn parse_record(
+pub(crate) fn parse_record(
     path: &Path,
     line: usize,
     bytes: &[u8],
@@ -184,7 +184,7 @@ pub fn parse_record(
 /// [`parse_record`], decoding the text into `spare` when it holds a
 /// buffer (a previous document's text that is done with), which saves an
 /// allocation per record. The document is the same either way.
-pub fn parse_record_reusing(
+pub(crate) fn parse_record_reusing(
     path: &Path,
     line: usize,
     bytes: &[u8],

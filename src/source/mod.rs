@@ -9,7 +9,7 @@
 
 use std::path::{Path, PathBuf};
 
-pub mod decode;
+pub(crate) mod decode;
 pub mod feed;
 pub mod html;
 pub mod input;
@@ -122,7 +122,7 @@ impl Document {
     /// [`from_bytes`](Self::from_bytes) for bytes that declare their
     /// charset (an HTML `<meta charset>`, an XML declaration): a declared
     /// charset is believed for bytes that are not UTF-8, without a warning.
-    pub fn from_declared_bytes(
+    pub(crate) fn from_declared_bytes(
         id: impl Into<String>,
         bytes: Vec<u8>,
         declared: Option<&str>,
@@ -184,7 +184,7 @@ impl Document {
 /// command reads its inputs ([`input::read_one`] with the default
 /// options: format by extension or content, gzip/zstd, charsets, HTML main
 /// text), so that `check` re-reads an archived file as `index add` read it.
-pub fn read_document(path: &Path) -> Result<Document> {
+pub(crate) fn read_document(path: &Path) -> Result<Document> {
     input::read_one(path, &input::InputOptions::default())
 }
 

@@ -69,9 +69,9 @@ impl std::fmt::Display for Skipped {
 #[derive(Debug, Default)]
 pub struct Walk {
     /// Files to read, in a deterministic order.
-    pub files: Vec<InputPath>,
+    pub(crate) files: Vec<InputPath>,
     /// Entries skipped with a note.
-    pub skipped: Vec<Skipped>,
+    pub(crate) skipped: Vec<Skipped>,
     /// Inputs that could not be listed (missing path, unreadable directory).
     pub errors: Vec<Error>,
 }
@@ -83,7 +83,7 @@ fn is_hidden(path: &Path) -> bool {
 }
 
 /// Expands `inputs` (files, directories, `-`) into the files to read.
-pub fn walk(inputs: &[PathBuf]) -> Walk {
+pub(crate) fn walk(inputs: &[PathBuf]) -> Walk {
     let mut out = Walk::default();
     for input in inputs {
         if input.as_os_str() == "-" {
@@ -149,7 +149,7 @@ fn walk_dir(root: &Path, out: &mut Walk) {
 /// bytes: a regular file longer than that is [`Error::TooLarge`] before
 /// anything is read, a stream (a pipe, a device) once `limit` bytes have
 /// come without an end. I/O errors are [`Error::Read`].
-pub fn read_bytes(path: &Path, limit: u64) -> Result<Vec<u8>> {
+pub(crate) fn read_bytes(path: &Path, limit: u64) -> Result<Vec<u8>> {
     if path == Path::new("-") {
         return read_capped(std::io::stdin().lock(), path, limit, Vec::new());
     }

@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 /// The file writing `path` replaces: `path` itself, or for a symbolic link
 /// the file it points to (through every link of a chain; a dangling link's
 /// destination, which writing creates).
-pub fn target(path: &Path) -> PathBuf {
+pub(crate) fn target(path: &Path) -> PathBuf {
     let mut at = path.to_path_buf();
     // A bound on the chain: a loop is written as the link itself, and the
     // rename then fails with the system's own error.
@@ -57,7 +57,7 @@ pub fn same_file(a: &Path, b: &Path) -> bool {
 /// The temporary file a writer of `path` uses: `.NAME.PID.tmp` beside the
 /// file `path` names ([`target`]; a rename is only atomic within one file
 /// system).
-pub fn temp_path(path: &Path) -> PathBuf {
+pub(crate) fn temp_path(path: &Path) -> PathBuf {
     let path = target(path);
     let name = path
         .file_name()
@@ -69,7 +69,7 @@ pub fn temp_path(path: &Path) -> PathBuf {
 /// Renames the synced `temp` over the file `path` names ([`target`]),
 /// giving it the replaced file's permissions (and owner, where the process
 /// may), and makes the rename durable.
-pub fn persist(temp: &Path, path: &Path) -> std::io::Result<()> {
+pub(crate) fn persist(temp: &Path, path: &Path) -> std::io::Result<()> {
     let path = target(path);
     if let Ok(old) = std::fs::metadata(&path) {
         std::fs::set_permissions(temp, old.permissions())?;
@@ -93,7 +93,7 @@ pub fn persist(temp: &Path, path: &Path) -> std::io::Result<()> {
 /// Syncs the finished temporary file `file` (at `temp`) and renames it
 /// over `path` ([`persist`]): a reader sees the old file or the whole new
 /// one, never half a file.
-pub fn commit(file: File, temp: &Path, path: &Path) -> std::io::Result<()> {
+pub(crate) fn commit(file: File, temp: &Path, path: &Path) -> std::io::Result<()> {
     file.sync_all()?;
     drop(file);
     persist(temp, path)
@@ -102,14 +102,14 @@ pub fn commit(file: File, temp: &Path, path: &Path) -> std::io::Result<()> {
 /// Bytes between background syncs of the fingerprint writers' files, so
 /// that the final fsync has little left to write and does not stall the
 /// end.
-pub const SYNC_EVERY: usize = 4 << 20;
+pub(crate) const SYNC_EVERY: usize = 4 << 20;
 
 /// Syncs a file that is still being written, in the background: every
 /// [`every`](Self::new) bytes its data so far goes to disk on a thread of
 /// its own, so that the final sync in [`commit`] has little left to write
 /// and no writing thread waits for the disk meanwhile.
 #[derive(Debug)]
-pub struct BackgroundSync {
+pub(crate) struct BackgroundSync {
     every: usize,
     unsynced: usize,
     syncing: Option<std::thread::JoinHandle<std::io::Result<()>>>,
@@ -130,7 +130,7 @@ impl BackgroundSync {
     /// writer never waits for the disk here; while a slow sync runs, the
     /// next one is only put off). When it is due, the caller flushes its
     /// buffers into the file and calls [`start`](Self::start).
-    pub fn due(&mut self, bytes: usize) -> bool {
+    pub(crate) fn due(&mut self, bytes: usize) -> bool {
         self.unsynced += bytes;
         self.unsynced >= self.every && self.syncing.as_ref().is_none_or(|h| h.is_finished())
     }
@@ -139,7 +139,7 @@ impl BackgroundSync {
     /// [`due`](Self::due) was not asked), then starts syncing what `file`
     /// holds now. Without a thread (the OS refused one) it syncs here
     /// instead.
-    pub fn start(&mut self, file: &File) -> std::io::Result<()> {
+    pub(crate) fn start(&mut self, file: &File) -> std::io::Result<()> {
         self.unsynced = 0;
         join_sync(self.syncing.take())?;
         let clone = file.try_clone()?;
@@ -156,7 +156,7 @@ impl BackgroundSync {
     }
 
     /// Waits for the running sync, if any; its error if it failed.
-    pub fn wait(&mut self) -> std::io::Result<()> {
+    pub(crate) fn wait(&mut self) -> std::io::Result<()> {
         join_sync(self.syncing.take())
     }
 }
@@ -190,7 +190,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 /// Removes temporary files that writers of `path` killed before their
 /// rename left behind. Call only while holding the writers' lock, so that
 /// no live writer's file is removed.
-pub fn remove_stale_temps(path: &Path) {
+pub(crate) fn remove_stale_temps(path: &Path) {
     remove_temps(path, |_| true);
 }
 
@@ -198,7 +198,7 @@ pub fn remove_stale_temps(path: &Path) {
 /// ended (killed before their rename), for writers that take no lock: a
 /// running writer's file is left alone. Where the system cannot tell
 /// whether a process runs (no `/proc`), nothing is removed.
-pub fn remove_dead_temps(path: &Path) {
+pub(crate) fn remove_dead_temps(path: &Path) {
     if !Path::new("/proc/self").exists() {
         return;
     }

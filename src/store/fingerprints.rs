@@ -47,10 +47,10 @@ use crate::sketch::{DocFingerprint, Scheme, SketchParams};
 use crate::store::atomic::{BackgroundSync, SYNC_EVERY};
 
 /// First bytes of every fingerprint file.
-pub const MAGIC: [u8; 8] = [0x89, b'L', b'N', b'G', b'F', b'P', b'\r', b'\n'];
+pub(crate) const MAGIC: [u8; 8] = [0x89, b'L', b'N', b'G', b'F', b'P', b'\r', b'\n'];
 
 /// The format version this library writes (and the only one it reads).
-pub const VERSION: u16 = 1;
+pub(crate) const VERSION: u16 = 1;
 
 const FLAG_SHINGLE_SETS: u16 = 1;
 const TAG_RECORD: u8 = 1;
@@ -65,7 +65,7 @@ const MAX_SET: u32 = 1 << 28;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FingerprintHeader {
     /// Format version.
-    pub version: u16,
+    pub(crate) version: u16,
     /// Shingle size, seed, slots and scheme of every signature.
     pub params: SketchParams,
     /// Whether records carry their sorted distinct shingle hashes, which
@@ -379,7 +379,7 @@ impl<R: Read> FingerprintReader<R> {
     }
 
     /// The file's header.
-    pub fn header(&self) -> &FingerprintHeader {
+    pub(crate) fn header(&self) -> &FingerprintHeader {
         &self.header
     }
 

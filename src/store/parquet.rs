@@ -78,11 +78,11 @@ use crate::store::atomic::{commit, temp_path, BackgroundSync, SYNC_EVERY};
 mod pages;
 
 /// The value of [`MetadataKey::Format`] in files this library writes.
-pub const FORMAT: &str = "lineage-sketch/1";
+pub(crate) const FORMAT: &str = "lineage-sketch/1";
 
 /// Keys of the file's key-value metadata, all prefixed `lineage.`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum MetadataKey {
+pub(crate) enum MetadataKey {
     /// `lineage.format`: [`FORMAT`].
     Format,
     /// `lineage.version`: the lineage version that wrote the file.
@@ -119,7 +119,7 @@ pub enum MetadataKey {
 
 impl MetadataKey {
     /// Every key, in the order they are written.
-    pub const ALL: [MetadataKey; 14] = [
+    pub(crate) const ALL: [MetadataKey; 14] = [
         MetadataKey::Format,
         MetadataKey::Version,
         MetadataKey::NumPerm,
@@ -137,7 +137,7 @@ impl MetadataKey {
     ];
 
     /// The key as written in the file.
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             MetadataKey::Format => "lineage.format",
             MetadataKey::Version => "lineage.version",
@@ -158,24 +158,28 @@ impl MetadataKey {
 }
 
 /// What `lineage.band_key_encoding` says.
-pub const BAND_KEY_ENCODING: &str =
+pub(crate) const BAND_KEY_ENCODING: &str =
     "int64 holding the bits of the u64 band key, one per band in band order; none for a document without shingles";
 
 /// The LSH banding a sketch's band keys are computed for.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Banding {
+pub(crate) struct Banding {
     /// The Jaccard threshold the bands were chosen for.
-    pub threshold: f64,
+    pub(crate) threshold: f64,
     /// The error weights they were chosen with.
-    pub weights: LshWeights,
+    pub(crate) weights: LshWeights,
     /// Bands and rows.
-    pub lsh: LshParams,
+    pub(crate) lsh: LshParams,
 }
 
 impl Banding {
     /// The banding `lineage dedup` uses at `threshold` with `weights`
     /// ([`lsh_params_for`]).
-    pub fn for_threshold(threshold: f64, num_perm: usize, weights: LshWeights) -> Result<Banding> {
+    pub(crate) fn for_threshold(
+        threshold: f64,
+        num_perm: usize,
+        weights: LshWeights,
+    ) -> Result<Banding> {
         check_threshold(threshold)?;
         let lsh = lsh_params_for(threshold, num_perm, weights)?;
         lsh.validate(num_perm)?;
@@ -193,14 +197,14 @@ pub struct ParquetSketchHeader {
     /// Shingle size, seed, slots and scheme of every signature.
     pub params: SketchParams,
     /// The banding of the band keys.
-    pub banding: Banding,
+    pub(crate) banding: Banding,
     /// Whether rows carry their shingle sets.
     pub shingle_sets: bool,
 }
 
 impl ParquetSketchHeader {
     /// The key-value metadata naming every parameter.
-    pub fn metadata(&self) -> Vec<KeyValue> {
+    pub(crate) fn metadata(&self) -> Vec<KeyValue> {
         MetadataKey::ALL
             .iter()
             .map(|&key| KeyValue::new(key.name().to_string(), self.value(key)))
@@ -495,10 +499,10 @@ impl ParquetSketchWriter {
     /// time (when batches of 512 ended at a barrier): 1.37 with 2,048 per
     /// group, 1.21 with 512 (512 rows of 128 slots are still 256 KiB a
     /// group).
-    pub const ROW_GROUP_DOCS: usize = 512;
+    pub(crate) const ROW_GROUP_DOCS: usize = 512;
 
     /// Starts a file at `path`.
-    pub fn create(path: &Path, header: ParquetSketchHeader) -> Result<ParquetSketchWriter> {
+    pub(crate) fn create(path: &Path, header: ParquetSketchHeader) -> Result<ParquetSketchWriter> {
         header.banding.lsh.validate(header.params.num_perm)?;
         header.params.validate()?;
         let write_err = |source| Error::Write {

@@ -20,7 +20,7 @@ use unicode_normalization::UnicodeNormalization;
 
 /// How normalised byte offsets map back to original byte offsets.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum OffsetMap {
+pub(crate) enum OffsetMap {
     /// Normalised and original text are byte-for-byte aligned.
     Identity,
     /// `table[i]` is the original offset of normalised byte `i`; the table has
@@ -34,7 +34,7 @@ pub struct Normalized<'a> {
     /// The normalised text.
     pub text: Cow<'a, str>,
     /// Map from normalised byte offsets to original byte offsets.
-    pub map: OffsetMap,
+    pub(crate) map: OffsetMap,
 }
 
 impl Normalized<'_> {
@@ -51,7 +51,7 @@ impl Normalized<'_> {
     }
 
     /// Original byte range of a normalised byte range.
-    pub fn original_range(&self, range: Range<usize>) -> Range<usize> {
+    pub(crate) fn original_range(&self, range: Range<usize>) -> Range<usize> {
         self.original_offset(range.start)..self.original_offset(range.end)
     }
 }

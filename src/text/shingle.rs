@@ -44,7 +44,7 @@ use crate::text::tokenize::{lowercase_ascii_words, words, Tokenized, WordBounds,
 /// Which view of the text a shingle sequence was built from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum View {
+pub(crate) enum View {
     /// Every token, as normalised.
     Raw,
     /// Stemmed content words (stop words dropped).
@@ -89,12 +89,12 @@ impl ShingleParams {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Shingles {
     /// The view they were built from.
-    pub view: View,
+    pub(crate) view: View,
     /// Units per shingle.
-    pub size: usize,
+    pub(crate) size: usize,
     /// `units[i]` is the token index of the view's i-th unit (every token for
     /// the raw view, content words only for the content view).
-    pub units: Vec<u32>,
+    pub(crate) units: Vec<u32>,
     /// `hashes[j]` covers units `j..j + size` (or all units when there are
     /// fewer than `size`).
     pub hashes: Vec<u64>,
@@ -102,14 +102,14 @@ pub struct Shingles {
 
 impl Shingles {
     /// Token range (first, last inclusive) covered by shingle `j`.
-    pub fn token_range(&self, j: usize) -> Option<(usize, usize)> {
+    pub(crate) fn token_range(&self, j: usize) -> Option<(usize, usize)> {
         let first = *self.units.get(j)?;
         let last_unit = (j + self.size).min(self.units.len()).checked_sub(1)?;
         Some((first as usize, self.units[last_unit] as usize))
     }
 
     /// The distinct hashes, sorted: the set that exact scores compare.
-    pub fn set(&self) -> Vec<u64> {
+    pub(crate) fn set(&self) -> Vec<u64> {
         let mut set = self.hashes.clone();
         set.sort_unstable();
         set.dedup();
@@ -119,7 +119,7 @@ impl Shingles {
 
 /// Hash of one normalised token (seedless).
 #[inline]
-pub fn token_hash(token: &str) -> u64 {
+pub(crate) fn token_hash(token: &str) -> u64 {
     xxh3_64(token.as_bytes())
 }
 
@@ -152,7 +152,7 @@ pub fn raw_shingles(doc: &Tokenized<'_>, params: &ShingleParams) -> Shingles {
 /// Raw shingle hashes of one text after another, with buffers reused across
 /// texts: the hashes equal `raw_shingles(&tokenize(text), params).hashes`.
 #[derive(Debug, Clone)]
-pub struct RawShingler {
+pub(crate) struct RawShingler {
     params: ShingleParams,
     lower: Vec<u8>,
     words: WordScratch,
@@ -183,19 +183,15 @@ impl RawShingler {
 
     /// The same shingler on the portable code path only (the AVX-512
     /// kernels compute the same hashes; tests compare the two).
-    pub fn portable(mut self) -> RawShingler {
+    #[cfg(test)]
+    fn portable(mut self) -> RawShingler {
         self.simd = None;
         self
     }
 
-    /// The parameters.
-    pub fn params(&self) -> &ShingleParams {
-        &self.params
-    }
-
     /// The raw shingle hashes of `text`, in text order (valid until the next
     /// call).
-    pub fn shingle(&mut self, text: &str) -> &[u64] {
+    pub(crate) fn shingle(&mut self, text: &str) -> &[u64] {
         self.words_of(text);
         let (seed, size) = (self.params.seed, self.params.raw_size);
         self.hashes.clear();
@@ -253,7 +249,7 @@ impl RawShingler {
     }
 
     /// Number of tokens of the last text shingled.
-    pub fn token_count(&self) -> usize {
+    pub(crate) fn token_count(&self) -> usize {
         self.units.len()
     }
 }
@@ -298,7 +294,7 @@ thread_local! {
 const STEM_CACHE_LIMIT: usize = 1 << 20;
 
 /// The stem hash of a normalised token, or `None` for a stop word.
-pub fn content_term(token: &str) -> Option<u64> {
+pub(crate) fn content_term(token: &str) -> Option<u64> {
     let hash = token_hash(token);
     STEMS.with(|cell| {
         let mut guard = cell.borrow_mut();

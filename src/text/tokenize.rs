@@ -34,11 +34,11 @@ pub struct Token {
     /// End byte (exclusive) in the original text.
     pub end: u32,
     /// Start byte in the normalised text.
-    pub norm_start: u32,
+    pub(crate) norm_start: u32,
     /// End byte (exclusive) in the normalised text.
-    pub norm_end: u32,
+    pub(crate) norm_end: u32,
     /// Index of the sentence the token belongs to.
-    pub sentence: u32,
+    pub(crate) sentence: u32,
 }
 
 impl Token {
@@ -48,22 +48,22 @@ impl Token {
     }
 
     /// The token's range in the normalised text.
-    pub fn norm_span(&self) -> Range<usize> {
+    pub(crate) fn norm_span(&self) -> Range<usize> {
         self.norm_start as usize..self.norm_end as usize
     }
 }
 
 /// One sentence.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Sentence {
+pub(crate) struct Sentence {
     /// Start byte in the original text.
-    pub start: u32,
+    pub(crate) start: u32,
     /// End byte (exclusive, trailing white space trimmed) in the original text.
-    pub end: u32,
+    pub(crate) end: u32,
     /// Index of the sentence's first token.
-    pub first_token: u32,
+    pub(crate) first_token: u32,
     /// Index one past the sentence's last token.
-    pub end_token: u32,
+    pub(crate) end_token: u32,
 }
 
 impl Sentence {
@@ -73,7 +73,7 @@ impl Sentence {
     }
 
     /// The indices of the sentence's tokens.
-    pub fn tokens(&self) -> Range<usize> {
+    pub(crate) fn tokens(&self) -> Range<usize> {
         self.first_token as usize..self.end_token as usize
     }
 }
@@ -82,11 +82,11 @@ impl Sentence {
 #[derive(Debug, Clone)]
 pub struct Tokenized<'a> {
     /// The normalised text the tokens index into.
-    pub normalized: Normalized<'a>,
+    pub(crate) normalized: Normalized<'a>,
     /// Tokens in text order.
     pub tokens: Vec<Token>,
     /// Sentences in text order; every token belongs to exactly one.
-    pub sentences: Vec<Sentence>,
+    pub(crate) sentences: Vec<Sentence>,
 }
 
 impl Tokenized<'_> {
@@ -100,7 +100,7 @@ impl Tokenized<'_> {
 }
 
 /// Whether `c` belongs to a script written without spaces between words.
-pub fn is_unspaced_script(c: char) -> bool {
+pub(crate) fn is_unspaced_script(c: char) -> bool {
     matches!(c as u32,
         0x0E00..=0x0EFF     // Thai, Lao
         | 0x1000..=0x109F   // Myanmar
@@ -204,13 +204,13 @@ fn joins(mid: u8, prev: u8, next: u8) -> bool {
 /// segmentation that contain a letter or digit, exactly as
 /// `unicode_word_indices` yields them for ASCII input. Bytes outside ASCII
 /// separate words; callers use this on ASCII text only.
-pub fn ascii_words(bytes: &[u8]) -> AsciiWords<'_> {
+pub(crate) fn ascii_words(bytes: &[u8]) -> AsciiWords<'_> {
     AsciiWords { bytes, pos: 0 }
 }
 
 /// Iterator returned by [`ascii_words`].
 #[derive(Debug, Clone)]
-pub struct AsciiWords<'a> {
+pub(crate) struct AsciiWords<'a> {
     bytes: &'a [u8],
     pos: usize,
 }
@@ -260,7 +260,7 @@ impl Iterator for AsciiWords<'_> {
 /// Appends `text` lower-cased to `out` when it is all ASCII and returns
 /// true; returns false (with `out` holding a partial copy) otherwise. One
 /// pass instead of three (`is_ascii`, copy, `make_ascii_lowercase`).
-pub fn ascii_lowercase_into(text: &[u8], out: &mut Vec<u8>) -> bool {
+pub(crate) fn ascii_lowercase_into(text: &[u8], out: &mut Vec<u8>) -> bool {
     out.reserve(text.len());
     let mut chunks = text.chunks_exact(16);
     let mut high = 0u8;
@@ -300,22 +300,17 @@ pub fn for_each_ascii_word(bytes: &[u8], scratch: &mut WordScratch, f: impl FnMu
 /// is word `i`), as two lists: the AVX-512 code writes and reads them
 /// eight or sixteen at a time.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct WordBounds {
+pub(crate) struct WordBounds {
     /// First byte of each word.
-    pub starts: Vec<u32>,
+    pub(crate) starts: Vec<u32>,
     /// One past the last byte of each word.
-    pub ends: Vec<u32>,
+    pub(crate) ends: Vec<u32>,
 }
 
 impl WordBounds {
     /// Number of words.
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.starts.len().min(self.ends.len())
-    }
-
-    /// Whether there is no word.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
     }
 }
 
@@ -331,7 +326,7 @@ impl WordBounds {
 /// the word and joiner masks (`kernels::ascii`), and the word bounds
 /// are compressed out of the masks sixteen at a time;
 /// otherwise the two portable passes run.
-pub fn lowercase_ascii_words(
+pub(crate) fn lowercase_ascii_words(
     text: &[u8],
     out: &mut Vec<u8>,
     scratch: &mut WordScratch,

@@ -26,11 +26,11 @@ pub(super) enum Scalar {
 /// The kept fields of a record.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub(super) struct Fast {
-    pub text: Option<Scalar>,
-    pub id: Option<Scalar>,
-    pub title: Option<Scalar>,
-    pub url: Option<Scalar>,
-    pub date: Option<Scalar>,
+    pub(crate) text: Option<Scalar>,
+    pub(crate) id: Option<Scalar>,
+    pub(crate) title: Option<Scalar>,
+    pub(crate) url: Option<Scalar>,
+    pub(crate) date: Option<Scalar>,
 }
 
 struct Cursor<'a> {
