@@ -85,6 +85,45 @@ pub fn render_ci(outcome: &CheckRun<'_>, render: CiRenderer) -> String {
     render(outcome.checks, &|f| outcome.is_accepted(f), &run)
 }
 
+/// What a reader should know about a finding besides its scores: which
+/// document is taken as the copy and why, and when the other way round is
+/// stronger.
+pub(crate) fn notes(f: &Finding) -> Vec<String> {
+    let mut notes = Vec::new();
+    if !f.checked_is_derived {
+        notes.push(format!(
+            "the archived {} is dated after the checked {}, so it is taken as the copy",
+            f.report.derived, f.report.source
+        ));
+    }
+    if f.report.reverse_score > f.report.score {
+        notes.push(format!(
+            "{} holds {:.0}% of {} (reverse score {:.2})",
+            f.report.derived,
+            100.0 * f.report.reverse_coverage.max(f.report.reverse_containment),
+            f.report.source,
+            f.report.reverse_score
+        ));
+    }
+    notes
+}
+
+/// The two documents' dates and which is older, in words.
+pub(crate) fn dates(f: &Finding) -> String {
+    let date = |m: &crate::source::Metadata| m.date.clone().unwrap_or_else(|| "-".into());
+    format!(
+        "{} (derived) / {} (source): {}",
+        date(&f.derived_meta),
+        date(&f.source_meta),
+        match f.older {
+            Older::Source => "the source is older",
+            Older::Derived => "the derived text is older: the copy may run the other way",
+            Older::Same => "same date",
+            Older::Unknown => "unknown order",
+        }
+    )
+}
+
 /// The findings as text for a person, each with its passages side by side
 /// when `passages`, then the summary line.
 pub fn render_text(outcome: &CheckRun<'_>, style: Style, passages: bool) -> String {
@@ -97,33 +136,10 @@ pub fn render_text(outcome: &CheckRun<'_>, style: Style, passages: bool) -> Stri
                 "FINDING"
             };
             out.push_str(&format!("{tag} {}\n", human::headline(&f.report)));
-            if !f.checked_is_derived {
-                out.push_str(&format!(
-                    "  note: the archived {} is dated after the checked {}, so it is taken as the copy\n",
-                    f.report.derived, f.report.source
-                ));
+            for note in notes(f) {
+                out.push_str(&format!("  note: {note}\n"));
             }
-            if f.report.reverse_score > f.report.score {
-                out.push_str(&format!(
-                    "  note: {} holds {:.0}% of {} (reverse score {:.2})\n",
-                    f.report.derived,
-                    100.0 * f.report.reverse_coverage.max(f.report.reverse_containment),
-                    f.report.source,
-                    f.report.reverse_score
-                ));
-            }
-            let date = |m: &crate::source::Metadata| m.date.clone().unwrap_or_else(|| "-".into());
-            out.push_str(&format!(
-                "  dates        {} (derived) / {} (source): {}\n",
-                date(&f.derived_meta),
-                date(&f.source_meta),
-                match f.older {
-                    Older::Source => "the source is older",
-                    Older::Derived => "the derived text is older: the copy may run the other way",
-                    Older::Same => "same date",
-                    Older::Unknown => "unknown order",
-                }
-            ));
+            out.push_str(&format!("  dates        {}\n", dates(f)));
             if let Some(title) = &f.source_meta.title {
                 out.push_str(&format!("  source title {title}\n"));
             }

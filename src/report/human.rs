@@ -9,7 +9,7 @@ use crate::compare::align::PassageKind;
 use crate::compare::score::{Direction, Verdict};
 use crate::compare::PairReport;
 
-fn pct(x: f64) -> String {
+pub(crate) fn pct(x: f64) -> String {
     format!("{:.0}%", x * 100.0)
 }
 
@@ -51,19 +51,32 @@ pub(crate) fn headline(r: &PairReport) -> String {
     }
 }
 
-/// Renders one pair report as text, ending with a newline.
-pub fn render_pair(r: &PairReport) -> String {
-    let mut out = String::new();
-    let _ = writeln!(out, "{}", headline(r));
-    if r.direction == Direction::SourceFromDerived {
-        let _ = writeln!(
-            out,
-            "  note: the other way round is stronger ({} of {} comes from {}): the arguments may be swapped",
+/// One figure of a pair report: its name, its value and what it means (a
+/// row of the text report, reused by [`super::html`]).
+pub(crate) struct Figure {
+    /// Short name (`score`, `coverage`).
+    pub(crate) name: &'static str,
+    /// The value as printed.
+    pub(crate) value: String,
+    /// What it means, in words.
+    pub(crate) meaning: String,
+}
+
+/// The note when the copying looks stronger the other way round.
+pub(crate) fn swap_note(r: &PairReport) -> Option<String> {
+    (r.direction == Direction::SourceFromDerived).then(|| {
+        format!(
+            "the other way round is stronger ({} of {} comes from {}): the arguments may be swapped",
             pct(r.reverse_score),
             r.source,
             r.derived
-        );
-    }
+        )
+    })
+}
+
+/// The figures of a pair report, the verdict's meaning saying whether it
+/// is a finding.
+pub(crate) fn figures(r: &PairReport) -> [Figure; 9] {
     let finding = if r.finding {
         format!(
             "finding: score {:.2} >= threshold {:.2}",
@@ -80,14 +93,19 @@ pub fn render_pair(r: &PairReport) -> String {
             r.score, r.params.threshold
         )
     };
-    let rows: [(&str, String, String); 9] = [
-        ("verdict", r.verdict.to_string(), finding),
-        (
+    let figure = |name, value, meaning| Figure {
+        name,
+        value,
+        meaning,
+    };
+    [
+        figure("verdict", r.verdict.to_string(), finding),
+        figure(
             "score",
             format!("{:.3}", r.score),
             "how much of DERIVED is derived from SOURCE".into(),
         ),
-        (
+        figure(
             "coverage",
             format!("{:.3}", r.coverage),
             format!(
@@ -103,12 +121,12 @@ pub fn render_pair(r: &PairReport) -> String {
                 r.verbatim_coverage
             ),
         ),
-        (
+        figure(
             "reverse",
             format!("{:.3}", r.reverse_score),
             "how much of SOURCE is derived from DERIVED".into(),
         ),
-        (
+        figure(
             "condensed",
             format!("{:.3}", r.condensation),
             format!(
@@ -116,7 +134,7 @@ pub fn render_pair(r: &PairReport) -> String {
                 r.reverse_condensation
             ),
         ),
-        (
+        figure(
             "containment",
             format!("{:.3}", r.containment),
             format!(
@@ -124,7 +142,7 @@ pub fn render_pair(r: &PairReport) -> String {
                 r.params.shingle.raw_size, r.reverse_containment
             ),
         ),
-        (
+        figure(
             "content",
             format!("{:.3}", r.content_containment),
             format!(
@@ -132,7 +150,7 @@ pub fn render_pair(r: &PairReport) -> String {
                 r.params.shingle.content_size, r.content_reverse_containment
             ),
         ),
-        (
+        figure(
             "jaccard",
             format!("{:.3}", r.jaccard),
             format!(
@@ -140,7 +158,7 @@ pub fn render_pair(r: &PairReport) -> String {
                 r.jaccard_estimate, r.params.num_perm
             ),
         ),
-        (
+        figure(
             "lengths",
             format!("{}/{}", r.derived_tokens, r.source_tokens),
             format!(
@@ -148,8 +166,22 @@ pub fn render_pair(r: &PairReport) -> String {
                 r.raw.derived_shingles, r.raw.source_shingles, r.raw.shared
             ),
         ),
-    ];
-    for (name, value, meaning) in rows {
+    ]
+}
+
+/// Renders one pair report as text, ending with a newline.
+pub fn render_pair(r: &PairReport) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "{}", headline(r));
+    if let Some(note) = swap_note(r) {
+        let _ = writeln!(out, "  note: {note}");
+    }
+    for Figure {
+        name,
+        value,
+        meaning,
+    } in figures(r)
+    {
         let _ = writeln!(out, "  {name:<12} {value:<15} {meaning}");
     }
     out
@@ -271,9 +303,8 @@ pub fn render_passages<'t>(
     out
 }
 
-/// Renders a multi-source attribution as text, ending with a newline.
-pub fn render_attribution(a: &crate::compare::Attribution) -> String {
-    let mut out = String::new();
+/// The first line of an attribution: the verdict and each source's share.
+pub(crate) fn attribution_headline(a: &crate::compare::Attribution) -> String {
     let mut parts: Vec<String> = a
         .sources
         .iter()
@@ -281,7 +312,13 @@ pub fn render_attribution(a: &crate::compare::Attribution) -> String {
         .map(|s| format!("{} from {}", pct(s.coverage), s.source))
         .collect();
     parts.push(format!("{} original", pct(a.original)));
-    let _ = writeln!(out, "{}: {}: {}", a.verdict, a.derived, parts.join(", "));
+    format!("{}: {}: {}", a.verdict, a.derived, parts.join(", "))
+}
+
+/// Renders a multi-source attribution as text, ending with a newline.
+pub fn render_attribution(a: &crate::compare::Attribution) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "{}", attribution_headline(a));
     let finding = if a.finding { "finding" } else { "no finding" };
     let _ = writeln!(
         out,
