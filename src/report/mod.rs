@@ -5,7 +5,8 @@
 //! object per line for programs.
 //! The results of `lineage check` also render for CI: [`sarif`] (code
 //! scanning), [`junit`] (test reports) and [`github`] (Actions
-//! annotations), with what they share in [`ci`]. Renderers write into a
+//! annotations), with what they share in [`ci`]. [`html`] renders either
+//! as one self-contained page with the texts side by side. Renderers write into a
 //! `String`; the binary decides where it goes.
 
 pub mod check;
@@ -13,6 +14,7 @@ pub(crate) mod ci;
 pub mod dedup;
 pub mod eval;
 pub mod github;
+pub mod html;
 pub mod human;
 pub mod json;
 pub mod junit;
