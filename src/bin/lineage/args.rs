@@ -81,6 +81,9 @@ pub struct EvalArgs {
     /// SPLIT) is NAME, e.g. `dev` to calibrate, `val` to check.
     #[arg(long, value_name = "NAME")]
     pub split: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
     /// Shared options.
     #[command(flatten)]
     pub common: CommonArgs,
@@ -95,12 +98,21 @@ pub enum Format {
     Json,
 }
 
+/// Output formats of `score`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ScoreFormat {
+    /// Human-readable text.
+    Text,
+    /// One JSON object per line.
+    Json,
+    /// One self-contained HTML page: the texts side by side, every passage
+    /// highlighted (open it in a browser; it loads nothing).
+    Html,
+}
+
 /// Options shared by every command that scores.
 #[derive(Debug, Args)]
 pub struct CommonArgs {
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Text)]
-    pub format: Format,
     /// Score at or above which a pair is a finding (exit status 1).
     #[arg(long, default_value_t = Thresholds::default().derived)]
     pub threshold: f64,
@@ -198,6 +210,9 @@ pub struct ScoreArgs {
     /// standard input).
     #[arg(long, value_name = "FILE", conflicts_with = "files")]
     pub pairs: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ScoreFormat::Text)]
+    pub format: ScoreFormat,
     /// Shared options.
     #[command(flatten)]
     pub common: CommonArgs,

@@ -31,6 +31,9 @@ pub enum CheckFormat {
     Junit,
     /// GitHub Actions annotations (one `::error` per failing finding).
     Github,
+    /// One self-contained HTML page: the findings by score, each with the
+    /// texts side by side (open it in a browser; it loads nothing).
+    Html,
 }
 
 /// `lineage check`.
@@ -194,6 +197,7 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<ExitCode> {
         CheckFormat::Sarif => render_ci(&outcome, report::sarif::render),
         CheckFormat::Junit => render_ci(&outcome, report::junit::render),
         CheckFormat::Github => render_ci(&outcome, report::github::render),
+        CheckFormat::Html => report::html::render_check(&outcome),
     };
     let mut stdout = crate::stdout();
     stdout.write_all(rendered.as_bytes())?;

@@ -83,7 +83,7 @@ pub fn eval(args: &EvalArgs) -> anyhow::Result<ExitCode> {
     }
     let e = evaluate(&scored, &config.thresholds, config.threshold, &args.order);
     let groups = (!grouped.is_empty()).then(|| evaluate_groups(&grouped));
-    let text = match args.common.format {
+    let text = match args.format {
         Format::Json => {
             let mut out = json::render_evaluation(&e);
             if let Some(g) = &groups {

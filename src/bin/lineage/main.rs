@@ -18,12 +18,13 @@ use anyhow::{bail, Context};
 use clap::{CommandFactory, Parser};
 use lineage::compare::PairReport;
 use lineage::pipeline::{attribute, score_pair, Config};
+use lineage::report::html::PairTexts;
 use lineage::report::human::Style;
-use lineage::report::{human, json};
+use lineage::report::{html, human, json};
 use lineage::source::{list::read_list, Document};
 use rayon::prelude::*;
 
-use crate::args::{Cli, ColorWhen, Command, CommonArgs, Format, ScoreArgs};
+use crate::args::{Cli, ColorWhen, Command, CommonArgs, ScoreArgs, ScoreFormat};
 use crate::exit::ExitCode;
 
 /// mimalloc keeps freed memory for reuse where glibc's allocator hands
@@ -235,9 +236,20 @@ struct Scored {
     source: Document,
 }
 
-fn render(scored: &Scored, common: &CommonArgs) -> String {
-    match common.format {
-        Format::Text => {
+impl Scored {
+    /// The report with the texts its byte ranges point into.
+    fn texts(&self) -> PairTexts<'_> {
+        PairTexts {
+            report: &self.report,
+            derived: &self.derived.text,
+            source: &self.source.text,
+        }
+    }
+}
+
+fn render(scored: &Scored, format: ScoreFormat, common: &CommonArgs) -> String {
+    match format {
+        ScoreFormat::Text => {
             let mut out = human::render_pair(&scored.report);
             if !common.no_passages {
                 out.push_str(&human::render_passages(
@@ -252,7 +264,8 @@ fn render(scored: &Scored, common: &CommonArgs) -> String {
             }
             out
         }
-        Format::Json => json::render_pair(&scored.report),
+        ScoreFormat::Json => json::render_pair(&scored.report),
+        ScoreFormat::Html => html::render_pair(scored.texts()),
     }
 }
 
@@ -276,7 +289,7 @@ fn score(args: &ScoreArgs) -> anyhow::Result<ExitCode> {
     let config = args.common.config()?;
     let mut stdout = stdout();
     if let Some(pairs) = &args.pairs {
-        return score_pair_list(pairs, &config, &args.common, &mut stdout);
+        return score_pair_list(pairs, &config, args.format, &args.common, &mut stdout);
     }
     if args.files.len() < 2 {
         bail!(
@@ -288,14 +301,14 @@ fn score(args: &ScoreArgs) -> anyhow::Result<ExitCode> {
         bail!("only one of DERIVED and SOURCE can be - (standard input)");
     }
     if args.files.len() > 2 {
-        return score_many(&args.files, &config, &args.common, &mut stdout);
+        return score_many(&args.files, &config, args.format, &args.common, &mut stdout);
     }
     let scored = score_files(&args.files[0], &args.files[1], &config, &args.common)?;
     let report = &scored.report;
     for w in &report.warnings {
         warn(w);
     }
-    stdout.write_all(render(&scored, &args.common).as_bytes())?;
+    stdout.write_all(render(&scored, args.format, &args.common).as_bytes())?;
     stdout.flush()?;
     Ok(if report.finding {
         ExitCode::Findings
@@ -308,6 +321,7 @@ fn score(args: &ScoreArgs) -> anyhow::Result<ExitCode> {
 fn score_many(
     files: &[std::path::PathBuf],
     config: &Config,
+    format: ScoreFormat,
     common: &CommonArgs,
     out: &mut impl Write,
 ) -> anyhow::Result<ExitCode> {
@@ -322,9 +336,15 @@ fn score_many(
             warn(w);
         }
     }
-    match common.format {
-        Format::Json => out.write_all(json::render_attribution(&a).as_bytes())?,
-        Format::Text => {
+    match format {
+        ScoreFormat::Json => out.write_all(json::render_attribution(&a).as_bytes())?,
+        ScoreFormat::Html => {
+            let page = html::render_attribution(&a, &derived.text, |id| {
+                sources.iter().find(|s| s.id == id).map(|s| s.text.as_str())
+            });
+            out.write_all(page.as_bytes())?;
+        }
+        ScoreFormat::Text => {
             out.write_all(human::render_attribution(&a).as_bytes())?;
             if !common.no_passages {
                 let text = human::render_passages(
@@ -345,9 +365,12 @@ fn score_many(
     })
 }
 
+/// Every pair of a list; as HTML, one page of all the pairs that could be
+/// scored (the others are reported on standard error, as in text).
 fn score_pair_list(
     pairs: &Path,
     config: &Config,
+    format: ScoreFormat,
     common: &CommonArgs,
     out: &mut impl Write,
 ) -> anyhow::Result<ExitCode> {
@@ -361,15 +384,20 @@ fn score_pair_list(
         })
         .collect();
     let mut code = ExitCode::Clean;
+    let mut page = Vec::new();
     for result in results {
         match result {
             Ok(scored) => {
                 for w in &scored.report.warnings {
                     warn(w);
                 }
-                out.write_all(render(&scored, common).as_bytes())?;
                 if scored.report.finding {
                     code = code.worst(ExitCode::Findings);
+                }
+                if format == ScoreFormat::Html {
+                    page.push(scored);
+                } else {
+                    out.write_all(render(&scored, format, common).as_bytes())?;
                 }
             }
             Err(err) => {
@@ -377,6 +405,10 @@ fn score_pair_list(
                 code = ExitCode::Error;
             }
         }
+    }
+    if format == ScoreFormat::Html {
+        let texts: Vec<PairTexts<'_>> = page.iter().map(Scored::texts).collect();
+        out.write_all(html::render_pairs(&texts).as_bytes())?;
     }
     out.flush()?;
     Ok(code)
