@@ -8,6 +8,7 @@ mod check_formats;
 mod cli;
 mod dedup;
 mod errors;
+mod html;
 mod inputs;
 mod json;
 mod limits;
