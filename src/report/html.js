@@ -1,7 +1,9 @@
 // lineage HTML report (src/report/html.rs): clicking a passage (in the
 // text, the strip or the table) shows it on both sides; n / p (or j / k)
 // step through the passages, Enter shows the focused one, Escape clears.
-// Reads only the data-p attributes the renderer wrote; adds no content.
+// The address then links to it (#pair-1-p4), and opening such a link
+// shows that passage. Reads only the attributes the renderer wrote and
+// the address's fragment (digits only); adds no content.
 (function () {
   'use strict';
   var doc = document;
@@ -24,6 +26,11 @@
     doc.querySelectorAll('.on, .sel').forEach(function (e) { e.classList.remove('on', 'sel'); });
   }
 
+  // The address names the selected passage, without adding to history.
+  function link(fragment) {
+    try { history.replaceState(null, '', fragment || location.pathname); } catch (e) { /* file: in some browsers */ }
+  }
+
   // Passage p of section sec on both sides; origin is what was clicked.
   function show(sec, p, origin) {
     clear();
@@ -39,6 +46,7 @@
     var boxed = false;
     if (left) boxed = bring(left) || boxed;
     if (right) boxed = bring(right) || boxed;
+    link('#' + sec.id + '-p' + p);
     var fromText = origin && origin.closest && origin.closest('.sbs');
     if (boxed) {
       // Side by side: both boxes scrolled; bring them into view when the
@@ -80,7 +88,7 @@
     var t = e.target;
     if (e.key === 'n' || e.key === 'j') { step(1); e.preventDefault(); }
     else if (e.key === 'p' || e.key === 'k') { step(-1); e.preventDefault(); }
-    else if (e.key === 'Escape') { clear(); }
+    else if (e.key === 'Escape') { clear(); link(''); }
     else if ((e.key === 'Enter' || e.key === ' ') && t.matches && t.matches('mark[data-p]')) {
       activate(t, t);
       e.preventDefault();
@@ -91,6 +99,10 @@
   addEventListener('beforeprint', function () {
     doc.querySelectorAll('details').forEach(function (d) { d.open = true; });
   });
+
+  var asked = /^#(pair-[0-9]+)-p([0-9]+)$/.exec(location.hash);
+  var section = asked && doc.getElementById(asked[1]);
+  if (section) show(section, asked[2], null);
 
   doc.documentElement.setAttribute('data-ready', '');
 })();

@@ -770,7 +770,7 @@ fn write_view(out: &mut String, v: &View<'_>, numbered: bool) {
     }
     out.push_str("<bdi>");
     push_text(out, v.derived.id);
-    out.push_str("</bdi><span class=\"arrow\">from</span><bdi>");
+    out.push_str("</bdi> <span class=\"arrow\">from</span> <bdi>");
     match v.sources.as_slice() {
         [one] => push_text(out, one.id),
         many => {

@@ -170,7 +170,7 @@ class Browser:
 class Page:
     """One tab with a report loaded, and what it did while loading."""
 
-    def __init__(self, browser, path, width=1280, height=900):
+    def __init__(self, browser, path, width=1280, height=900, fragment=""):
         self.b = browser
         self.url = path.resolve().as_uri()
         target = browser.send("Target.createTarget", {"url": "about:blank"})["targetId"]
@@ -181,7 +181,7 @@ class Page:
         self.cmd("Emulation.setDeviceMetricsOverride",
                  {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False})
         start = time.monotonic()
-        self.cmd("Page.navigate", {"url": self.url})
+        self.cmd("Page.navigate", {"url": self.url + fragment})
         browser.wait_event("Page.loadEventFired", self.s)
         self.painted_ms = self.eval(
             "new Promise(r => requestAnimationFrame(() => requestAnimationFrame(() => r(performance.now()))))")
@@ -320,6 +320,7 @@ def seed_pair(b, lineage, tmp):
     page.key("Enter")
     check(page.eval("document.querySelector('.derived mark.on').dataset.p") == "1",
           f"{name}: Enter selects the focused passage")
+    check(page.eval("location.hash") == "#pair-1-p1", f"{name}: the address links to the selected passage")
     # A phone: stacked, nothing wider than the screen.
     page.cmd("Emulation.setDeviceMetricsOverride", {"width": 390, "height": 844, "deviceScaleFactor": 2, "mobile": True})
     phone = page.eval("""({columns: getComputedStyle(document.querySelector('.sbs')).gridTemplateColumns.split(' ').length,
@@ -344,6 +345,11 @@ def seed_pair(b, lineage, tmp):
     check(light != dark and sum(map(int, dark[4:-1].split(","))) < sum(map(int, light[4:-1].split(","))),
           f"{name}: follows a dark preference ({light} -> {dark})")
     check(not page.problems(), f"{name}: still no error after clicking, keys, phone, print, dark", "; ".join(page.problems()))
+    page.close()
+    page = Page(b, html, fragment="#pair-1-p4")
+    opened = page.eval("[...document.querySelectorAll('.on')].map(e => e.dataset.p.split(' ')[0])")
+    check(opened and set(opened) == {"4"} and page.eval("document.querySelector('.source .text').scrollTop") > 0,
+          f"{name}: opening #pair-1-p4 shows passage 4 on both sides", json.dumps(opened))
     page.close()
     return want
 
