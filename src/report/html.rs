@@ -638,12 +638,21 @@ impl Words {
         }
     }
 
-    /// The flagged words as sorted byte ranges, touching ones merged.
-    fn ranges(&self, marks: &[bool]) -> Vec<Range<usize>> {
+    /// The flagged words of `text` as sorted byte ranges, merged where
+    /// only white space parts them: one `<b>` for a run of shared words
+    /// looks the same and keeps a long verbatim page small.
+    fn ranges(&self, text: &str, marks: &[bool]) -> Vec<Range<usize>> {
         let mut out: Vec<Range<usize>> = Vec::new();
         for (span, _) in self.spans.iter().zip(marks).filter(|(_, &m)| m) {
             match out.last_mut() {
-                Some(last) if span.start <= last.end => last.end = last.end.max(span.end),
+                Some(last)
+                    if span.start <= last.end
+                        || slice(text, last.end, span.start)
+                            .chars()
+                            .all(char::is_whitespace) =>
+                {
+                    last.end = last.end.max(span.end);
+                }
                 _ => out.push(span.clone()),
             }
         }
@@ -741,13 +750,13 @@ impl Layout {
                 );
             }
             sources.push(stretches(doc.text, &spans));
-            source_words.push(words.ranges(&marks));
+            source_words.push(words.ranges(doc.text, &marks));
         }
         Layout {
             source_of,
             looks,
             derived: stretches(v.derived.text, &derived_spans),
-            derived_words: derived_words.ranges(&derived_marks),
+            derived_words: derived_words.ranges(v.derived.text, &derived_marks),
             sources,
             source_words,
         }
