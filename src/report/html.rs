@@ -46,6 +46,11 @@ use crate::text::tokenize::tokenize;
 const CSS: &str = include_str!("html.css");
 /// The page's script (passage navigation), inline and allowed by its hash.
 const JS: &str = include_str!("html.js");
+/// SHA-256 of [`CSS`] in base64, for the Content-Security-Policy (a test
+/// recomputes it, so an edit of `html.css` that forgets it fails there).
+const CSS_SHA256: &str = "XIaXVzSbkGoTQYv+4Wzz+Ut4E6Rmw6vVYXSZ0M/B7Rw=";
+/// SHA-256 of [`JS`] in base64, as [`CSS_SHA256`].
+const JS_SHA256: &str = "koDwvVvPrMN+4kSGWBv8GixU6WD0fUAri6xJ8khFnyI=";
 /// Colours for sources (`s0`..`s7` in the style sheet); more sources reuse
 /// them in turn.
 const SOURCE_COLOURS: usize = 8;
@@ -1204,8 +1209,8 @@ fn page(title: &str, what: &str, threshold: f64, body: &str) -> String {
          <meta name=\"referrer\" content=\"no-referrer\">\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
          <meta name=\"generator\" content=\"lineage {}\">\n<title>",
-        base64(&sha256(CSS.as_bytes())),
-        base64(&sha256(JS.as_bytes())),
+        CSS_SHA256,
+        JS_SHA256,
         env!("CARGO_PKG_VERSION")
     );
     push_attr(&mut out, title);
@@ -1222,96 +1227,6 @@ fn page(title: &str, what: &str, threshold: f64, body: &str) -> String {
          which the byte ranges point into</footer>\n</main>\n<script>{JS}</script>\n</body>\n</html>\n",
         env!("CARGO_PKG_VERSION")
     );
-    out
-}
-
-/// SHA-256 (FIPS 180-4) of `data`, for the Content-Security-Policy hashes
-/// of the inline style and script (small, and not worth a dependency).
-fn sha256(data: &[u8]) -> [u8; 32] {
-    const K: [u32; 64] = [
-        0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4,
-        0xab1c5ed5, 0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe,
-        0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f,
-        0x4a7484aa, 0x5cb0a9dc, 0x76f988da, 0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7,
-        0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967, 0x27b70a85, 0x2e1b2138, 0x4d2c6dfc,
-        0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85, 0xa2bfe8a1, 0xa81a664b,
-        0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070, 0x19a4c116,
-        0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
-        0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7,
-        0xc67178f2,
-    ];
-    let mut h: [u32; 8] = [
-        0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab,
-        0x5be0cd19,
-    ];
-    let mut message = data.to_vec();
-    message.push(0x80);
-    while message.len() % 64 != 56 {
-        message.push(0);
-    }
-    message.extend_from_slice(&((data.len() as u64).wrapping_mul(8)).to_be_bytes());
-    for block in message.chunks_exact(64) {
-        let mut w = [0u32; 64];
-        for (word, bytes) in w.iter_mut().zip(block.chunks_exact(4)) {
-            *word = u32::from_be_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]);
-        }
-        for i in 16..64 {
-            let s0 = w[i - 15].rotate_right(7) ^ w[i - 15].rotate_right(18) ^ (w[i - 15] >> 3);
-            let s1 = w[i - 2].rotate_right(17) ^ w[i - 2].rotate_right(19) ^ (w[i - 2] >> 10);
-            w[i] = w[i - 16]
-                .wrapping_add(s0)
-                .wrapping_add(w[i - 7])
-                .wrapping_add(s1);
-        }
-        let [mut a, mut b, mut c, mut d, mut e, mut f, mut g, mut hh] = h;
-        for (k, wi) in K.iter().zip(w) {
-            let s1 = e.rotate_right(6) ^ e.rotate_right(11) ^ e.rotate_right(25);
-            let ch = (e & f) ^ (!e & g);
-            let t1 = hh
-                .wrapping_add(s1)
-                .wrapping_add(ch)
-                .wrapping_add(*k)
-                .wrapping_add(wi);
-            let s0 = a.rotate_right(2) ^ a.rotate_right(13) ^ a.rotate_right(22);
-            let maj = (a & b) ^ (a & c) ^ (b & c);
-            let t2 = s0.wrapping_add(maj);
-            hh = g;
-            g = f;
-            f = e;
-            e = d.wrapping_add(t1);
-            d = c;
-            c = b;
-            b = a;
-            a = t1.wrapping_add(t2);
-        }
-        for (x, y) in h.iter_mut().zip([a, b, c, d, e, f, g, hh]) {
-            *x = x.wrapping_add(y);
-        }
-    }
-    let mut out = [0u8; 32];
-    for (bytes, word) in out.chunks_exact_mut(4).zip(h) {
-        bytes.copy_from_slice(&word.to_be_bytes());
-    }
-    out
-}
-
-/// Standard base64 with padding (RFC 4648), as CSP hashes are written.
-fn base64(bytes: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
-    for chunk in bytes.chunks(3) {
-        let n = chunk
-            .iter()
-            .enumerate()
-            .fold(0u32, |n, (i, &b)| n | (u32::from(b) << (16 - 8 * i)));
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(char::from(ALPHABET[(n >> (18 - 6 * i)) as usize & 63]));
-            } else {
-                out.push('=');
-            }
-        }
-    }
     out
 }
 
@@ -1341,29 +1256,16 @@ mod tests {
     }
 
     #[test]
-    fn sha256_and_base64_match_known_values() {
-        let hex: String = sha256(b"abc").iter().map(|b| format!("{b:02x}")).collect();
+    fn the_policy_hashes_are_those_of_the_style_and_script() {
+        use base64::Engine;
+        use sha2::Digest;
+        let hash = |text: &str| {
+            base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(text.as_bytes()))
+        };
         assert_eq!(
-            hex,
-            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
-        );
-        // Two blocks: the padding crosses a block boundary. (Expected
-        // values: `printf ... | sha256sum`, `openssl dgst -sha256 -binary | base64`.)
-        let hex: String = sha256(b"abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq")
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
-        assert_eq!(
-            hex,
-            "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"
-        );
-        assert_eq!(base64(b""), "");
-        assert_eq!(base64(b"f"), "Zg==");
-        assert_eq!(base64(b"fo"), "Zm8=");
-        assert_eq!(base64(b"foo"), "Zm9v");
-        assert_eq!(
-            base64(&sha256(b"")),
-            "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="
+            (hash(CSS).as_str(), hash(JS).as_str()),
+            (CSS_SHA256, JS_SHA256),
+            "html.css or html.js changed: set CSS_SHA256 and JS_SHA256 to the new hashes"
         );
     }
 
@@ -1378,7 +1280,10 @@ mod tests {
         let inner = |open: &str, close: &str| {
             let start = page.find(open).unwrap() + open.len();
             let end = start + page[start..].find(close).unwrap();
-            base64(&sha256(&page.as_bytes()[start..end]))
+            use base64::Engine;
+            use sha2::Digest;
+            base64::engine::general_purpose::STANDARD
+                .encode(sha2::Sha256::digest(&page.as_bytes()[start..end]))
         };
         let policy = format!(
             "default-src 'none'; style-src 'sha256-{}'; script-src 'sha256-{}';",
