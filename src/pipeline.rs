@@ -99,18 +99,39 @@ pub fn dedup(
     docs: &[Document],
     options: &DedupOptions,
 ) -> Result<(Vec<DocFingerprint>, DedupResult)> {
-    let params = SketchParams::default();
+    let fingerprints = sketch(docs, SketchParams::default(), true)?;
+    let result = crate::corpus::dedup::dedup(&fingerprints, options)?;
+    Ok((fingerprints, result))
+}
+
+/// Fingerprints `docs` (stages 1-4, in parallel; in the order of `docs`):
+/// the signatures `lineage sketch` writes for the same texts, and the
+/// shingle sets when `shingle_sets` is set (for exact verification).
+///
+/// ```
+/// use lineage::pipeline::sketch;
+/// use lineage::sketch::SketchParams;
+/// use lineage::source::Document;
+///
+/// let docs = [Document::new("a", "the quick brown fox jumps over the lazy dog")];
+/// let fingerprints = sketch(&docs, SketchParams::default(), false)?;
+/// assert_eq!(fingerprints[0].slots.len(), 128);
+/// # Ok::<(), lineage::Error>(())
+/// ```
+pub fn sketch(
+    docs: &[Document],
+    params: SketchParams,
+    shingle_sets: bool,
+) -> Result<Vec<DocFingerprint>> {
     let sketcher = Sketcher::new(params)?;
     let shingler = RawShingler::new(shingle_params(&params))?;
-    let fingerprints: Vec<DocFingerprint> = docs
+    Ok(docs
         .par_iter()
         .map_init(
             || shingler.clone(),
-            |shingler, doc| fingerprint_document(doc, &sketcher, shingler, true),
+            |shingler, doc| fingerprint_document(doc, &sketcher, shingler, shingle_sets),
         )
-        .collect();
-    let result = crate::corpus::dedup::dedup(&fingerprints, options)?;
-    Ok((fingerprints, result))
+        .collect())
 }
 
 /// Checks `docs` against an index held in memory (stages 1-6 against the
