@@ -8,6 +8,7 @@ mod check_formats;
 mod cli;
 mod dedup;
 mod errors;
+mod extract;
 mod html;
 mod inputs;
 mod json;

@@ -29,6 +29,29 @@ pub(crate) fn line<T: Serialize>(value: &T) -> String {
     line
 }
 
+/// A document as lineage reads it (`lineage extract --format json`).
+#[derive(Serialize)]
+struct DocumentRecord<'a> {
+    id: &'a str,
+    bytes: usize,
+    #[serde(flatten)]
+    meta: &'a crate::source::Metadata,
+    text: &'a str,
+}
+
+/// Renders a document, with the text lineage compares, as one JSON line.
+pub fn render_document(doc: &crate::source::Document) -> String {
+    tagged_line(
+        "document",
+        &DocumentRecord {
+            id: &doc.id,
+            bytes: doc.text.len(),
+            meta: &doc.meta,
+            text: &doc.text,
+        },
+    )
+}
+
 /// Renders one pair report as a single JSON line, ending with a newline.
 pub fn render_pair(r: &PairReport) -> String {
     tagged_line("pair", r)

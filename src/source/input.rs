@@ -113,6 +113,18 @@ impl Inputs {
         items.extend(per_file.into_iter().flatten());
         items
     }
+
+    /// Reads the files one after another and hands every item to `f`, in
+    /// the order of [`Inputs::read_all`], holding one file's items at a
+    /// time.
+    pub fn read_each(&self, mut f: impl FnMut(Item)) {
+        for skipped in &self.walk.skipped {
+            f(Item::Skipped(skipped.clone()));
+        }
+        for file in &self.walk.files {
+            read_file(file, &self.options).into_iter().for_each(&mut f);
+        }
+    }
 }
 
 /// The format of `path` judged from its extension alone, after a `.gz` or

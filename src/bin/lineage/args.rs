@@ -52,6 +52,13 @@ pub enum Command {
     /// paths not found from the working directory are taken from
     /// LABELLED's folder.
     Eval(EvalArgs),
+    /// Print the text lineage compares, document by document: the main
+    /// text of HTML pages, each feed item, each JSON Lines record, decoded
+    /// from its charset.
+    ///
+    /// Exit status: 0 every input read, 2 an input could not be read (the
+    /// others are still printed).
+    Extract(crate::extract_cmd::ExtractArgs),
     /// Print a shell completion script: `lineage completions bash >
     /// ~/.local/share/bash-completion/completions/lineage` (zsh: into a
     /// folder of $fpath as _lineage; fish: ~/.config/fish/completions/).

@@ -6,6 +6,7 @@ mod check_cmd;
 mod dedup_cmd;
 mod eval_cmd;
 mod exit;
+mod extract_cmd;
 mod index_cmd;
 mod input_args;
 mod sketch_cmd;
@@ -60,6 +61,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Dedup(args) => dedup_cmd::run(&args),
         Command::Index(args) => index_cmd::run(&args),
         Command::Check(args) => check_cmd::run(&args),
+        Command::Extract(args) => extract_cmd::run(&args),
         Command::Eval(args) => {
             set_threads(args.common.threads)?;
             eval_cmd::eval(&args)
