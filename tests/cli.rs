@@ -192,3 +192,20 @@ fn completions_and_man_page_are_generated() {
         assert!(r.stdout.contains(name), "{name} missing from the man page");
     }
 }
+
+/// `--version` names the commit (issue 23), so a bug report says which
+/// build it is about.
+#[test]
+fn version_names_the_commit() {
+    let r = run(lineage().arg("--version"));
+    assert_eq!(r.code, Some(0));
+    let line = r.stdout.trim();
+    let prefix = concat!("lineage ", env!("CARGO_PKG_VERSION"), " (commit ");
+    assert!(line.starts_with(prefix) && line.ends_with(')'), "{line}");
+    let commit = &line[prefix.len()..line.len() - 1];
+    assert!(
+        commit == "unknown"
+            || (commit.len() == 12 && commit.chars().all(|c| c.is_ascii_hexdigit())),
+        "{line}"
+    );
+}

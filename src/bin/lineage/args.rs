@@ -11,7 +11,12 @@ use lineage::text::shingle::ShingleParams;
 /// Near-duplicate and derivative-text detection: is one text taken from
 /// another, how much of it, and which way?
 #[derive(Debug, Parser)]
-#[command(name = "lineage", version, about, long_about = None)]
+#[command(
+    name = "lineage",
+    version = concat!(env!("CARGO_PKG_VERSION"), " (commit ", env!("LINEAGE_COMMIT"), ")"),
+    about,
+    long_about = None
+)]
 pub struct Cli {
     /// What to do.
     #[command(subcommand)]
