@@ -87,8 +87,10 @@ fn rarity(path: &Path) -> lineage::Result<RarityTable> {
     Ok(table)
 }
 
-/// Scoring options, as the CLI's flags of the same names set them.
-#[derive(Clone)]
+/// Scoring options, as the CLI's flags of the same names set them (a
+/// dict from the Python layer; `None` takes the library's default).
+#[derive(Clone, FromPyObject)]
+#[pyo3(from_item_all)]
 struct ScoreOptions {
     threshold: Option<f64>,
     shingle_size: Option<usize>,
@@ -124,32 +126,14 @@ impl ScoreOptions {
 /// Scores DERIVED against SOURCE: the JSON record of `lineage score
 /// --format json` (without its `type`).
 #[pyfunction]
-#[pyo3(signature = (derived, source, derived_id, source_id, threshold=None, shingle_size=None,
-    content_size=None, num_perm=None, seed=None, weights=None, count_quotes=false))]
-#[allow(clippy::too_many_arguments)]
 fn score(
     py: Python<'_>,
     derived: String,
     source: String,
     derived_id: String,
     source_id: String,
-    threshold: Option<f64>,
-    shingle_size: Option<usize>,
-    content_size: Option<usize>,
-    num_perm: Option<usize>,
-    seed: Option<u64>,
-    weights: Option<PathBuf>,
-    count_quotes: bool,
+    options: ScoreOptions,
 ) -> PyResult<String> {
-    let options = ScoreOptions {
-        threshold,
-        shingle_size,
-        content_size,
-        num_perm,
-        seed,
-        weights,
-        count_quotes,
-    };
     let report = run(py, Some(1), || {
         let config = options.config()?;
         lineage::pipeline::score_pair(
@@ -164,30 +148,13 @@ fn score(
 /// Scores many `(derived, source, derived_id, source_id)` pairs in
 /// parallel: one JSON record or error message per pair, in order.
 #[pyfunction]
-#[pyo3(signature = (pairs, threads=None, threshold=None, shingle_size=None, content_size=None,
-    num_perm=None, seed=None, weights=None, count_quotes=false))]
-#[allow(clippy::too_many_arguments)]
+#[pyo3(signature = (pairs, options, threads=None))]
 fn score_many(
     py: Python<'_>,
     pairs: Vec<(String, String, String, String)>,
+    options: ScoreOptions,
     threads: Option<usize>,
-    threshold: Option<f64>,
-    shingle_size: Option<usize>,
-    content_size: Option<usize>,
-    num_perm: Option<usize>,
-    seed: Option<u64>,
-    weights: Option<PathBuf>,
-    count_quotes: bool,
 ) -> PyResult<Vec<(bool, String)>> {
-    let options = ScoreOptions {
-        threshold,
-        shingle_size,
-        content_size,
-        num_perm,
-        seed,
-        weights,
-        count_quotes,
-    };
     let docs: Vec<(Document, Document)> = pairs
         .into_iter()
         .map(|(d, s, di, si)| (Document::new(di, d), Document::new(si, s)))

@@ -235,7 +235,7 @@ def score(
             source,
             derived_id,
             source_id,
-            **_score_options(
+            _score_options(
                 threshold, shingle_size, content_size, num_perm, seed, weights, count_quotes
             ),
         )
@@ -269,10 +269,8 @@ def score_many(
             )
     results = _lineage.score_many(
         rows,
+        _score_options(threshold, shingle_size, content_size, num_perm, seed, weights, count_quotes),
         threads=threads,
-        **_score_options(
-            threshold, shingle_size, content_size, num_perm, seed, weights, count_quotes
-        ),
     )
     out = []
     for i, ((ok, payload), row) in enumerate(zip(results, rows)):
