@@ -56,9 +56,20 @@ pub fn same_file(a: &Path, b: &Path) -> bool {
 
 /// The temporary file a writer of `path` uses: `.NAME.PID.tmp` beside the
 /// file `path` names ([`target`]; a rename is only atomic within one file
+/// Whether `path` names something other than a regular file or a folder
+/// (after links): a device such as `/dev/null` or `/dev/stdout`, a FIFO.
+/// Those are written in place: renaming a file over one would replace the
+/// device with a file.
+fn is_special(path: &Path) -> bool {
+    std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir())
+}
+
 /// system).
 pub(crate) fn temp_path(path: &Path) -> PathBuf {
     let path = target(path);
+    if is_special(&path) {
+        return path;
+    }
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -94,9 +105,21 @@ pub(crate) fn persist(temp: &Path, path: &Path) -> std::io::Result<()> {
 /// over `path` ([`persist`]): a reader sees the old file or the whole new
 /// one, never half a file.
 pub(crate) fn commit(file: File, temp: &Path, path: &Path) -> std::io::Result<()> {
+    if temp == target(path) {
+        // Written in place (a device or a FIFO): nothing to sync or rename.
+        return Ok(());
+    }
     file.sync_all()?;
     drop(file);
     persist(temp, path)
+}
+
+/// Removes the temporary file `temp` of a failed write of `path`, never
+/// `path` itself (written in place when it is a device or a FIFO).
+pub(crate) fn discard(temp: &Path, path: &Path) {
+    if temp != target(path) {
+        let _ = std::fs::remove_file(temp);
+    }
 }
 
 /// Bytes between background syncs of the fingerprint writers' files, so
@@ -145,13 +168,13 @@ impl BackgroundSync {
         let clone = file.try_clone()?;
         let spawned = std::thread::Builder::new()
             .name("lineage-sync".into())
-            .spawn(move || clone.sync_data());
+            .spawn(move || sync_data(&clone));
         match spawned {
             Ok(handle) => {
                 self.syncing = Some(handle);
                 Ok(())
             }
-            Err(_) => file.sync_data(),
+            Err(_) => sync_data(file),
         }
     }
 
@@ -162,6 +185,15 @@ impl BackgroundSync {
 }
 
 /// Waits for a background sync and returns its outcome.
+/// `file.sync_data()`, where a device or a FIFO written in place (which
+/// cannot be synced: EINVAL) counts as synced.
+fn sync_data(file: &File) -> std::io::Result<()> {
+    match file.sync_data() {
+        Err(e) if e.kind() == std::io::ErrorKind::InvalidInput => Ok(()),
+        other => other,
+    }
+}
+
 fn join_sync(handle: Option<std::thread::JoinHandle<std::io::Result<()>>>) -> std::io::Result<()> {
     match handle.map(std::thread::JoinHandle::join) {
         None | Some(Ok(Ok(()))) => Ok(()),
@@ -181,7 +213,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     match result.and_then(|f| commit(f, &temp, path)) {
         Ok(()) => Ok(()),
         Err(e) => {
-            let _ = std::fs::remove_file(&temp);
+            discard(&temp, path);
             Err(e)
         }
     }
@@ -268,6 +300,37 @@ mod tests {
     }
 
     #[cfg(unix)]
+    /// A FIFO (like `/dev/null` or `/dev/stdout`, not a regular file) is
+    /// written in place: renaming a file over it would replace it.
+    #[cfg(unix)]
+    #[test]
+    fn a_fifo_is_written_in_place_not_replaced() {
+        use std::io::Read;
+        use std::os::unix::fs::FileTypeExt;
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("out");
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+        if !made.is_ok_and(|s| s.success()) {
+            return; // no mkfifo here
+        }
+        let reader = {
+            let fifo = fifo.clone();
+            std::thread::spawn(move || {
+                let mut got = String::new();
+                File::open(fifo).unwrap().read_to_string(&mut got).unwrap();
+                got
+            })
+        };
+        write_atomic(&fifo, b"through the pipe").unwrap();
+        assert_eq!(reader.join().unwrap(), "through the pipe");
+        assert!(std::fs::metadata(&fifo).unwrap().file_type().is_fifo());
+        assert_eq!(
+            std::fs::read_dir(dir.path()).unwrap().count(),
+            1,
+            "no temporary file left"
+        );
+    }
+
     #[test]
     fn writes_follow_links_and_keep_permissions() {
         use std::os::unix::fs::PermissionsExt;

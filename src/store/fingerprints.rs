@@ -290,7 +290,7 @@ impl FingerprintWriter {
 impl Drop for FingerprintWriter {
     fn drop(&mut self) {
         if self.encoder.is_some() {
-            let _ = std::fs::remove_file(&self.temp);
+            crate::store::atomic::discard(&self.temp, &self.path);
         }
     }
 }

@@ -538,7 +538,7 @@ impl ParquetSketchWriter {
             Arc::new(props),
         )
         .map_err(|e| {
-            let _ = std::fs::remove_file(&temp);
+            crate::store::atomic::discard(&temp, path);
             write_err(parquet_err(e))
         })?;
         for kv in header.metadata() {
@@ -749,7 +749,7 @@ impl ParquetSketchWriter {
             .join()
             .and_then(|file| commit(file, &self.temp, &self.path));
         if let Err(e) = result {
-            let _ = std::fs::remove_file(&self.temp);
+            crate::store::atomic::discard(&self.temp, &self.path);
             return Err(self.write_err(e));
         }
         // Committed: nothing for Drop to remove.
@@ -765,7 +765,7 @@ impl Drop for ParquetSketchWriter {
             let _ = self.join();
         }
         if !self.temp.as_os_str().is_empty() {
-            let _ = std::fs::remove_file(&self.temp);
+            crate::store::atomic::discard(&self.temp, &self.path);
         }
     }
 }
