@@ -314,6 +314,33 @@ impl Default for RetrievalOptions {
     }
 }
 
+/// Hashes a document position for the per-query tallies of retrieval.
+/// At 1M documents a query's words touch millions of postings, and
+/// SipHash, the standard map's DoS-resistant default, took most of the
+/// time; positions come from the index, not from an attacker. Fibonacci
+/// hashing: odd-constant multiplication spreads consecutive positions.
+#[derive(Default)]
+struct DocHasher(u64);
+
+impl std::hash::Hasher for DocHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 << 8 | u64::from(b)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        }
+    }
+
+    fn write_u32(&mut self, n: u32) {
+        self.0 = u64::from(n).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+}
+
+/// Per-document tallies of one query.
+type DocTally<V> = HashMap<u32, V, std::hash::BuildHasherDefault<DocHasher>>;
+
 /// A candidate source for a query.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Candidate {
@@ -469,7 +496,7 @@ impl Index {
             return Vec::new();
         }
         let common = ((self.docs.len() as f64 * options.max_document_share) as usize).max(64);
-        let mut shared: HashMap<u32, (u32, u32)> = HashMap::new();
+        let mut shared: DocTally<(u32, u32)> = DocTally::default();
         for &h in query {
             let h = u64::from(h);
             let lo = self.postings.partition_point(|&p| p >> 32 < h);
@@ -534,7 +561,7 @@ impl Index {
             return Vec::new();
         }
         let common = ((self.docs.len() as f64 * options.max_document_share) as usize).max(64);
-        let mut held: HashMap<u32, f64> = HashMap::new();
+        let mut held: DocTally<f64> = DocTally::default();
         for &(word, weight) in query {
             let h = u64::from(word);
             let lo = self.words.partition_point(|&p| p >> 32 < h);
