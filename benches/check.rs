@@ -3,8 +3,10 @@
 //! `index add`'s fingerprinting of one article.
 //!
 //! The index is the file named by `LINEAGE_BENCH_INDEX` (build it with
-//! `lineage index add`; `scripts/check_acceptance.sh` builds the Reuters
-//! one), or else an index of `samples/` built in memory.
+//! `lineage index add`, for instance from the Reuters bodies
+//! `benches/peers/extract.py` writes or from a synthetic archive of
+//! millions of articles, `scripts/archive_bench.py generate`), or else an
+//! index of `samples/` built in memory.
 
 use std::path::{Path, PathBuf};
 
