@@ -183,15 +183,20 @@ fn sketch_params(num_perm: usize, shingle_size: usize, seed: u64) -> lineage::Re
     Ok(params)
 }
 
-/// The slots of `fingerprints` as little-endian `u32`s, row after row.
-fn slot_bytes(fingerprints: &[DocFingerprint]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(fingerprints.iter().map(|f| f.slots.len() * 4).sum());
-    for f in fingerprints {
+/// The ids of `fingerprints` and their slots as little-endian `u32`s, row
+/// after row.
+fn ids_and_slots(
+    py: Python<'_>,
+    fingerprints: Vec<DocFingerprint>,
+) -> (Vec<String>, Bound<'_, PyBytes>) {
+    let mut bytes = Vec::with_capacity(fingerprints.iter().map(|f| f.slots.len() * 4).sum());
+    for f in &fingerprints {
         for s in &f.slots {
-            out.extend_from_slice(&s.to_le_bytes());
+            bytes.extend_from_slice(&s.to_le_bytes());
         }
     }
-    out
+    let ids = fingerprints.into_iter().map(|f| f.id).collect();
+    (ids, PyBytes::new(py, &bytes))
 }
 
 /// Pulls up to `batch` documents from `items` (strings, numbered from
@@ -234,8 +239,25 @@ fn next_batch(
     Ok(docs)
 }
 
+/// Hands the documents of the iterator `items` to `f`, `batch` at a time
+/// (only one batch of texts is held at once).
+fn for_each_batch(
+    items: &Bound<'_, PyAny>,
+    batch: usize,
+    mut f: impl FnMut(Vec<Document>) -> PyResult<()>,
+) -> PyResult<()> {
+    let mut next_id = 0u64;
+    loop {
+        let docs = next_batch(items, batch.max(1), &mut next_id)?;
+        if docs.is_empty() {
+            return Ok(());
+        }
+        f(docs)?;
+    }
+}
+
 /// Fingerprints every document of the iterator `items`, `batch` texts at a
-/// time (only one batch of texts is held), without the GIL.
+/// time, without the GIL.
 fn fingerprint_all(
     py: Python<'_>,
     items: &Bound<'_, PyAny>,
@@ -245,17 +267,14 @@ fn fingerprint_all(
     threads: Option<usize>,
 ) -> PyResult<Vec<DocFingerprint>> {
     let mut all = Vec::new();
-    let mut next_id = 0u64;
-    loop {
-        let docs = next_batch(items, batch.max(1), &mut next_id)?;
-        if docs.is_empty() {
-            return Ok(all);
-        }
+    for_each_batch(items, batch, |docs| {
         let mut fps = run(py, threads, || {
             lineage::pipeline::sketch(&docs, params, shingle_sets)
         })?;
         all.append(&mut fps);
-    }
+        Ok(())
+    })?;
+    Ok(all)
 }
 
 /// Signatures of the texts of `items`: `(ids, K, bytes)`, the bytes being
@@ -273,9 +292,8 @@ fn sketch<'py>(
 ) -> PyResult<(Vec<String>, usize, Bound<'py, PyBytes>)> {
     let params = sketch_params(num_perm, shingle_size, seed).map_err(to_py)?;
     let fps = fingerprint_all(py, items, params, false, batch, threads)?;
-    let bytes = slot_bytes(&fps);
-    let ids = fps.into_iter().map(|f| f.id).collect();
-    Ok((ids, num_perm, PyBytes::new(py, &bytes)))
+    let (ids, bytes) = ids_and_slots(py, fps);
+    Ok((ids, num_perm, bytes))
 }
 
 /// The defaults of the options, as the library sets them (the Python
@@ -361,21 +379,20 @@ impl IndexFile {
         batch: usize,
         threads: Option<usize>,
     ) -> PyResult<String> {
-        let mut docs = Vec::new();
-        let mut next_id = 0u64;
-        loop {
-            let more = next_batch(items, batch.max(1), &mut next_id)?;
-            if more.is_empty() {
-                break;
-            }
-            docs.extend(more);
-        }
+        use rayon::prelude::*;
         let path = self.path.clone();
+        let existing = run(py, Some(1), || read_params(&path))?;
+        let params = existing.unwrap_or_default();
+        // Entries, not texts, accumulate: one batch of texts at a time.
+        let mut entries = Vec::new();
+        for_each_batch(items, batch, |docs| {
+            let mut more = run(py, threads, || {
+                Ok(docs.par_iter().map(|d| entry(d, &params)).collect())
+            })?;
+            entries.append(&mut more);
+            Ok(())
+        })?;
         let summary = run(py, threads, move || {
-            let existing = read_params(&path)?;
-            let params = existing.unwrap_or_default();
-            use rayon::prelude::*;
-            let entries = docs.par_iter().map(|d| entry(d, &params)).collect();
             add_to_file(&path, params, existing.is_some(), entries)
         })?;
         json(&summary)
@@ -402,12 +419,7 @@ impl IndexFile {
         }
         options.config.validate().map_err(to_py)?;
         let mut out = Vec::new();
-        let mut next_id = 0u64;
-        loop {
-            let docs = next_batch(items, batch.max(1), &mut next_id)?;
-            if docs.is_empty() {
-                return Ok(out);
-            }
+        for_each_batch(items, batch, |docs| {
             let checks = run(py, threads, || {
                 Ok(lineage::archive::check::check_documents(
                     &docs, &index, &self.path, &options,
@@ -419,7 +431,9 @@ impl IndexFile {
                     Err(e) => (false, e.to_string()),
                 });
             }
-        }
+            Ok(())
+        })?;
+        Ok(out)
     }
 
     /// The JSON of `lineage index stats --format json`.
@@ -451,12 +465,11 @@ fn read_sketch<'py>(
             Ok((header.params, docs))
         }
     })?;
-    let bytes = slot_bytes(&fps);
-    let ids = fps.into_iter().map(|f| f.id).collect();
+    let (ids, bytes) = ids_and_slots(py, fps);
     Ok((
         ids,
         params.num_perm,
-        PyBytes::new(py, &bytes),
+        bytes,
         params.shingle_size,
         params.seed,
     ))
