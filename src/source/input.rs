@@ -115,14 +115,14 @@ impl Inputs {
     }
 
     /// Reads the files one after another and hands every item to `f`, in
-    /// the order of [`Inputs::read_all`], holding one file's items at a
-    /// time.
+    /// the order of [`Inputs::read_all`], holding one document of JSON
+    /// Lines (or one file of any other format) at a time.
     pub fn read_each(&self, mut f: impl FnMut(Item)) {
         for skipped in &self.walk.skipped {
             f(Item::Skipped(skipped.clone()));
         }
         for file in &self.walk.files {
-            read_file(file, &self.options).into_iter().for_each(&mut f);
+            for_each_item(file, &self.options, &mut f);
         }
     }
 }
@@ -297,15 +297,27 @@ pub(crate) fn open(path: &Path, options: &InputOptions) -> Result<Opened> {
 
 /// Reads one file into its documents.
 pub fn read_file(file: &InputPath, options: &InputOptions) -> Vec<Item> {
+    let mut items = Vec::new();
+    for_each_item(file, options, &mut |item| items.push(item));
+    items
+}
+
+/// Reads one file, handing each of its items to `f` as it is read (JSON
+/// Lines a record at a time).
+fn for_each_item(file: &InputPath, options: &InputOptions, f: &mut impl FnMut(Item)) {
     match open(&file.path, options) {
-        Err(err) => vec![Item::Failed(err)],
+        Err(err) => f(Item::Failed(err)),
         Ok(Opened::Lines(reader, _)) => {
             JsonlReader::new(reader, &file.path, options.fields.clone())
                 .with_limit(options.max_doc_bytes)
                 .map(to_item)
-                .collect()
+                .for_each(f);
         }
-        Ok(Opened::Whole(format, bytes)) => whole_items(file, options, format, bytes),
+        Ok(Opened::Whole(format, bytes)) => {
+            whole_items(file, options, format, bytes)
+                .into_iter()
+                .for_each(f);
+        }
     }
 }
 
