@@ -23,7 +23,8 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::time::Instant;
 
-use lineage::archive::index::{entry, Index, IndexParams, RetrievalOptions};
+use lineage::archive::index::{entry, Index, IndexParams};
+use lineage::archive::retrieve::RetrievalOptions;
 use lineage::lsh::{band_key, LshParams};
 use lineage::sketch::{SketchParams, Sketcher};
 use lineage::source::Document;

@@ -37,14 +37,16 @@
 //! Check a text against an archive:
 //!
 //! ```
-//! use lineage::pipeline::{check, CheckOptions, Index, IndexParams};
+//! use lineage::pipeline::{check, Archive, CheckOptions, Index, IndexParams};
 //! use lineage::source::Document;
 //!
-//! let mut archive = Index::new(IndexParams::default())?;
-//! archive.add_documents(&[
+//! let mut index = Index::new(IndexParams::default())?;
+//! index.add_documents(&[
 //!     Document::new("original.txt", include_str!("../samples/original.txt")),
 //!     Document::new("grain.txt", include_str!("../samples/reuters-grain.txt")),
 //! ]);
+//! // Or `Archive::open(path)` for an archive `lineage index add` wrote.
+//! let archive = Archive::in_memory(index, "archive".as_ref());
 //! let new = [Document::new("rewrite.txt", include_str!("../samples/rewrite.txt"))];
 //! let checks = check(&new, &archive, &CheckOptions::default())?;
 //! assert_eq!(checks[0].findings[0].report.source, "original.txt");
@@ -60,9 +62,8 @@
 
 use rayon::prelude::*;
 
-use std::path::Path;
-
 pub use crate::archive::check::{CheckOptions, DocCheck};
+pub use crate::archive::disk::Archive;
 pub use crate::archive::index::{Index, IndexParams};
 pub use crate::compare::{attribute, Attribution, Config, PairReport};
 use crate::compare::{compare, Fingerprint};
@@ -134,11 +135,15 @@ pub fn sketch(
         .collect())
 }
 
-/// Checks `docs` against an index held in memory (stages 1-6 against the
-/// archive): one [`DocCheck`] per document, in order, each with its
-/// findings. The first document that cannot be checked is the error.
-pub fn check(docs: &[Document], index: &Index, options: &CheckOptions) -> Result<Vec<DocCheck>> {
-    crate::archive::check::check_documents(docs, index, Path::new("(in memory)"), options)
+/// Checks `docs` against an archive (stages 1-6 against the archive): one
+/// [`DocCheck`] per document, in order, each with its findings. The first
+/// document that cannot be checked is the error.
+pub fn check(
+    docs: &[Document],
+    archive: &Archive,
+    options: &CheckOptions,
+) -> Result<Vec<DocCheck>> {
+    crate::archive::check::check_documents(docs, archive, options)
         .into_iter()
         .collect()
 }

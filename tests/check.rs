@@ -130,11 +130,109 @@ fn stats_reports_size_per_document() {
     let out = run(lineage().args(["index", "stats"]).arg(&index));
     assert_eq!(out.code, Some(0));
     assert!(
-        out.stdout.contains("3 documents (3 with text)"),
+        out.stdout
+            .contains("3 documents, 0 replaced awaiting compaction, 1 segments"),
         "{}",
         out.stdout
     );
-    assert!(out.stdout.contains("bytes per document"));
+    assert!(out.stdout.contains("without the stored text"));
+    assert!(out.stdout.contains("0000000001.seg: 3 documents"));
+}
+
+/// The segment files of an archive, sorted.
+fn segments(index: &Path) -> Vec<PathBuf> {
+    let mut dir = index.as_os_str().to_owned();
+    dir.push(".segments");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(PathBuf::from(dir))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    files
+}
+
+#[test]
+fn adds_append_segments_replace_by_tombstone_and_compact() {
+    let dir = tempfile::tempdir().unwrap();
+    let index = archive(dir.path());
+    let first = segments(&index);
+    let first_bytes = std::fs::read(&first[0]).unwrap();
+    // A new document: a new segment; the first is not rewritten.
+    assert_eq!(
+        index_add(&index, &[sample("reuters-crude.txt")]).code,
+        Some(0)
+    );
+    assert_eq!(segments(&index).len(), 2);
+    assert_eq!(std::fs::read(&first[0]).unwrap(), first_bytes);
+    // The same id with another text replaces the archived document.
+    let moved = dir.path().join("moved");
+    std::fs::create_dir(&moved).unwrap();
+    let changed = moved.join("original.txt");
+    std::fs::write(
+        &changed,
+        "A different story altogether, about a harbour strike.",
+    )
+    .unwrap();
+    let id = sample("original.txt");
+    let out = run(lineage()
+        .args(["index", "add", "--id"])
+        .arg(&id)
+        .arg(&index)
+        .arg("-")
+        .write_stdin(std::fs::read(&changed).unwrap()));
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    assert!(out.stderr.contains("0 added, 1 updated"), "{}", out.stderr);
+    assert_eq!(doc_count(&index), 4);
+    let stats = run(lineage()
+        .args(["index", "stats", "--format", "json"])
+        .arg(&index))
+    .one_json();
+    assert_eq!(stats["stats"]["tombstones"], 1);
+    // The replaced text is no longer found.
+    let out = check(&index, &[sample("rewrite.txt")], &[]);
+    assert_eq!(out.code, Some(0), "{}", out.stdout);
+    // Compaction: one segment, the tombstone applied, the same answers.
+    let out = run(lineage().args(["index", "compact"]).arg(&index));
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    assert_eq!(segments(&index).len(), 1);
+    let stats = run(lineage()
+        .args(["index", "stats", "--format", "json"])
+        .arg(&index))
+    .one_json();
+    assert_eq!(stats["stats"]["tombstones"], 0);
+    assert_eq!(stats["stats"]["documents"], 4);
+    let out = check(&index, &[sample("rewrite.txt")], &[]);
+    assert_eq!(out.code, Some(0), "{}", out.stdout);
+    let out = check(&index, &[sample("reuters-crude.txt")], &[]);
+    assert_eq!(out.code, Some(1), "{}", out.stdout);
+    assert_eq!(
+        run(lineage().args(["index", "verify"]).arg(&index)).code,
+        Some(0)
+    );
+}
+
+#[test]
+fn a_lineage_0_1_index_is_read_and_converted() {
+    let dir = tempfile::tempdir().unwrap();
+    let index = dir.path().join("old.idx");
+    // Written by lineage 0.1 (see tests/data/README.md).
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/legacy/v2.idx"),
+        &index,
+    )
+    .unwrap();
+    let out = check(&index, &[sample("rewrite.txt")], &[]);
+    assert_eq!(out.code, Some(1), "{}", out.stderr);
+    assert_eq!(findings(&out)[0]["source"], "original.txt");
+    assert_eq!(
+        index_add(&index, &[sample("reuters-crude.txt")]).code,
+        Some(0)
+    );
+    assert_eq!(segments(&index).len(), 2);
+    assert_eq!(doc_count(&index), 3);
+    let out = check(&index, &[sample("rewrite.txt")], &[]);
+    assert_eq!(out.code, Some(1), "{}", out.stderr);
+    assert_eq!(findings(&out)[0]["source"], "original.txt");
 }
 
 #[test]
@@ -182,6 +280,35 @@ fn within_finds_copies_among_the_inputs() {
     assert_eq!(found[0]["source_kind"], "input");
 }
 
+/// Every file of an archive and its bytes.
+fn snapshot(index: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    std::iter::once(index.to_path_buf())
+        .chain(segments(index))
+        .map(|p| {
+            let b = std::fs::read(&p).unwrap();
+            (p, b)
+        })
+        .collect()
+}
+
+/// `check` and `index add` refuse the archive with exit 2 and one line
+/// naming `culprit`, and leave every file as it is.
+fn refused(index: &Path, culprit: &Path, what: &str) {
+    let before = snapshot(index);
+    let out = check(index, &[sample("rewrite.txt")], &[]);
+    assert_eq!(out.code, Some(2), "{what}: {}", out.stdout);
+    assert!(
+        out.stderr.contains("not a usable lineage index")
+            && out.stderr.contains(&*culprit.to_string_lossy()),
+        "{what}: {}",
+        out.stderr
+    );
+    assert_eq!(out.stderr.lines().count(), 1, "{what}: {}", out.stderr);
+    let add = index_add(index, &[sample("reuters-crude.txt")]);
+    assert_eq!(add.code, Some(2), "{what}");
+    assert_eq!(snapshot(index), before, "{what}: files were modified");
+}
+
 #[test]
 fn damaged_index_is_refused_and_left_alone() {
     let dir = tempfile::tempdir().unwrap();
@@ -190,28 +317,56 @@ fn damaged_index_is_refused_and_left_alone() {
     let mut flipped = good.clone();
     flipped[good.len() / 2] ^= 0x40;
     let damaged: [(&str, Vec<u8>); 3] = [
-        ("truncated", good[..good.len() - 100].to_vec()),
+        ("truncated", good[..good.len() - 10].to_vec()),
         ("flipped", flipped),
         ("foreign", b"id,text\n1,hello\n".repeat(10)),
     ];
     for (what, bytes) in damaged {
         std::fs::write(&index, &bytes).unwrap();
-        let out = check(&index, &[sample("rewrite.txt")], &[]);
-        assert_eq!(out.code, Some(2), "{what}: {}", out.stdout);
-        assert!(
-            out.stderr.contains("not a usable lineage index"),
-            "{what}: {}",
-            out.stderr
-        );
-        assert_eq!(out.stderr.lines().count(), 1, "{what}: {}", out.stderr);
-        let add = index_add(&index, &[sample("rewrite.txt")]);
-        assert_eq!(add.code, Some(2), "{what}");
-        assert_eq!(
-            std::fs::read(&index).unwrap(),
-            bytes,
-            "{what}: file was modified"
-        );
+        refused(&index, &index, what);
     }
+    std::fs::write(&index, &good).unwrap();
+}
+
+#[test]
+fn a_bit_flip_anywhere_in_a_segment_is_refused_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let index = archive(dir.path());
+    assert_eq!(
+        index_add(&index, &[sample("reuters-crude.txt")]).code,
+        Some(0)
+    );
+    for seg in segments(&index) {
+        let good = std::fs::read(&seg).unwrap();
+        // Every 97th byte, and the last ones (the footer).
+        let spots: Vec<usize> = (0..good.len())
+            .step_by(97)
+            .chain(good.len() - 8..good.len())
+            .collect();
+        for at in spots {
+            let mut bad = good.clone();
+            bad[at] ^= 0x04;
+            std::fs::write(&seg, &bad).unwrap();
+            // Found by a full verify whatever byte it is...
+            let out = run(lineage().args(["index", "verify"]).arg(&index));
+            assert_eq!(out.code, Some(2), "flip at {at} of {}", seg.display());
+            assert!(
+                out.stderr.contains(&*seg.to_string_lossy()),
+                "{}",
+                out.stderr
+            );
+        }
+        // ... and by check and add where the damage is read.
+        let mut bad = good.clone();
+        bad[good.len() - 20] ^= 0x04;
+        std::fs::write(&seg, &bad).unwrap();
+        refused(&index, &seg, "footer");
+        std::fs::write(&seg, &good).unwrap();
+    }
+    assert_eq!(
+        run(lineage().args(["index", "verify"]).arg(&index)).code,
+        Some(0)
+    );
 }
 
 #[test]
@@ -303,7 +458,23 @@ fn killed_adds_leave_the_old_or_the_new_index() {
         })
         .count();
     assert_eq!(stray, 0);
+    // Segments no manifest names (written by a killed add) are removed too.
+    let mut listed = run(lineage()
+        .args(["index", "stats", "--format", "json"])
+        .arg(&index))
+    .one_json()["stats"]["segments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| PathBuf::from(s["file"].as_str().unwrap()))
+        .collect::<Vec<_>>();
+    listed.sort();
+    assert_eq!(segments(&index), listed);
     assert_eq!(doc_count(&index), count + 10);
+    assert_eq!(
+        run(lineage().args(["index", "verify"]).arg(&index)).code,
+        Some(0)
+    );
 }
 
 #[test]

@@ -21,7 +21,8 @@ use pyo3::exceptions::PyException;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyTuple};
 
-use lineage::archive::index::{add_to_file, entry, read_params, Index, IndexParams};
+use lineage::archive::disk::{read_params, Archive, ArchiveWriter, BATCH_BYTES};
+use lineage::archive::index::{entry, IndexParams};
 use lineage::compare::rarity::{Rarity, RarityTable};
 use lineage::pipeline::{CheckOptions, Config, DedupOptions};
 use lineage::sketch::{DocFingerprint, Signature, SketchParams};
@@ -383,17 +384,27 @@ impl IndexFile {
         let path = self.path.clone();
         let existing = run(py, Some(1), || read_params(&path))?;
         let params = existing.unwrap_or_default();
-        // Entries, not texts, accumulate: one batch of texts at a time.
-        let mut entries = Vec::new();
+        let mut writer = run(py, Some(1), || {
+            ArchiveWriter::open(&path, params, existing.is_some())
+        })?;
+        // Entries, not texts, accumulate, up to a segment's worth.
+        let (mut entries, mut bytes) = (Vec::new(), 0usize);
         for_each_batch(items, batch, |docs| {
+            bytes += docs.iter().map(|d| d.text.len()).sum::<usize>();
             let mut more = run(py, threads, || {
                 Ok(docs.par_iter().map(|d| entry(d, &params)).collect())
             })?;
             entries.append(&mut more);
+            if bytes >= BATCH_BYTES {
+                let full = std::mem::take(&mut entries);
+                bytes = 0;
+                run(py, threads, || writer.add(full))?;
+            }
             Ok(())
         })?;
         let summary = run(py, threads, move || {
-            add_to_file(&path, params, existing.is_some(), entries)
+            writer.add(entries)?;
+            writer.finish()
         })?;
         json(&summary)
     }
@@ -411,7 +422,7 @@ impl IndexFile {
         threads: Option<usize>,
     ) -> PyResult<Vec<(bool, String)>> {
         let path = self.path.clone();
-        let index = run(py, threads, move || Index::load(&path))?;
+        let index = run(py, threads, move || Archive::open(&path))?;
         let mut options = CheckOptions::default();
         options.config = lineage::archive::check::config_for(index.params(), options.config);
         if let Some(t) = threshold {
@@ -422,7 +433,7 @@ impl IndexFile {
         for_each_batch(items, batch, |docs| {
             let checks = run(py, threads, || {
                 Ok(lineage::archive::check::check_documents(
-                    &docs, &index, &self.path, &options,
+                    &docs, &index, &options,
                 ))
             })?;
             for c in checks {
@@ -439,11 +450,7 @@ impl IndexFile {
     /// The JSON of `lineage index stats --format json`.
     fn stats(&self, py: Python<'_>) -> PyResult<String> {
         let path = self.path.clone();
-        let stats = run(py, Some(1), move || {
-            let index = Index::load(&path)?;
-            let bytes = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
-            Ok(index.stats(bytes))
-        })?;
+        let stats = run(py, Some(1), move || Archive::open(&path)?.stats())?;
         json(&stats)
     }
 }

@@ -1,7 +1,7 @@
 //! Checking new documents against an archive index: retrieval, then the
 //! exact verification every reported pair goes through.
 //!
-//! In: an [`Index`] and documents. Out: one [`DocCheck`] per document, with
+//! In: an [`Archive`] and documents. Out: one [`DocCheck`] per document, with
 //! its [`Finding`]s: pairs at or above the threshold, scored and aligned by
 //! [`compare::compare`](crate::compare::compare) exactly as `lineage
 //! score` would, with the publish dates telling which is older where both
@@ -9,8 +9,8 @@
 //!
 //! Each document is fingerprinted once; the index proposes the archived
 //! documents that hold the most of its content shingles
-//! ([`Index::candidates`]) and, for an index with words, those holding most
-//! of its rare words ([`Index::word_candidates`]: a one-sentence summary
+//! ([`candidates`]) and, for an index with words, those holding most
+//! of its rare words ([`word_candidates`]: a one-sentence summary
 //! shares few 2-grams with its article); each candidate's stored text (or, for an index
 //! built without texts, the file its id names) is fingerprinted and
 //! compared. The archive is presumed older: the checked document is DERIVED
@@ -28,7 +28,11 @@ use rayon::prelude::*;
 use serde::Serialize;
 use xxhash_rust::xxh3::xxh3_64;
 
-use crate::archive::index::{entry_of, Candidate, Entry, Index, IndexParams, RetrievalOptions};
+use crate::archive::disk::Archive;
+use crate::archive::index::{entry_of, Entry, Index, IndexParams};
+use crate::archive::retrieve::{
+    candidates, word_candidates, Candidate, RetrievalOptions, Searchable,
+};
 use crate::compare::score::Verdict;
 use crate::compare::PairReport;
 use crate::compare::{compare, Config, Fingerprint};
@@ -347,42 +351,33 @@ fn sort_findings(findings: &mut [Finding]) {
     });
 }
 
-/// Checks one document against the index at `index_path` (named in
-/// errors).
+/// Checks one document against the archive.
 pub fn check_document(
     doc: &Document,
-    index: &Index,
-    index_path: &Path,
+    archive: &Archive,
     options: &CheckOptions,
 ) -> Result<DocCheck> {
-    let config = config_for(index.params(), options.config);
-    check_fingerprint(
-        &Fingerprint::new(doc, &config)?,
-        index,
-        index_path,
-        &config,
-        options,
-    )
+    let config = config_for(archive.params(), options.config);
+    check_fingerprint(&Fingerprint::new(doc, &config)?, archive, &config, options)
 }
 
 /// [`check_document`] of a document already fingerprinted with `config`.
 fn check_fingerprint(
     fp: &Fingerprint<'_>,
-    index: &Index,
-    index_path: &Path,
+    archive: &Archive,
     config: &Config,
     options: &CheckOptions,
 ) -> Result<DocCheck> {
     let doc = fp.doc;
-    let query = index.params().keep(&fp.content_set);
+    let query = archive.params().keep(&fp.content_set);
     let candidates = with_word_candidates(
-        index.candidates(&query, &options.retrieval, None),
-        index,
+        candidates(archive, &query, &options.retrieval, None)?,
+        archive,
         fp,
         config,
         &options.retrieval,
         None,
-    );
+    )?;
     let mut out = DocCheck {
         id: doc.id.clone(),
         meta: doc.meta.clone(),
@@ -391,8 +386,8 @@ fn check_fingerprint(
         warnings: Vec::new(),
     };
     for c in &candidates {
-        let archived = &index.docs()[c.doc as usize];
-        let other = match archived.document(index_path)? {
+        let archived = archive.record(c.doc)?;
+        let other = match archived.document(archive.file_of(c.doc))? {
             Some(d) => d,
             // An index without texts names the files: a check that cannot
             // read one, or reads another text than was indexed, has not
@@ -434,23 +429,23 @@ fn check_fingerprint(
 /// condensation weighs it ([`crate::compare::condense`]): its rarity in English to
 /// the power [`CondenseParams::rarity_power`](crate::compare::condense::CondenseParams),
 /// or 1 for a text the rarity table does not cover.
-fn with_word_candidates(
+fn with_word_candidates<S: Searchable>(
     mut found: Vec<Candidate>,
-    index: &Index,
+    index: &S,
     fp: &Fingerprint<'_>,
     config: &Config,
     retrieval: &RetrievalOptions,
     exclude: Option<u32>,
-) -> Vec<Candidate> {
+) -> Result<Vec<Candidate>> {
     if !index.params().words {
-        return found;
+        return Ok(found);
     }
     let table = config.rarity.get();
     let covered = table.covers(&crate::compare::condense::word_terms(fp));
     let mut terms = fp.content_terms.clone();
     terms.sort_unstable();
     terms.dedup();
-    let mut query: Vec<(u32, f64)> = terms
+    let mut query: Vec<(u64, f64)> = terms
         .iter()
         .map(|&t| {
             let w = if covered {
@@ -458,12 +453,12 @@ fn with_word_candidates(
             } else {
                 1.0
             };
-            (t as u32, w)
+            (t, w)
         })
         .collect();
     query.sort_unstable_by_key(|&(k, _)| k);
     query.dedup_by_key(|&mut (k, _)| k);
-    for (doc, share) in index.word_candidates(&query, retrieval, exclude) {
+    for (doc, share) in word_candidates(index, &query, retrieval, exclude)? {
         match found.iter_mut().find(|c| c.doc == doc) {
             Some(c) => c.word_share = share,
             None => found.push(Candidate {
@@ -476,7 +471,7 @@ fn with_word_candidates(
             }),
         }
     }
-    found
+    Ok(found)
 }
 
 /// Checks every document against the index (in parallel; the results come
@@ -487,11 +482,10 @@ fn with_word_candidates(
 /// fingerprinted once for both.
 pub fn check_documents(
     docs: &[Document],
-    index: &Index,
-    index_path: &Path,
+    archive: &Archive,
     options: &CheckOptions,
 ) -> Vec<Result<DocCheck>> {
-    let config = config_for(index.params(), options.config);
+    let config = config_for(archive.params(), options.config);
     let fps: Vec<Fingerprint<'_>> = match docs
         .par_iter()
         .map(|d| Fingerprint::new(d, &config))
@@ -502,14 +496,14 @@ pub fn check_documents(
     };
     let mut results: Vec<Result<DocCheck>> = fps
         .par_iter()
-        .map(|fp| check_fingerprint(fp, index, index_path, &config, options))
+        .map(|fp| check_fingerprint(fp, archive, &config, options))
         .collect();
     if !options.within || docs.len() < 2 {
         return results;
     }
     let params = IndexParams {
         store_text: false,
-        ..*index.params()
+        ..*archive.params()
     };
     let mut run = match Index::new(params) {
         Ok(run) => run,
@@ -532,7 +526,7 @@ pub fn check_documents(
             e
         })
         .collect();
-    let queries: Vec<Vec<u32>> = entries.iter().map(|e| e.hashes.clone()).collect();
+    let queries: Vec<Vec<u64>> = entries.iter().map(|e| e.hashes.clone()).collect();
     run.add(entries);
     let within: Vec<Result<(usize, Vec<Finding>)>> = fps
         .par_iter()
@@ -540,13 +534,13 @@ pub fn check_documents(
         .map(|(i, fp)| {
             let mut found = Vec::new();
             let candidates = with_word_candidates(
-                run.candidates(&queries[i], &options.retrieval, Some(i as u32)),
+                candidates(&run, &queries[i], &options.retrieval, Some(i as u32))?,
                 &run,
                 fp,
                 &config,
                 &options.retrieval,
                 Some(i as u32),
-            );
+            )?;
             for c in &candidates {
                 let j = c.doc as usize;
                 let Some(f) = verify_input(fp, &fps[j], c, &config)? else {
@@ -592,7 +586,7 @@ mod tests {
     const GRAIN: &str = include_str!("../../samples/reuters-grain.txt");
     const CRUDE: &str = include_str!("../../samples/reuters-crude.txt");
 
-    fn archive() -> Index {
+    fn archive() -> Archive {
         let params = IndexParams::default();
         let mut index = Index::new(params).unwrap();
         index.add(
@@ -601,7 +595,7 @@ mod tests {
                 .map(|(id, t)| entry(&Document::new(*id, *t), &params))
                 .collect(),
         );
-        index
+        Archive::in_memory(index, Path::new("x"))
     }
 
     fn options(within: bool) -> CheckOptions {
@@ -619,7 +613,7 @@ mod tests {
             Document::new("rewrite", REWRITE),
             Document::new("crude", CRUDE),
         ];
-        let results = check_documents(&docs, &index, Path::new("x"), &options(false));
+        let results = check_documents(&docs, &index, &options(false));
         let rewrite = results[0].as_ref().unwrap();
         assert_eq!(rewrite.findings.len(), 1);
         let f = &rewrite.findings[0];
@@ -640,12 +634,8 @@ mod tests {
         let mut first = Document::new("first", GRAIN);
         first.meta.date = Some("2026-01-01".into());
         let docs = [copy, Document::new("crude", CRUDE), first];
-        let results = check_documents(
-            &docs,
-            &Index::new(*index.params()).unwrap(),
-            Path::new("x"),
-            &options(true),
-        );
+        let empty = Archive::in_memory(Index::new(*index.params()).unwrap(), Path::new("x"));
+        let results = check_documents(&docs, &empty, &options(true));
         let counts: Vec<usize> = results
             .iter()
             .map(|r| r.as_ref().unwrap().findings.len())

@@ -8,7 +8,8 @@ use anyhow::Context;
 use clap::{Args, ValueEnum};
 use lineage::archive::baseline::Accepted;
 use lineage::archive::check::{check_documents, CheckOptions, DocCheck};
-use lineage::archive::index::{Index, RetrievalOptions};
+use lineage::archive::disk::Archive;
+use lineage::archive::retrieve::RetrievalOptions;
 use lineage::compare::Config;
 use lineage::report;
 use lineage::report::check::{render_ci, render_json, render_text, CheckRun};
@@ -145,7 +146,7 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<ExitCode> {
     if args.candidates == 0 {
         anyhow::bail!("--candidates must be at least 1");
     }
-    let index = Index::load(&args.index)?;
+    let index = Archive::open(&args.index)?;
     let baseline = match &args.baseline {
         Some(path) => read_baseline(path)?,
         None => BTreeSet::new(),
@@ -168,7 +169,7 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<ExitCode> {
     let bar = crate::sketch_cmd::progress(args.quiet, "checking");
     let (docs, mut failed) = read_documents(&inputs, &bar, args.quiet);
     let mut checks = Vec::with_capacity(docs.len());
-    for result in check_documents(&docs, &index, &args.index, &options) {
+    for result in check_documents(&docs, &index, &options) {
         match result {
             Ok(check) => {
                 for w in &check.warnings {
@@ -185,7 +186,7 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<ExitCode> {
     bar.finish_and_clear();
     let outcome = CheckRun {
         index: &args.index,
-        archived: index.docs().len(),
+        archived: index.len(),
         checks: &checks,
         baseline: &baseline,
         failed,

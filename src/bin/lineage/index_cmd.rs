@@ -1,18 +1,20 @@
-//! `lineage index add` and `lineage index stats`.
+//! `lineage index add`, `stats`, `verify` and `compact`.
 
 use std::path::PathBuf;
 use std::time::Instant;
 
 use anyhow::{bail, Context};
 use clap::{Args, Subcommand};
-use lineage::archive::index::{add_to_file, entry, read_params, Index, IndexParams};
-use lineage::source::input::Inputs;
+use lineage::archive::disk::{compact, read_params, Archive, ArchiveWriter};
+use lineage::archive::index::{entry, AddSummary, IndexParams};
+use lineage::source::input::{Inputs, Item};
+use lineage::source::Document;
 use lineage::text::shingle::ShingleParams;
 use rayon::prelude::*;
 
 use crate::args::Format;
 use crate::exit::ExitCode;
-use crate::input_args::{counter, exit_for, failed_note, read_documents, InputArgs};
+use crate::input_args::{exit_for, failed_note, skipped_message, InputArgs};
 
 /// `lineage index`.
 #[derive(Debug, Args)]
@@ -28,14 +30,37 @@ pub enum IndexAction {
     /// Create INDEX or add documents to it (an id already indexed with the
     /// same text is left alone, with another text it is replaced).
     ///
-    /// The file is replaced atomically under a lock: concurrent adds
-    /// serialise, and a crash leaves the old or the new index.
+    /// INDEX is a small manifest; the documents go to new segment files in
+    /// the folder INDEX.segments beside it, a batch at a time, so memory
+    /// does not grow with the input or the archive. Each batch is committed
+    /// by replacing the manifest atomically under a lock: concurrent adds
+    /// serialise, and a crash keeps every batch committed before it. Small
+    /// segments are merged as they accumulate. An index written by lineage
+    /// 0.1 (one file) is converted first.
     ///
     /// Exit status: 0 all documents indexed, 2 an error (bad documents are
     /// reported and skipped, the rest are still indexed).
     Add(Box<AddArgs>),
-    /// Describe INDEX: documents, size per document, parameters, dates.
+    /// Describe INDEX: documents, segments, replaced documents, size per
+    /// document, parameters.
     Stats(StatsArgs),
+    /// Read every byte of INDEX and check it: every page checksum, record
+    /// and list. Exit status 0 when sound, 2 naming the damaged file.
+    Verify(VerifyArgs),
+    /// Merge the segments of INDEX into one and drop replaced documents
+    /// (never needed for correctness; checks read fewer files after it).
+    Compact(VerifyArgs),
+}
+
+/// `lineage index verify` and `lineage index compact`.
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// The index file.
+    #[arg(value_name = "INDEX")]
+    pub index: PathBuf,
+    /// No closing summary.
+    #[arg(short, long)]
+    pub quiet: bool,
 }
 
 /// `lineage index add`.
@@ -92,6 +117,8 @@ pub fn run(args: &IndexArgs) -> anyhow::Result<ExitCode> {
     match &args.action {
         IndexAction::Add(a) => add(a),
         IndexAction::Stats(a) => stats(a),
+        IndexAction::Verify(a) => verify(a),
+        IndexAction::Compact(a) => compact_cmd(a),
     }
 }
 
@@ -142,26 +169,68 @@ fn add(args: &AddArgs) -> anyhow::Result<ExitCode> {
     };
     params.validate()?;
     let inputs = Inputs::open(&args.inputs, args.input.options());
-    let reading = crate::sketch_cmd::progress(args.quiet, "reading");
-    let (docs, failed) = read_documents(&inputs, &reading, args.quiet);
-    reading.finish_and_clear();
-    if docs.iter().any(|d| d.id == "-") {
-        anyhow::bail!(
-            "the document on standard input needs a name in the archive: pass --id NAME (as -, a second one would replace it); nothing was added"
-        );
+    let mut writer = ArchiveWriter::open(&args.index, params, true)
+        .with_context(|| format!("cannot update {}", args.index.display()))?;
+    let bar = crate::sketch_cmd::progress(args.quiet, "indexing");
+    let mut failed = inputs.walk.errors.len();
+    for err in &inputs.walk.errors {
+        bar.suspend(|| eprintln!("{}", skipped_message(err)));
     }
-    let bar = counter(args.quiet, docs.len(), "indexing");
-    let entries: Vec<_> = docs
-        .par_iter()
-        .map(|d| {
-            let e = entry(d, &params);
-            bar.inc(1);
-            e
-        })
-        .collect();
+    let mut batch = Batch::default();
+    let mut bytes: u64 = 0;
+    let mut error: Option<anyhow::Error> = None;
+    inputs.read_each(|item| {
+        if error.is_some() {
+            return;
+        }
+        match item {
+            Item::Document(doc) => {
+                for w in &doc.warnings {
+                    bar.suspend(|| eprintln!("lineage: warning: {}: {w}", doc.id));
+                }
+                if doc.id == "-" {
+                    error = Some(anyhow::anyhow!(
+                        "the document on standard input needs a name in the archive: pass --id NAME (as -, a second one would replace it); it was not added"
+                    ));
+                    return;
+                }
+                bytes += doc.text.len() as u64;
+                batch.push(doc);
+                if batch.full() {
+                    if let Err(e) = batch.commit(&mut writer, &params) {
+                        error = Some(e);
+                    }
+                    bar.set_message(format!("indexing: {} documents", writer.archive().len()));
+                }
+            }
+            Item::Skipped(s) => {
+                if !args.quiet {
+                    bar.suspend(|| eprintln!("lineage: {s}"));
+                }
+            }
+            Item::Failed(err) => {
+                bar.suspend(|| eprintln!("{}", skipped_message(&err)));
+                failed += 1;
+            }
+        }
+    });
+    if error.is_none() {
+        if let Err(e) = batch.commit(&mut writer, &params) {
+            error = Some(e);
+        }
+    }
     bar.finish_and_clear();
-    let bytes: u64 = docs.iter().map(|d| d.text.len() as u64).sum();
-    let summary = add_to_file(&args.index, params, true, entries)
+    if let Some(e) = error {
+        // Every batch committed before the error stays committed.
+        let kept = writer.summary();
+        return Err(e.context(format!(
+            "cannot update {} ({} documents added before the error are kept)",
+            args.index.display(),
+            kept.added + kept.updated
+        )));
+    }
+    let summary = writer
+        .finish()
         .with_context(|| format!("cannot update {}", args.index.display()))?;
     if !args.quiet {
         eprintln!(
@@ -177,6 +246,37 @@ fn add(args: &AddArgs) -> anyhow::Result<ExitCode> {
         );
     }
     Ok(exit_for(failed))
+}
+
+/// Documents read and not yet indexed: a batch becomes one segment.
+#[derive(Default)]
+struct Batch {
+    docs: Vec<Document>,
+    bytes: usize,
+}
+
+impl Batch {
+    fn push(&mut self, doc: Document) {
+        self.bytes += doc.text.len();
+        self.docs.push(doc);
+    }
+
+    fn full(&self) -> bool {
+        self.bytes >= lineage::archive::disk::BATCH_BYTES
+    }
+
+    /// Fingerprints the batch in parallel and adds it to the archive.
+    fn commit(
+        &mut self,
+        writer: &mut ArchiveWriter,
+        params: &IndexParams,
+    ) -> anyhow::Result<AddSummary> {
+        let docs = std::mem::take(&mut self.docs);
+        self.bytes = 0;
+        let entries: Vec<_> = docs.par_iter().map(|d| entry(d, params)).collect();
+        drop(docs);
+        Ok(writer.add(entries)?)
+    }
 }
 
 fn describe(p: &IndexParams) -> String {
@@ -200,11 +300,8 @@ fn describe(p: &IndexParams) -> String {
 }
 
 fn stats(args: &StatsArgs) -> anyhow::Result<ExitCode> {
-    let index = Index::load(&args.index)?;
-    let file_bytes = std::fs::metadata(&args.index)
-        .with_context(|| format!("cannot read {}", args.index.display()))?
-        .len();
-    let s = index.stats(file_bytes);
+    let archive = Archive::open(&args.index)?;
+    let s = archive.stats()?;
     let out = match args.format {
         Format::Json => {
             let mut line = serde_json::to_string(&serde_json::json!({
@@ -217,27 +314,67 @@ fn stats(args: &StatsArgs) -> anyhow::Result<ExitCode> {
         }
         Format::Text => {
             let mb = |b: u64| b as f64 / 1e6;
-            format!(
-                "{}: {} documents ({} with text)\n  file          {:.2} MB\n  texts         {:.2} MB, stored as {:.2} MB\n  fingerprint   {:.0} bytes per document ({} inverted-list entries, {} of words)\n  per document  {:.0} bytes without the stored text\n  dates         {} .. {}\n  parameters    {}\n",
+            let mut out = format!(
+                "{}: {} documents, {} replaced awaiting compaction, {} segments ({})\n  files         {:.2} MB\n  texts         {:.2} MB, stored as {:.2} MB\n  fingerprint   {:.2} MB of inverted lists\n  per document  {:.0} bytes, {:.0} without the stored text\n  parameters    {}\n",
                 args.index.display(),
                 s.documents,
-                s.with_text,
+                s.tombstones,
+                s.segments.len(),
+                s.format,
                 mb(s.file_bytes),
                 mb(s.text_bytes),
                 mb(s.stored_text_bytes),
-                s.fingerprint_bytes_per_doc,
-                s.postings + s.word_postings,
-                s.word_postings,
+                mb(s.list_bytes),
+                s.bytes_per_doc,
                 s.bytes_per_doc_without_text,
-                s.oldest.as_deref().unwrap_or("-"),
-                s.newest.as_deref().unwrap_or("-"),
                 describe(&s.params),
-            )
+            );
+            for seg in &s.segments {
+                out.push_str(&format!(
+                    "  segment       {}: {} documents ({} replaced), {:.2} MB\n",
+                    seg.file,
+                    seg.documents,
+                    seg.replaced,
+                    mb(seg.bytes)
+                ));
+            }
+            out
         }
     };
     use std::io::Write;
     let mut stdout = crate::stdout();
     stdout.write_all(out.as_bytes())?;
     stdout.flush()?;
+    Ok(ExitCode::Clean)
+}
+
+fn verify(args: &VerifyArgs) -> anyhow::Result<ExitCode> {
+    let started = Instant::now();
+    let archive = Archive::open(&args.index)?;
+    archive.verify()?;
+    if !args.quiet {
+        eprintln!(
+            "lineage: {} is sound: {} documents, every page checked in {:.2} s",
+            args.index.display(),
+            archive.len(),
+            started.elapsed().as_secs_f64()
+        );
+    }
+    Ok(ExitCode::Clean)
+}
+
+fn compact_cmd(args: &VerifyArgs) -> anyhow::Result<ExitCode> {
+    let started = Instant::now();
+    let s =
+        compact(&args.index).with_context(|| format!("cannot compact {}", args.index.display()))?;
+    if !args.quiet {
+        eprintln!(
+            "lineage: {} segments merged into one, {} replaced documents dropped, {} documents in {:.2} s",
+            s.segments_before,
+            s.dropped,
+            s.documents,
+            started.elapsed().as_secs_f64()
+        );
+    }
     Ok(ExitCode::Clean)
 }

@@ -243,24 +243,6 @@ pub fn read_documents(
     (docs, failed)
 }
 
-/// A bar counting `len` documents on standard error when it is a terminal
-/// and not `quiet`; hidden otherwise.
-pub fn counter(quiet: bool, len: usize, what: &str) -> ProgressBar {
-    use std::io::IsTerminal;
-    if quiet || !std::io::stderr().is_terminal() {
-        return ProgressBar::hidden();
-    }
-    let bar =
-        ProgressBar::with_draw_target(Some(len as u64), indicatif::ProgressDrawTarget::stderr());
-    if let Ok(style) = indicatif::ProgressStyle::with_template(
-        "{msg} {wide_bar} {pos}/{len} documents [{elapsed}<{eta}]",
-    ) {
-        bar.set_style(style);
-    }
-    bar.set_message(what.to_string());
-    bar
-}
-
 /// ", N failed" for a closing summary, or nothing.
 pub fn failed_note(failed: usize) -> String {
     if failed > 0 {
