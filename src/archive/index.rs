@@ -392,11 +392,11 @@ impl Index {
             self.words.retain(|p| replaced.binary_search(&p.1).is_err());
         }
         if !fresh.is_empty() {
-            fresh.sort_unstable();
+            fresh.par_sort_unstable();
             self.postings = merge_sorted(&self.postings, &fresh);
         }
         if !fresh_words.is_empty() {
-            fresh_words.sort_unstable();
+            fresh_words.par_sort_unstable();
             self.words = merge_sorted(&self.words, &fresh_words);
         }
         summary.total = self.docs.len();

@@ -76,8 +76,9 @@ const NONE: u32 = u32::MAX;
 const DOC_ENTRY: usize = 16;
 const ID_ENTRY: usize = 12;
 const DELETE_ENTRY: usize = 12;
-/// Documents (and 16 times as many keys) a merge reads between letting the
-/// system drop the pages it read ([`Segment::release`]).
+/// Documents (and 16 times as many keys and postings) a merge reads
+/// between letting the system drop the pages it read
+/// ([`Segment::release`]).
 const RELEASE_EVERY: u32 = 65_536;
 
 /// The sections, in file order.
@@ -1219,7 +1220,7 @@ pub(crate) fn merge(
                 heads.push(it.next().transpose()?);
             }
             let mut docs = Vec::new();
-            let mut keys = 0usize;
+            let mut read = 0usize;
             while let Some(key) = heads.iter().flatten().map(|h| h.0).min() {
                 docs.clear();
                 for (i, head) in heads.iter_mut().enumerate() {
@@ -1239,9 +1240,12 @@ pub(crate) fn merge(
                 if !docs.is_empty() {
                     w.key(key, &docs).map_err(io)?;
                 }
-                keys += 1;
-                if keys.is_multiple_of(16 * RELEASE_EVERY as usize) {
+                // Keys and postings read since the last release, about
+                // 4 MB of mapped pages per 65,536.
+                read += 1 + docs.len();
+                if read >= 16 * RELEASE_EVERY as usize {
                     parts.iter().for_each(|(s, _)| s.release());
+                    read = 0;
                 }
             }
             w.end_list().map_err(io)?;
