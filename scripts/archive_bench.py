@@ -4,7 +4,8 @@
 Usage:
   scripts/archive_bench.py generate --seed S --docs N [--work DIR]
   scripts/archive_bench.py run BIN --seed S --sizes 10k,100k,1M [--work DIR]
-        [--runs 5] [--reuse-index] [--check-args "--min-distinctive 0"]
+        [--runs 5] [--reuse-index] [--keep-index] [--add] [--json FILE]
+        [--check-args "--min-distinctive 0"]
 
 Reproduces the table of issue 20 (an archive that stays right at millions
 of articles) with nothing but the Python standard library and ../shared.
@@ -33,7 +34,8 @@ The queries (1,000 by default, a quarter of each kind), each with its truth
             archived document, though its sentences occur in several.
 
 `run` builds the index of each size with the given release binary
-(`lineage index add`, wall time and peak RSS from /usr/bin/time -v), checks
+(`lineage index add`, wall time and peak RSS from /usr/bin/time -v), reads
+its size per document (`index stats`), checks
 one item as a whole process `--runs` times (median wall time, peak RSS),
 checks the 1,000 queries in one run (wall time, RSS), and scores the JSON
 output (`lineage check --format json`: one `finding` record per finding,
@@ -47,9 +49,12 @@ flattened pair report with `derived` and `source`, then a `summary`):
   content   recall counting only findings whose candidate came from the
             content-shingle list (`estimated_containment` > 0), not from
             the word list alone: what the distinctiveness gate lets through.
+With --add, it then adds 1,000 new documents (numbered after the archive's)
+and reports the add's wall time, peak RSS, the bytes it wrote to storage
+(wait4's block-output count) and the size of the segment it made.
 Files go to --work (default /tmp/archive-work): archive-S-N.jsonl,
-queries-S-N.jsonl, the truth and archive-S-N.idx (deleted after the run
-unless --keep-index).
+queries-S-N.jsonl, the truth and archive-S-N.idx with its segments folder
+(deleted after the run unless --keep-index).
 """
 
 import argparse
@@ -58,6 +63,7 @@ import json
 import os
 import random
 import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -335,6 +341,45 @@ def timed(cmd, stdout=subprocess.DEVNULL):
     return p.returncode, wall, int(rss.group(1)) / 1024 if rss else float("nan"), p.stdout
 
 
+def remove_index(path):
+    """Removes an archive: its manifest, its segments and its lock."""
+    for p in (path, path + ".lock"):
+        if os.path.exists(p):
+            os.remove(p)
+    shutil.rmtree(path + ".segments", ignore_errors=True)
+
+
+def written(cmd):
+    """Runs `cmd`: (wall s, peak RSS MB, MB written to storage), from the
+    kernel's accounting of the process (wait4's rusage: blocks written,
+    which counts what its fsyncs and writeback put on disk)."""
+    with tempfile.TemporaryFile() as err:
+        start = time.perf_counter()
+        p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=err)
+        _, status, ru = os.wait4(p.pid, 0)
+        wall = time.perf_counter() - start
+        if os.waitstatus_to_exitcode(status) not in (0, 1):
+            err.seek(0)
+            sys.exit(f"{' '.join(cmd)} failed: {err.read().decode(errors='replace').strip()}")
+    return wall, ru.ru_maxrss / 1024, ru.ru_oublock * 512 / 1e6
+
+
+def add_new(binary, f, pool, seed, docs, count=1000):
+    """Adds `count` new documents (numbers after the archive's) to the
+    index: wall, peak RSS, MB written, and the new segment's size."""
+    path = os.path.join(os.path.dirname(f["index"]), f"new-{seed}-{docs}.jsonl")
+    with open(path, "w", encoding="utf-8") as out:
+        for i in range(docs, docs + count):
+            out.write(json.dumps({"id": doc_id(seed, i), "text": document(pool, seed, i)}) + "\n")
+    segs = f["index"] + ".segments"
+    before = set(os.listdir(segs))
+    wall, rss, mb = written([binary, "index", "add", "-q", f["index"], path])
+    fresh = [os.path.getsize(os.path.join(segs, n)) for n in set(os.listdir(segs)) - before]
+    os.remove(path)
+    return {"add_s": wall, "add_mb": rss, "add_written_mb": mb,
+            "add_segment_mb": sum(fresh) / 1e6, "add_segments": len(fresh)}
+
+
 def score(output, truth_path):
     truth = {}
     with open(truth_path, encoding="utf-8") as f:
@@ -371,10 +416,14 @@ def score(output, truth_path):
 def measure(binary, f, runs, reuse_index, check_args):
     out = {}
     if not (reuse_index and os.path.exists(f["index"])):
-        if os.path.exists(f["index"]):
-            os.remove(f["index"])
+        remove_index(f["index"])
         _, out["build_s"], out["build_mb"], _ = timed(
             [binary, "index", "add", "-q", f["index"], f["archive"]])
+    _, _, _, stats = timed([binary, "index", "stats", "--format", "json", f["index"]],
+                           stdout=subprocess.PIPE)
+    stats = json.loads(stats)["stats"]
+    out["bytes_per_doc_without_text"] = stats["bytes_per_doc_without_text"]
+    out["segments"] = len(stats["segments"])
     one = os.path.join(os.path.dirname(f["index"]), "one-query.jsonl")
     with open(f["queries"], encoding="utf-8") as src, open(one, "w", encoding="utf-8") as dst:
         dst.write(src.readline())
@@ -408,6 +457,13 @@ def table(rows, sizes):
             return " / ".join(f"{r[key][k]:.3f}" for k in KINDS[:3])
         if key == "spurious":
             return f"{r['spurious_per_item']:.2f} / {r['spurious_per_negative']:.2f}"
+        if key == "size":
+            return f"{r['bytes_per_doc_without_text']:.0f} B, {r['segments']} segment(s)"
+        if key == "add":
+            if "add_s" not in r:
+                return "-"
+            return (f"{r['add_s']:.2f} s, {r['add_mb']:.0f} MB, {r['add_written_mb']:.1f} MB written "
+                    f"for a {r['add_segment_mb']:.1f} MB segment")
     lines = ["| archive | " + " | ".join(label(n) for n in sizes) + " |",
              "|---|" + "---|" * len(sizes)]
     for key, name in [("build", "`index add` (build): wall, peak RSS"),
@@ -415,7 +471,9 @@ def table(rows, sizes):
                       ("all", "`check` of 1,000 items in one run: wall (per item beyond load), peak RSS"),
                       ("recall", "recall: copy / excerpt / summary"),
                       ("content_recall", "of which found by content shingles"),
-                      ("spurious", "spurious findings: per item / per negative")]:
+                      ("spurious", "spurious findings: per item / per negative"),
+                      ("size", "index size per document without texts"),
+                      ("add", "`index add` of 1,000 new documents: wall, peak RSS, written")]:
         lines.append(f"| {name} | " + " | ".join(fmt(rows.get(n), key) for n in sizes) + " |")
     return "\n".join(lines)
 
@@ -444,6 +502,9 @@ def main():
     r.add_argument("--keep-index", action="store_true", help="do not delete the index afterwards")
     r.add_argument("--check-args", default="", help="extra arguments for lineage check")
     r.add_argument("--json", help="also write the figures to this file")
+    r.add_argument("--add", action="store_true",
+                   help="last, add 1,000 new documents to each index (it then holds them: "
+                        "with --keep-index, delete it before another run)")
     for p in (g, r):
         p.add_argument("--seed", type=int, default=1)
         p.add_argument("--work", default="/tmp/archive-work")
@@ -461,9 +522,12 @@ def main():
             pool = pool or sentence_pool(args.shared)
             generate(args.shared, args.work, args.seed, n, pool)
         rows[n] = measure(args.binary, f, args.runs, args.reuse_index, args.check_args.split())
+        if args.add:
+            pool = pool or sentence_pool(args.shared)
+            rows[n].update(add_new(args.binary, f, pool, args.seed, n))
         print(f"# {label(n)}: {json.dumps(rows[n])}", file=sys.stderr)
         if not args.keep_index:
-            os.remove(f["index"])
+            remove_index(f["index"])
     print(f"seed {args.seed}, {os.path.basename(args.binary)}, {cpu()}")
     print(table(rows, sizes))
     if args.json:
