@@ -19,3 +19,4 @@ mod props;
 mod safe_writes;
 mod summaries;
 mod util;
+mod walk;

@@ -17,7 +17,9 @@ use crate::error::{Error, Result};
 use crate::source::feed::{looks_like_json_feed, looks_like_xml_feed, read_feed};
 use crate::source::html::{looks_like_html, read_html};
 use crate::source::jsonl::{JsonlFields, JsonlReader};
-use crate::source::walk::{self, open_file, read_capped, InputPath, SkipReason, Skipped, Walk};
+use crate::source::walk::{
+    self, open_file, read_capped, InputPath, SkipReason, Skipped, Walk, WalkOptions,
+};
 use crate::source::{Document, DEFAULT_MAX_DOC_BYTES};
 
 /// How to interpret an input file.
@@ -50,6 +52,8 @@ pub struct InputOptions {
     pub max_doc_bytes: u64,
     /// Id of a text or page read from standard input (`-` when `None`).
     pub stdin_id: Option<String>,
+    /// How folders are walked: globs and ignore files.
+    pub walk: WalkOptions,
 }
 
 impl Default for InputOptions {
@@ -59,6 +63,7 @@ impl Default for InputOptions {
             fields: JsonlFields::default(),
             max_doc_bytes: DEFAULT_MAX_DOC_BYTES,
             stdin_id: None,
+            walk: WalkOptions::default(),
         }
     }
 }
@@ -87,7 +92,7 @@ impl Inputs {
     /// Expands `paths` (files, directories, `-`).
     pub fn open(paths: &[PathBuf], options: InputOptions) -> Inputs {
         Inputs {
-            walk: walk::walk(paths),
+            walk: walk::walk(paths, &options.walk),
             options,
         }
     }

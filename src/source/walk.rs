@@ -1,14 +1,89 @@
 //! Expanding command-line inputs into the files to read.
 //!
 //! A file is taken as given; `-` is standard input; a directory is walked
-//! recursively in a stable order (sorted by name), skipping hidden entries
-//! (names starting with `.`) with a note. Whether a walked file is binary is
-//! only known once it is read: [`InputPath::walked`] tells the reader to skip
-//! such a file with a note instead of failing.
+//! recursively in a stable order (sorted by name) with the
+//! [`ignore`](https://docs.rs/ignore) crate, as ripgrep and fd walk:
+//!
+//! - hidden entries (names starting with `.`) are skipped with a note;
+//! - files matched by a `.gitignore` or `.ignore` file inside the walked
+//!   folder are left out silently, unless [`WalkOptions::ignore_files`] is
+//!   off (`--no-ignore`);
+//! - [`WalkOptions::globs`] (`--glob`) keep only the files matching a glob
+//!   and leave out those matching a `!glob`; as in ripgrep, a glob wins
+//!   over the ignore files for the files it matches (a folder the ignore
+//!   files leave out is still not entered).
+//!
+//! Only the ignore files at or below the walked folder count: not those of
+//! the folders above it, not `.git/info/exclude`, not the user's global
+//! git excludes, and a `.gitignore` counts whether or not the folder is in
+//! a git repository (`require_git(false)`). So the documents read from a
+//! folder depend on the folder alone, wherever it is copied or unpacked,
+//! and not on the machine's git set-up; a corpus is seldom a git
+//! repository, and one that ships a `.gitignore` means it.
+//!
+//! Files named on the command line are read whatever the globs and ignore
+//! files say. Whether a walked file is binary is only known once it is
+//! read: [`InputPath::walked`] tells the reader to skip such a file with a
+//! note instead of failing.
 
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use crate::error::{Error, Result};
+
+/// How directories are walked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WalkOptions {
+    /// Globs matched against paths relative to the walked folder, in the
+    /// syntax of `.gitignore` (`*.jsonl`, `2024/**/*.html`): when any glob
+    /// without a leading `!` is given, only files matching one are read;
+    /// a file matching a `!glob` is left out (as is a directory, with
+    /// everything in it). A later glob wins over an earlier one, and a glob
+    /// wins over the ignore files for the files it matches (a folder they
+    /// leave out is still not entered).
+    pub globs: Vec<String>,
+    /// Leave out what `.gitignore` and `.ignore` files inside the walked
+    /// folder name (default true; `--no-ignore` turns it off).
+    pub ignore_files: bool,
+}
+
+impl Default for WalkOptions {
+    fn default() -> Self {
+        WalkOptions {
+            globs: Vec::new(),
+            ignore_files: true,
+        }
+    }
+}
+
+impl WalkOptions {
+    /// Checks that every glob parses, as [`Error::InvalidParam`] naming
+    /// the first that does not.
+    pub fn validate(&self) -> Result<()> {
+        self.overrides(Path::new(".")).map(|_| ())
+    }
+
+    /// The globs as the walker's overrides for a walk of `root`.
+    fn overrides(&self, root: &Path) -> Result<ignore::overrides::Override> {
+        let mut builder = ignore::overrides::OverrideBuilder::new(root);
+        for glob in &self.globs {
+            builder
+                .add(glob)
+                .map_err(|e| Error::InvalidParam(format!("glob {glob:?}: {}", glob_error(&e))))?;
+        }
+        builder
+            .build()
+            .map_err(|e| Error::InvalidParam(format!("globs: {}", glob_error(&e))))
+    }
+}
+
+/// What the glob parser said, without the glob repeated.
+fn glob_error(err: &ignore::Error) -> String {
+    match err {
+        ignore::Error::Glob { err, .. } => err.clone(),
+        other => other.to_string(),
+    }
+}
 
 /// A file to read and how it was found.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -82,9 +157,20 @@ fn is_hidden(path: &Path) -> bool {
         .is_some_and(|n| n.starts_with('.') && n != "." && n != "..")
 }
 
-/// Expands `inputs` (files, directories, `-`) into the files to read.
-pub(crate) fn walk(inputs: &[PathBuf]) -> Walk {
+fn is_ignore_file(path: &Path) -> bool {
+    path.file_name()
+        .is_some_and(|n| n == ".gitignore" || n == ".ignore")
+}
+
+/// Expands `inputs` (files, directories, `-`) into the files to read,
+/// walking directories as `options` say. Globs that do not parse are one
+/// error and nothing is read.
+pub(crate) fn walk(inputs: &[PathBuf], options: &WalkOptions) -> Walk {
     let mut out = Walk::default();
+    if let Err(err) = options.validate() {
+        out.errors.push(err);
+        return out;
+    }
     for input in inputs {
         if input.as_os_str() == "-" {
             out.files.push(InputPath {
@@ -98,7 +184,7 @@ pub(crate) fn walk(inputs: &[PathBuf]) -> Walk {
                 path: input.clone(),
                 source,
             }),
-            Ok(meta) if meta.is_dir() => walk_dir(input, &mut out),
+            Ok(meta) if meta.is_dir() => walk_dir(input, options, &mut out),
             Ok(_) => out.files.push(InputPath {
                 path: input.clone(),
                 walked: false,
@@ -108,40 +194,123 @@ pub(crate) fn walk(inputs: &[PathBuf]) -> Walk {
     out
 }
 
-fn walk_dir(root: &Path, out: &mut Walk) {
-    let mut it = walkdir::WalkDir::new(root)
+fn walk_dir(root: &Path, options: &WalkOptions, out: &mut Walk) {
+    let overrides = match options.overrides(root) {
+        Ok(o) => o,
+        Err(err) => {
+            out.errors.push(err);
+            return;
+        }
+    };
+    // Hidden entries are filtered here rather than by the walker, which
+    // would drop them silently: each gets a note. The filter sees an entry
+    // after the ignore files and globs, so an ignored hidden file gets
+    // none. The walk is sequential, so the notes come in walk order.
+    let hidden = Arc::new(Mutex::new(Vec::new()));
+    let noted = Arc::clone(&hidden);
+    let ignore_files = options.ignore_files;
+    let walker = ignore::WalkBuilder::new(root)
         .follow_links(true)
-        .sort_by_file_name()
-        .into_iter();
-    loop {
-        let entry = match it.next() {
-            None => break,
-            Some(Ok(entry)) => entry,
-            Some(Err(err)) => {
-                let path = err.path().unwrap_or(root).to_path_buf();
-                let source = err
-                    .into_io_error()
-                    .unwrap_or_else(|| std::io::Error::other("filesystem loop"));
-                out.errors.push(Error::Read { path, source });
+        .sort_by_file_name(|a, b| a.cmp(b))
+        .hidden(false)
+        .parents(false)
+        .require_git(false)
+        .git_global(false)
+        .git_exclude(false)
+        .git_ignore(options.ignore_files)
+        .ignore(options.ignore_files)
+        .overrides(overrides)
+        .filter_entry(move |entry| {
+            let skip = entry.depth() > 0 && is_hidden(entry.path());
+            // An ignore file that is honoured is part of the walk's
+            // instructions, not a document someone hid: no note.
+            if skip && !(ignore_files && is_ignore_file(entry.path())) {
+                noted
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .push(entry.path().to_path_buf());
+            }
+            !skip
+        })
+        .build();
+    for entry in walker {
+        let entry = match entry {
+            Ok(entry) => entry,
+            Err(err) => {
+                out.errors.push(walk_error(root, err));
                 continue;
             }
         };
-        if entry.depth() > 0 && is_hidden(entry.path()) {
-            out.skipped.push(Skipped {
-                path: entry.path().to_path_buf(),
-                reason: SkipReason::Hidden,
-            });
-            if entry.file_type().is_dir() {
-                it.skip_current_dir();
-            }
-            continue;
-        }
-        if entry.file_type().is_file() {
+        // Skip notes found while reaching this entry go first, so that
+        // notes and files keep the walk's order.
+        out.skipped.extend(drain_hidden(&hidden));
+        if entry.file_type().is_some_and(|t| t.is_file()) {
             out.files.push(InputPath {
                 path: entry.into_path(),
                 walked: true,
             });
         }
+    }
+    out.skipped.extend(drain_hidden(&hidden));
+}
+
+fn drain_hidden(hidden: &Mutex<Vec<PathBuf>>) -> Vec<Skipped> {
+    let mut paths = hidden.lock().unwrap_or_else(PoisonError::into_inner);
+    paths
+        .drain(..)
+        .map(|path| Skipped {
+            path,
+            reason: SkipReason::Hidden,
+        })
+        .collect()
+}
+
+/// A walk error as [`Error::Read`] naming the entry that failed (a loop of
+/// symbolic links keeps its ELOOP, so the binary can name it; an ignore
+/// file that does not parse is named with its line).
+fn walk_error(root: &Path, err: ignore::Error) -> Error {
+    fn path_of(err: &ignore::Error) -> Option<&Path> {
+        match err {
+            ignore::Error::WithPath { path, .. } => Some(path),
+            ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
+                path_of(err)
+            }
+            ignore::Error::Loop { child, .. } => Some(child),
+            ignore::Error::Partial(errs) => errs.iter().find_map(path_of),
+            _ => None,
+        }
+    }
+    let path = path_of(&err).unwrap_or(root).to_path_buf();
+    let source = if err.is_io() {
+        err.into_io_error()
+            .map(os_error)
+            .unwrap_or_else(|| std::io::Error::other("cannot list"))
+    } else if let ignore::Error::Loop { .. } = strip_depth(&err) {
+        std::io::Error::other("filesystem loop")
+    } else {
+        std::io::Error::other(err.to_string())
+    };
+    Error::Read { path, source }
+}
+
+/// The operating system's error inside the walker's wrapping of it, so
+/// that its kind and number (ELOOP, EACCES) reach the message and the hint.
+fn os_error(err: std::io::Error) -> std::io::Error {
+    let code = err
+        .get_ref()
+        .and_then(|wrapped| wrapped.source())
+        .and_then(|inner| inner.downcast_ref::<std::io::Error>())
+        .and_then(std::io::Error::raw_os_error);
+    match code {
+        Some(code) if err.raw_os_error().is_none() => std::io::Error::from_raw_os_error(code),
+        _ => err,
+    }
+}
+
+fn strip_depth(err: &ignore::Error) -> &ignore::Error {
+    match err {
+        ignore::Error::WithDepth { err, .. } => strip_depth(err),
+        other => other,
     }
 }
 
@@ -227,7 +396,7 @@ mod tests {
         std::fs::write(dir.path().join("a.txt"), "a").unwrap();
         std::fs::write(dir.path().join("sub/c.txt"), "c").unwrap();
         std::fs::write(dir.path().join(".hidden"), "h").unwrap();
-        let w = walk(&[dir.path().to_path_buf()]);
+        let w = walk(&[dir.path().to_path_buf()], &WalkOptions::default());
         let names: Vec<_> = w
             .files
             .iter()
@@ -247,7 +416,10 @@ mod tests {
 
     #[test]
     fn missing_path_is_an_error() {
-        let w = walk(&[PathBuf::from("/no/such/lineage/input")]);
+        let w = walk(
+            &[PathBuf::from("/no/such/lineage/input")],
+            &WalkOptions::default(),
+        );
         assert_eq!(w.errors.len(), 1);
         assert!(w.files.is_empty());
     }

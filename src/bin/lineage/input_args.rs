@@ -7,6 +7,7 @@ use lineage::corpus::CorpusEvent;
 use lineage::sketch::DocFingerprint;
 use lineage::source::input::{InputFormat, InputOptions};
 use lineage::source::jsonl::JsonlFields;
+use lineage::source::walk::WalkOptions;
 
 /// How to read input files.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -62,6 +63,29 @@ pub struct InputArgs {
     /// the name it gets in reports and in an archive index.
     #[arg(long = "id", value_name = "NAME")]
     pub stdin_id: Option<String>,
+    /// In folders, read only the files matching GLOB (matched against the
+    /// path inside the folder, as in .gitignore: '*.jsonl', '2024/**');
+    /// '!GLOB' leaves matching files and folders out. Repeatable; a later
+    /// glob wins, and globs win over ignore files. Files named on the
+    /// command line are always read.
+    #[arg(short = 'g', long = "glob", value_name = "GLOB", value_parser = parse_glob)]
+    pub globs: Vec<String>,
+    /// In folders, also read what .gitignore and .ignore files leave out
+    /// (by default those inside the folder are honoured, in a git
+    /// repository or not; those of the folders above it are not).
+    #[arg(long)]
+    pub no_ignore: bool,
+}
+
+/// A `--glob` that parses, or clap's one-line error (exit 2).
+fn parse_glob(glob: &str) -> Result<String, String> {
+    let options = WalkOptions {
+        globs: vec![glob.to_string()],
+        ..WalkOptions::default()
+    };
+    options.validate().map(|()| glob.to_string()).map_err(|e| {
+        format!("{e} (write globs as in .gitignore, e.g. '*.jsonl' or '!drafts/', quoted)")
+    })
 }
 
 /// A number of bytes as people write it: `1048576`, `1024K`, `64M`, `2G`
@@ -129,6 +153,10 @@ impl InputArgs {
             },
             max_doc_bytes: self.max_doc_bytes.0,
             stdin_id: self.stdin_id.clone(),
+            walk: WalkOptions {
+                globs: self.globs.clone(),
+                ignore_files: !self.no_ignore,
+            },
         }
     }
 }
