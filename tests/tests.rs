@@ -19,4 +19,5 @@ mod props;
 mod safe_writes;
 mod summaries;
 mod util;
+mod verbosity;
 mod walk;

@@ -157,6 +157,18 @@ fn is_hidden(path: &Path) -> bool {
         .is_some_and(|n| n.starts_with('.') && n != "." && n != "..")
 }
 
+impl Walk {
+    /// The files to read, in reading order.
+    pub fn files(&self) -> &[InputPath] {
+        &self.files
+    }
+
+    /// The entries skipped with a note (hidden entries).
+    pub fn skipped(&self) -> &[Skipped] {
+        &self.skipped
+    }
+}
+
 fn is_ignore_file(path: &Path) -> bool {
     path.file_name()
         .is_some_and(|n| n == ".gitignore" || n == ".ignore")

@@ -8,6 +8,8 @@ use lineage::compare::score::Thresholds;
 use lineage::compare::Config;
 use lineage::text::shingle::ShingleParams;
 
+use crate::verbosity::Verbosity;
+
 /// Near-duplicate and derivative-text detection: is one text taken from
 /// another, how much of it, and which way?
 #[derive(Debug, Parser)]
@@ -71,9 +73,16 @@ pub enum Command {
         /// The shell.
         #[arg(value_enum)]
         shell: clap_complete::Shell,
+        /// Quiet and verbose.
+        #[command(flatten)]
+        verbosity: Verbosity,
     },
     /// Print the manual page (roff): `lineage man > lineage.1; man ./lineage.1`.
-    Man,
+    Man {
+        /// Quiet and verbose.
+        #[command(flatten)]
+        verbosity: Verbosity,
+    },
 }
 
 /// `lineage eval`.
@@ -155,6 +164,9 @@ pub struct CommonArgs {
     /// How words are weighed and what counts.
     #[command(flatten)]
     pub scoring: ScoringArgs,
+    /// Quiet and verbose.
+    #[command(flatten)]
+    pub verbosity: Verbosity,
 }
 
 /// Scoring options shared by `score`, `eval` and `check`.
@@ -188,6 +200,24 @@ impl CommonArgs {
     /// Reads one document the way these options say.
     pub fn read(&self, path: &std::path::Path) -> lineage::Result<lineage::source::Document> {
         lineage::source::input::read_one(path, &self.input.options())
+    }
+
+    /// The parameters of `config` and these options, for `-v`.
+    pub fn describe(&self, config: &Config) -> String {
+        format!(
+            "parameters: shingles of {} words and {} content words, {} MinHash slots, seed {}, threshold {}, {} words, quotes {}, {} threads",
+            config.shingle.raw_size,
+            config.shingle.content_size,
+            config.num_perm,
+            config.shingle.seed,
+            config.threshold,
+            match &self.scoring.weights {
+                Some(path) => format!("rarity of {}", path.display()),
+                None => "built-in English rarity of".to_string(),
+            },
+            if config.count_quotes { "counted" } else { "shown, not counted" },
+            rayon::current_num_threads()
+        )
     }
 
     /// Validates the options into a library configuration.

@@ -92,6 +92,10 @@ pub struct CheckArgs {
     /// No progress bar, skip notes or summary on standard error.
     #[arg(short, long)]
     pub quiet: bool,
+    /// Also print on standard error the parameters used, the files read
+    /// and the time the check took.
+    #[arg(short, long, conflicts_with = "quiet")]
+    pub verbose: bool,
 }
 
 fn read_baseline(path: &Path) -> anyhow::Result<BTreeSet<Accepted>> {

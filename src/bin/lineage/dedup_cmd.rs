@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
 use clap::Args;
-use lineage::corpus::dedup::{apply_clusters, dedup, DedupOptions, DedupResult};
+use lineage::corpus::dedup::{apply_clusters, dedup, DedupOptions, DedupResult, Verification};
 use lineage::corpus::{fingerprint_corpus, CorpusOptions};
 use lineage::lsh::LshWeights;
 use lineage::report::dedup::{write_json, write_text, DedupRun};
@@ -77,9 +77,9 @@ pub struct DedupArgs {
     /// Worker threads (default: all cores, or RAYON_NUM_THREADS).
     #[arg(long)]
     pub threads: Option<usize>,
-    /// No progress bar.
-    #[arg(short, long)]
-    pub quiet: bool,
+    /// Quiet and verbose.
+    #[command(flatten)]
+    pub verbosity: crate::verbosity::Verbosity,
 }
 
 /// Runs `lineage dedup`.
@@ -111,7 +111,39 @@ pub fn run(args: &DedupArgs) -> anyhow::Result<ExitCode> {
         parallel,
     };
     options.validate()?;
+    let verbosity = args.verbosity;
+    verbosity.detail(|| {
+        format!(
+            "parameters: threshold {}, containment {}, {}, recall weight {}, {} threads",
+            options.threshold,
+            options
+                .containment
+                .map_or_else(|| "off".to_string(), |c| c.to_string()),
+            if options.exact_join {
+                "exact join"
+            } else {
+                "LSH candidates"
+            },
+            args.recall_weight,
+            if parallel {
+                rayon::current_num_threads()
+            } else {
+                1
+            }
+        )
+    });
+    let mut stages = verbosity.stages();
     let (params, docs, mut code) = load(args, parallel)?;
+    stages.done("read");
+    verbosity.detail(|| {
+        format!(
+            "{} documents, sketched with {} MinHash slots, shingles of {} words, seed {}",
+            docs.len(),
+            params.num_perm,
+            params.shingle_size,
+            params.seed
+        )
+    });
     if docs.is_empty() {
         // The reasons (unreadable files) were reported as they were met.
         if code == ExitCode::Error {
@@ -129,6 +161,23 @@ pub fn run(args: &DedupArgs) -> anyhow::Result<ExitCode> {
         }
         None => dedup(&docs, &options)?,
     };
+    stages.done("find clusters");
+    verbosity.detail(|| {
+        format!(
+            "{} candidate pairs{}, {} verified {}, {} clusters",
+            result.candidates,
+            result.lsh.map_or_else(String::new, |l| format!(
+                " from {} bands of {} rows",
+                l.bands, l.rows_per_band
+            )),
+            result.verified_pairs,
+            match result.verification {
+                Verification::Exact => "on the shingle sets",
+                _ => "on the signatures (estimated Jaccard)",
+            },
+            result.clusters.len()
+        )
+    });
     let mut out = crate::stdout();
     let keep_to_stdout = args.keep.as_deref() == Some(Path::new("-"));
     if keep_to_stdout {
@@ -152,6 +201,8 @@ pub fn run(args: &DedupArgs) -> anyhow::Result<ExitCode> {
     if let Some(path) = args.keep.as_deref().filter(|_| !keep_to_stdout) {
         write_keep(path, &docs, &result)?;
     }
+    stages.done("write");
+    stages.total();
     if !result.clusters.is_empty() {
         code = code.worst(ExitCode::Findings);
     }
@@ -195,6 +246,14 @@ fn load(
                 let (header, docs) = read_fingerprints(path)?;
                 (header.params, header.shingle_sets, docs)
             };
+            args.verbosity.detail(|| {
+                format!(
+                    "read {}: {} fingerprints{}",
+                    path.display(),
+                    docs.len(),
+                    if sets { " with shingle sets" } else { "" }
+                )
+            });
             match first {
                 None => first = Some((params, sets, path)),
                 Some((p, s, f)) if p != params || s != sets => bail!(
@@ -215,17 +274,18 @@ fn load(
     }
     let params = args.sketch.params()?;
     let inputs = Inputs::open(&args.inputs, args.input.options());
+    crate::verbosity::list_inputs(args.verbosity.verbose, &inputs);
     let options = CorpusOptions {
         params,
         shingle_sets: true,
         parallel,
         ..CorpusOptions::default()
     };
-    let bar = progress(args.quiet, "reading");
+    let bar = progress(args.verbosity.quiet, "reading");
     let mut docs = Vec::new();
     let mut code = ExitCode::Clean;
     fingerprint_corpus(&inputs, options, |event| {
-        match report(&bar, args.quiet, event) {
+        match report(&bar, args.verbosity.quiet, event) {
             Reported::Fingerprint(fp) => {
                 docs.push(fp);
                 if docs.len() % 1024 == 0 {

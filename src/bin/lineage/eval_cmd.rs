@@ -15,6 +15,9 @@ use crate::exit::ExitCode;
 
 pub fn eval(args: &EvalArgs) -> anyhow::Result<ExitCode> {
     let config = args.common.config()?;
+    let verbosity = args.common.verbosity;
+    verbosity.detail(|| args.common.describe(&config));
+    let mut stages = verbosity.stages();
     let positive: Vec<String> = if args.positive.is_empty() {
         vec!["1".into()]
     } else {
@@ -34,6 +37,13 @@ pub fn eval(args: &EvalArgs) -> anyhow::Result<ExitCode> {
             Err(_) => true,
         })
         .collect();
+    verbosity.detail(|| {
+        format!(
+            "{}: {} labelled pairs to score",
+            args.labelled.display(),
+            entries.iter().filter(|e| e.is_ok()).count()
+        )
+    });
     let base = args.labelled.parent().unwrap_or(std::path::Path::new(""));
     let resolve = |p: &std::path::Path| {
         if p.is_relative() && !p.exists() && base.join(p).exists() {
@@ -66,6 +76,7 @@ pub fn eval(args: &EvalArgs) -> anyhow::Result<ExitCode> {
             ))
         })
         .collect();
+    stages.done("read and score");
     let mut code = ExitCode::Clean;
     let mut scored = Vec::with_capacity(results.len());
     let mut grouped = Vec::new();
@@ -99,8 +110,10 @@ pub fn eval(args: &EvalArgs) -> anyhow::Result<ExitCode> {
             out
         }
     };
+    stages.done("evaluate");
     let mut out = crate::stdout();
     out.write_all(text.as_bytes())?;
     out.flush()?;
+    stages.total();
     Ok(code)
 }

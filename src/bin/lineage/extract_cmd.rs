@@ -28,15 +28,18 @@ pub struct ExtractArgs {
     /// How to read the inputs.
     #[command(flatten)]
     pub input: InputArgs,
-    /// No notes about skipped files on standard error.
-    #[arg(short, long)]
-    pub quiet: bool,
+    /// Quiet and verbose.
+    #[command(flatten)]
+    pub verbosity: crate::verbosity::Verbosity,
 }
 
 /// Runs `lineage extract`: exit 0, or 2 when an input could not be read
 /// (the others are still printed).
 pub fn run(args: &ExtractArgs) -> anyhow::Result<ExitCode> {
+    let stages = args.verbosity.stages();
     let inputs = Inputs::open(&args.inputs, args.input.options());
+    crate::verbosity::list_inputs(args.verbosity.verbose, &inputs);
+    let mut documents = 0usize;
     let mut code = ExitCode::Clean;
     for err in &inputs.walk.errors {
         eprintln!("{}", skipped_message(err));
@@ -50,6 +53,7 @@ pub fn run(args: &ExtractArgs) -> anyhow::Result<ExitCode> {
         }
         match item {
             Item::Document(doc) => {
+                documents += 1;
                 for w in &doc.warnings {
                     eprintln!("lineage: warning: {}: {w}", doc.id);
                 }
@@ -59,7 +63,7 @@ pub fn run(args: &ExtractArgs) -> anyhow::Result<ExitCode> {
                 };
             }
             Item::Skipped(s) => {
-                if !args.quiet {
+                if !args.verbosity.quiet {
                     eprintln!("lineage: {s}");
                 }
             }
@@ -71,6 +75,9 @@ pub fn run(args: &ExtractArgs) -> anyhow::Result<ExitCode> {
     });
     result?;
     out.flush()?;
+    args.verbosity
+        .detail(|| format!("{documents} documents printed"));
+    stages.total();
     Ok(code)
 }
 

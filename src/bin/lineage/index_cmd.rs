@@ -99,6 +99,10 @@ pub struct AddArgs {
     /// No progress bar, skip notes or closing summary.
     #[arg(short, long)]
     pub quiet: bool,
+    /// Also print on standard error the parameters used, the files read
+    /// and the time the run took.
+    #[arg(short, long, conflicts_with = "quiet")]
+    pub verbose: bool,
 }
 
 /// `lineage index stats`.
@@ -110,6 +114,9 @@ pub struct StatsArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
+    /// Quiet and verbose.
+    #[command(flatten)]
+    pub verbosity: crate::verbosity::Verbosity,
 }
 
 /// Runs `lineage index`.

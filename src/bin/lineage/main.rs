@@ -10,6 +10,7 @@ mod extract_cmd;
 mod index_cmd;
 mod input_args;
 mod sketch_cmd;
+mod verbosity;
 
 use std::io::Write;
 use std::path::Path;
@@ -59,8 +60,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Sketch(args) => sketch_cmd::run(&args),
         Command::Dedup(args) => dedup_cmd::run(&args),
-        Command::Index(args) => index_cmd::run(&args),
-        Command::Check(args) => check_cmd::run(&args),
+        Command::Index(args) => index(&args),
+        Command::Check(args) => check(&args),
         Command::Extract(args) => extract_cmd::run(&args),
         Command::Eval(args) => {
             set_threads(args.common.threads)?;
@@ -68,23 +69,84 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         // Both render into memory first: clap_complete panics on a failed
         // write, and a full disk must be one error line like elsewhere.
-        Command::Completions { shell } => {
+        Command::Completions { shell, verbosity } => {
             let mut script = Vec::new();
             clap_complete::generate(shell, &mut Cli::command(), "lineage", &mut script);
+            verbosity.detail(|| format!("completion script for {shell}: {} bytes", script.len()));
             let mut out = stdout();
             out.write_all(&script)?;
             out.flush()?;
             Ok(ExitCode::Clean)
         }
-        Command::Man => {
+        Command::Man { verbosity } => {
             let mut page = Vec::new();
             clap_mangen::Man::new(Cli::command()).render(&mut page)?;
+            verbosity.detail(|| format!("manual page: {} bytes of roff", page.len()));
             let mut out = stdout();
             out.write_all(&page)?;
             out.flush()?;
             Ok(ExitCode::Clean)
         }
     }
+}
+
+/// `lineage check`, with what `-v` adds around it: the options, the
+/// files to check and the time it took.
+fn check(args: &check_cmd::CheckArgs) -> anyhow::Result<ExitCode> {
+    let stages = verbosity::Stages::new(args.verbose);
+    verbosity::detail(args.verbose, || {
+        format!(
+            "parameters: index {}, threshold {}, at most {} candidates, distinctive share {}, within {}, {} threads",
+            args.index.display(),
+            args.threshold,
+            args.candidates,
+            args.min_distinctive,
+            args.within,
+            args.threads
+                .map_or_else(|| rayon::current_num_threads().to_string(), |n| n.to_string())
+        )
+    });
+    if args.verbose {
+        let inputs = lineage::source::input::Inputs::open(&args.inputs, args.input.options());
+        verbosity::list_inputs(true, &inputs);
+    }
+    let code = check_cmd::run(args);
+    stages.total();
+    code
+}
+
+/// `lineage index add` and `stats`, with what `-v` adds around them.
+fn index(args: &index_cmd::IndexArgs) -> anyhow::Result<ExitCode> {
+    let (verbose, stages) = match &args.action {
+        index_cmd::IndexAction::Add(add) => {
+            verbosity::detail(add.verbose, || {
+                format!(
+                    "{} {}",
+                    if add.index.exists() {
+                        "extending"
+                    } else {
+                        "creating"
+                    },
+                    add.index.display()
+                )
+            });
+            if add.verbose {
+                let inputs = lineage::source::input::Inputs::open(&add.inputs, add.input.options());
+                verbosity::list_inputs(true, &inputs);
+            }
+            (add.verbose, verbosity::Stages::new(add.verbose))
+        }
+        index_cmd::IndexAction::Stats(stats) => {
+            let v = stats.verbosity;
+            v.detail(|| format!("reading {}", stats.index.display()));
+            (v.verbose, v.stages())
+        }
+    };
+    let code = index_cmd::run(args);
+    if verbose {
+        stages.total();
+    }
+    code
 }
 
 /// Refuses to write `output` when it is one of `inputs` (the same file,
@@ -287,11 +349,40 @@ fn score_files(
     })
 }
 
+/// Reads one document for `score`, saying what was read under `-v`.
+fn read_verbose(common: &CommonArgs, path: &Path) -> anyhow::Result<Document> {
+    let doc = common.read(path)?;
+    common.verbosity.detail(|| {
+        format!(
+            "read {}: id {}, {} bytes of text",
+            path.display(),
+            doc.id,
+            doc.text.len()
+        )
+    });
+    Ok(doc)
+}
+
 fn score(args: &ScoreArgs) -> anyhow::Result<ExitCode> {
     let config = args.common.config()?;
+    let verbosity = args.common.verbosity;
+    verbosity.detail(|| args.common.describe(&config));
+    let mut stages = verbosity.stages();
+    let code = score_with(args, &config, &mut stages);
+    stages.total();
+    code
+}
+
+fn score_with(
+    args: &ScoreArgs,
+    config: &Config,
+    stages: &mut verbosity::Stages,
+) -> anyhow::Result<ExitCode> {
     let mut stdout = stdout();
     if let Some(pairs) = &args.pairs {
-        return score_pair_list(pairs, &config, args.format, &args.common, &mut stdout);
+        let code = score_pair_list(pairs, config, args.format, &args.common, &mut stdout);
+        stages.done("score every pair");
+        return code;
     }
     if args.files.len() < 2 {
         bail!(
@@ -303,15 +394,31 @@ fn score(args: &ScoreArgs) -> anyhow::Result<ExitCode> {
         bail!("only one of DERIVED and SOURCE can be - (standard input)");
     }
     if args.files.len() > 2 {
-        return score_many(&args.files, &config, args.format, &args.common, &mut stdout);
+        return score_many(
+            &args.files,
+            config,
+            args.format,
+            &args.common,
+            &mut stdout,
+            stages,
+        );
     }
-    let scored = score_files(&args.files[0], &args.files[1], &config, &args.common)?;
+    let derived = read_verbose(&args.common, &args.files[0])?;
+    let source = read_verbose(&args.common, &args.files[1])?;
+    stages.done("read");
+    let scored = Scored {
+        report: score_pair(&derived, &source, config)?,
+        derived,
+        source,
+    };
+    stages.done("score and align");
     let report = &scored.report;
     for w in &report.warnings {
         warn(w);
     }
     stdout.write_all(render(&scored, args.format, &args.common).as_bytes())?;
     stdout.flush()?;
+    stages.done("render and write");
     Ok(if report.finding {
         ExitCode::Findings
     } else {
@@ -326,13 +433,16 @@ fn score_many(
     format: ScoreFormat,
     common: &CommonArgs,
     out: &mut impl Write,
+    stages: &mut verbosity::Stages,
 ) -> anyhow::Result<ExitCode> {
-    let derived = common.read(&files[0])?;
+    let derived = read_verbose(common, &files[0])?;
     let sources = files[1..]
         .iter()
-        .map(|f| common.read(f))
+        .map(|f| read_verbose(common, f))
         .collect::<Result<Vec<_>, _>>()?;
+    stages.done("read");
     let a = attribute(&derived, &sources, config)?;
+    stages.done("score, align and attribute");
     for p in &a.pairs {
         for w in &p.warnings {
             warn(w);
@@ -377,6 +487,13 @@ fn score_pair_list(
     out: &mut impl Write,
 ) -> anyhow::Result<ExitCode> {
     let entries = read_list(pairs, 2)?;
+    common.verbosity.detail(|| {
+        format!(
+            "{}: {} pairs listed",
+            pairs.display(),
+            entries.iter().filter(|e| e.is_ok()).count()
+        )
+    });
     let results: Vec<anyhow::Result<Scored>> = entries
         .into_par_iter()
         .map(|entry| {

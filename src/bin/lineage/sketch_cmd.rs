@@ -19,6 +19,7 @@ use lineage::store::parquet::{has_parquet_extension, ParquetSketchWriter};
 
 use crate::exit::ExitCode;
 use crate::input_args::{exit_for, failed_note, report, InputArgs, Reported};
+use crate::verbosity::list_inputs;
 
 /// `lineage sketch`.
 #[derive(Debug, Args)]
@@ -62,9 +63,9 @@ pub struct SketchArgs {
     /// a few such chunks per thread).
     #[arg(long, default_value_t = CorpusOptions::default().batch_docs)]
     pub batch_size: usize,
-    /// No progress bar and no closing summary.
-    #[arg(short, long)]
-    pub quiet: bool,
+    /// Quiet and verbose.
+    #[command(flatten)]
+    pub verbosity: crate::verbosity::Verbosity,
 }
 
 /// Fingerprint file formats.
@@ -178,7 +179,11 @@ pub fn run(args: &SketchArgs) -> anyhow::Result<ExitCode> {
         args.inputs.iter().map(PathBuf::as_path),
     )?;
     let started = Instant::now();
+    let verbosity = args.verbosity;
+    let mut stages = verbosity.stages();
     let inputs = Inputs::open(&args.inputs, args.input.options());
+    stages.done("walk the inputs");
+    list_inputs(verbosity.verbose, &inputs);
     let format = args
         .format
         .unwrap_or(if has_parquet_extension(&args.output) {
@@ -237,10 +242,36 @@ pub fn run(args: &SketchArgs) -> anyhow::Result<ExitCode> {
         parallel: args.threads != Some(1),
         ..CorpusOptions::default()
     };
-    let bar = progress(args.quiet, "sketching");
+    verbosity.detail(|| {
+        format!(
+            "parameters: {} MinHash slots, shingles of {} words, seed {}, {}, {} format, batches of {} documents, {} threads",
+            params.num_perm,
+            params.shingle_size,
+            params.seed,
+            if args.shingle_sets {
+                "with shingle sets"
+            } else {
+                "signatures only"
+            },
+            match format {
+                SketchFormat::Native => "native".to_string(),
+                SketchFormat::Parquet => format!(
+                    "Parquet (band keys for threshold {}, recall weight {})",
+                    args.threshold, args.recall_weight
+                ),
+            },
+            args.batch_size,
+            if options.parallel {
+                rayon::current_num_threads()
+            } else {
+                1
+            }
+        )
+    });
+    let bar = progress(args.verbosity.quiet, "sketching");
     let (mut docs, mut bytes, mut failed) = (0u64, 0u64, 0u64);
     fingerprint_corpus(&inputs, options, |event| {
-        match report(&bar, args.quiet, event) {
+        match report(&bar, args.verbosity.quiet, event) {
             Reported::Fingerprint(fp) => {
                 docs += 1;
                 bytes += fp.bytes;
@@ -254,9 +285,12 @@ pub fn run(args: &SketchArgs) -> anyhow::Result<ExitCode> {
         }
         Ok(())
     })?;
+    stages.done("read, sketch and write");
     let written = writer.finish()?;
     bar.finish_and_clear();
-    if !args.quiet {
+    stages.done("finish the file");
+    stages.total();
+    if !args.verbosity.quiet {
         let secs = started.elapsed().as_secs_f64();
         eprintln!(
             "lineage: {written} documents ({:.1} MB) sketched into {} in {secs:.2} s ({:.0} MB/s){}",
