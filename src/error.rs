@@ -125,6 +125,13 @@ pub enum Error {
         /// How many it holds.
         count: usize,
     },
+    /// An input whose documents were to be written back as JSON Lines
+    /// records is not JSON Lines.
+    #[error("{path}: not JSON Lines, so its documents cannot be written back as records")]
+    NotJsonl {
+        /// The input.
+        path: PathBuf,
+    },
     /// A file could not be written.
     #[error("{path}: cannot write")]
     Write {

@@ -7,6 +7,7 @@ mod check;
 mod check_formats;
 mod cli;
 mod dedup;
+mod dedup_output;
 mod errors;
 mod extract;
 mod html;

@@ -119,6 +119,56 @@ impl Inputs {
         items
     }
 
+    /// Reads the JSON Lines records of the inputs again and hands each
+    /// document to `f` with its number among the documents (from 0, in
+    /// the order of [`Inputs::read_all`], which is the order of the
+    /// fingerprints `corpus::fingerprint_corpus` makes) and its line as
+    /// read, byte for byte with its line end (a compressed input's line
+    /// as decompressed). Returns how many documents there were.
+    ///
+    /// It is how a command writes back the records it keeps: it needs no
+    /// more memory than one record, and `f` can check each document's id
+    /// against what the first reading gave, should the files have changed
+    /// in between. What could not be read is passed over as in the first
+    /// reading (a file that could not be opened, a malformed or too long
+    /// line), so the numbers agree. An input that holds documents but is
+    /// not JSON Lines (a text, a page, a feed) is [`Error::NotJsonl`]: it
+    /// has no record to write back.
+    pub fn for_each_record<E: From<Error>>(
+        &self,
+        mut f: impl FnMut(usize, &Document, &[u8]) -> std::result::Result<(), E>,
+    ) -> std::result::Result<usize, E> {
+        let mut number = 0;
+        for file in &self.walk.files {
+            let reader: Box<dyn BufRead + Send> = match open(&file.path, &self.options) {
+                Err(_) => continue,
+                Ok(Opened::Lines(reader, _)) => reader,
+                Ok(Opened::Whole(InputFormat::Jsonl, bytes)) => {
+                    Box::new(std::io::Cursor::new(bytes))
+                }
+                Ok(Opened::Whole(format, bytes)) => {
+                    let items = whole_items(file, &self.options, format, bytes);
+                    if items.iter().any(|i| matches!(i, Item::Document(_))) {
+                        return Err(Error::NotJsonl {
+                            path: file.path.clone(),
+                        }
+                        .into());
+                    }
+                    continue;
+                }
+            };
+            let mut records = JsonlReader::new(reader, &file.path, self.options.fields.clone())
+                .with_limit(self.options.max_doc_bytes);
+            while let Some(result) = records.next() {
+                if let Ok(doc) = result {
+                    f(number, &doc, records.raw_line())?;
+                    number += 1;
+                }
+            }
+        }
+        Ok(number)
+    }
+
     /// Reads the files one after another and hands every item to `f`, in
     /// the order of [`Inputs::read_all`], holding one document of JSON
     /// Lines (or one file of any other format) at a time.
@@ -534,6 +584,50 @@ mod tests {
             },
         );
         assert!(matches!(forced[..], [Item::Failed(Error::Feed { .. })]));
+    }
+
+    #[test]
+    fn records_are_numbered_as_the_documents_and_kept_as_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.jsonl");
+        let lines = [
+            "{\"id\":\"a\",\"text\":\"one\"}\n",
+            "not json\n",
+            "   \n",
+            "{ \"text\" : \"two\", \"id\":\"b\" }\r\n",
+            "{\"id\":\"c\",\"text\":\"three\"}",
+        ];
+        std::fs::write(&path, lines.concat()).unwrap();
+        let inputs = Inputs::open(&[path], InputOptions::default());
+        let documents: Vec<String> = inputs
+            .read_all()
+            .into_iter()
+            .filter_map(|i| match i {
+                Item::Document(d) => Some(d.id),
+                _ => None,
+            })
+            .collect();
+        let mut seen = Vec::new();
+        let n = inputs
+            .for_each_record(|n, doc, raw| {
+                seen.push((n, doc.id.clone(), raw.to_vec()));
+                Ok::<(), Error>(())
+            })
+            .unwrap();
+        assert_eq!(n, 3);
+        assert_eq!(documents, ["a", "b", "c"]);
+        let expected: Vec<(usize, String, Vec<u8>)> = [(0, "a", 0), (1, "b", 3), (2, "c", 4)]
+            .into_iter()
+            .map(|(n, id, line)| (n, id.to_string(), lines[line].as_bytes().to_vec()))
+            .collect();
+        assert_eq!(seen, expected);
+        // A text file has no records to give back.
+        let text = dir.path().join("t.txt");
+        std::fs::write(&text, "plain words").unwrap();
+        let err = Inputs::open(&[text], InputOptions::default())
+            .for_each_record(|_, _, _| Ok::<(), Error>(()))
+            .unwrap_err();
+        assert!(matches!(err, Error::NotJsonl { .. }), "{err:?}");
     }
 
     #[test]

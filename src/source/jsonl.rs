@@ -163,6 +163,12 @@ impl<R: BufRead> JsonlReader<R> {
         self
     }
 
+    /// The line the last record came from, as read: untrimmed, with its
+    /// line end when it had one (empty before the first record).
+    pub fn raw_line(&self) -> &[u8] {
+        &self.buf
+    }
+
     fn parse(&self, bytes: &[u8]) -> Result<Document> {
         parse_record(&self.path, self.line, bytes, &self.fields)
     }

@@ -63,6 +63,15 @@ pub struct DedupArgs {
     /// on standard output instead of the report.
     #[arg(long, value_name = "FILE")]
     pub keep: Option<PathBuf>,
+    /// Write the kept documents (those --keep lists) to FILE as JSON
+    /// Lines: each kept record's line as read, byte for byte, in input
+    /// order (a compressed input's lines decompressed), so FILE is the
+    /// deduplicated corpus. Every input must be a JSON Lines file (pick
+    /// them in a folder with --glob '*.jsonl'); - prints the records on
+    /// standard output instead of the report. The kept records are held
+    /// in memory until FILE is replaced in one step.
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
     /// Take the clusters from this Parquet file (or folder of part files)
     /// of `id, cluster` rows, as `spark/dedup.py` writes, instead of
     /// finding them; INPUT must be the sketch they were computed from.
@@ -100,6 +109,9 @@ pub fn run(args: &DedupArgs) -> anyhow::Result<ExitCode> {
                 .map(PathBuf::as_path)
                 .chain(args.from_parquet.as_deref()),
         )?;
+    }
+    if let Some(output) = args.output.as_deref() {
+        check_output(args, output)?;
     }
     let parallel = args.threads != Some(1);
     let options = DedupOptions {
@@ -178,9 +190,19 @@ pub fn run(args: &DedupArgs) -> anyhow::Result<ExitCode> {
             result.clusters.len()
         )
     });
+    // Collected before anything is written: an input that is not JSON
+    // Lines, or that changed since it was read, leaves every output as
+    // it was.
+    let kept_records = match args.output.as_deref() {
+        Some(_) => Some(kept_records(args, &docs, &result)?),
+        None => None,
+    };
     let mut out = crate::stdout();
     let keep_to_stdout = args.keep.as_deref() == Some(Path::new("-"));
-    if keep_to_stdout {
+    let output_to_stdout = args.output.as_deref() == Some(Path::new("-"));
+    if output_to_stdout {
+        out.write_all(kept_records.as_deref().unwrap_or_default())?;
+    } else if keep_to_stdout {
         for i in result.kept() {
             writeln!(out, "{}", docs[i as usize].id)?;
         }
@@ -200,6 +222,17 @@ pub fn run(args: &DedupArgs) -> anyhow::Result<ExitCode> {
     out.flush()?;
     if let Some(path) = args.keep.as_deref().filter(|_| !keep_to_stdout) {
         write_keep(path, &docs, &result)?;
+    }
+    if let (Some(path), Some(records)) = (
+        args.output.as_deref().filter(|_| !output_to_stdout),
+        &kept_records,
+    ) {
+        lineage::store::atomic::write_atomic(path, records).with_context(|| {
+            format!(
+                "{}: cannot write the kept documents (check the folder exists and is writable)",
+                path.display()
+            )
+        })?;
     }
     stages.done("write");
     stages.total();
@@ -299,6 +332,69 @@ fn load(
     })?;
     bar.finish_and_clear();
     Ok((params, docs, code))
+}
+
+/// Refuses an `--output` that cannot be written back from these inputs,
+/// before any work: the inputs must be read a second time, which standard
+/// input cannot be, and a fingerprint file holds no text.
+fn check_output(args: &DedupArgs, output: &Path) -> anyhow::Result<()> {
+    if output == Path::new("-") && args.keep.as_deref() == Some(Path::new("-")) {
+        bail!("--output - and --keep - would both print on standard output: write one of them to a file");
+    }
+    if args.inputs.iter().any(|p| p == Path::new("-")) {
+        bail!("--output reads the inputs twice, and standard input can be read once: save it to a file and pass that");
+    }
+    if let Some(sketch) = args.inputs.iter().find(|p| is_sketch(p)) {
+        bail!(
+            "{}: a fingerprint file holds no text, so --output cannot write documents from it: pass the JSON Lines files it was sketched from",
+            sketch.display()
+        );
+    }
+    crate::refuse_overwrite(
+        output,
+        "the kept documents",
+        args.inputs
+            .iter()
+            .map(PathBuf::as_path)
+            .chain(args.keep.as_deref()),
+    )
+}
+
+/// The JSON Lines records of the kept documents, as read, in input
+/// order: the inputs are read again, each record checked against the
+/// document that was deduplicated (same place, same id).
+fn kept_records(
+    args: &DedupArgs,
+    docs: &[DocFingerprint],
+    result: &DedupResult,
+) -> anyhow::Result<Vec<u8>> {
+    let mut keep = vec![false; docs.len()];
+    for i in result.kept() {
+        keep[i as usize] = true;
+    }
+    let changed = || {
+        anyhow::anyhow!(
+            "the inputs changed while lineage read them; nothing was written (run dedup again)"
+        )
+    };
+    let inputs = Inputs::open(&args.inputs, args.input.options());
+    let mut records = Vec::new();
+    let seen = inputs.for_each_record(|n, doc, line| {
+        if docs.get(n).is_none_or(|d| d.id != doc.id) {
+            return Err(changed());
+        }
+        if keep[n] {
+            records.extend_from_slice(line);
+            if !line.ends_with(b"\n") {
+                records.push(b'\n');
+            }
+        }
+        Ok(())
+    })?;
+    if seen != docs.len() {
+        return Err(changed());
+    }
+    Ok(records)
 }
 
 fn write_keep(path: &Path, docs: &[DocFingerprint], result: &DedupResult) -> anyhow::Result<()> {

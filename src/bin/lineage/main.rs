@@ -221,6 +221,9 @@ fn hint(err: &lineage::Error) -> Option<&'static str> {
         E::NotOneDocument { .. } => {
             "score compares one document per file: check a feed or JSON Lines file with lineage check, or force --input-format text"
         }
+        E::NotJsonl { .. } => {
+            "--output writes JSON Lines records back as read: pass only JSON Lines inputs, picked in a folder with --glob '*.jsonl'"
+        }
         E::BadIndex { .. } => {
             "the file was left as it is: restore it from a backup or rebuild it with lineage index add"
         }
