@@ -125,6 +125,15 @@ pub enum Error {
         /// How many it holds.
         count: usize,
     },
+    /// A Parquet input could not be read as a table of texts (not Parquet,
+    /// damaged, no text column, a codec not built in).
+    #[error("{path}: not a readable Parquet table of texts: {message}")]
+    BadTable {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong, with the columns it has where that helps.
+        message: String,
+    },
     /// An input whose documents were to be written back as JSON Lines
     /// records is not JSON Lines.
     #[error("{path}: not JSON Lines, so its documents cannot be written back as records")]

@@ -15,6 +15,7 @@ mod inputs;
 mod json;
 mod limits;
 mod pairs;
+mod parquet;
 mod passages;
 mod props;
 mod safe_writes;

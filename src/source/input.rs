@@ -17,6 +17,7 @@ use crate::error::{Error, Result};
 use crate::source::feed::{looks_like_json_feed, looks_like_xml_feed, read_feed};
 use crate::source::html::{looks_like_html, read_html};
 use crate::source::jsonl::{JsonlFields, JsonlReader};
+use crate::source::table::{has_parquet_magic, read_table};
 use crate::source::walk::{
     self, open_file, read_capped, InputPath, SkipReason, Skipped, Walk, WalkOptions,
 };
@@ -37,6 +38,9 @@ pub enum InputFormat {
     Html,
     /// An RSS, Atom or JSON Feed file: one document per item.
     Feed,
+    /// An Apache Parquet table: one document per row (see
+    /// [`table`](super::table)).
+    Parquet,
 }
 
 /// Options for reading inputs.
@@ -140,6 +144,12 @@ impl Inputs {
     ) -> std::result::Result<usize, E> {
         let mut number = 0;
         for file in &self.walk.files {
+            if is_table(&file.path, &self.options) {
+                return Err(Error::NotJsonl {
+                    path: file.path.clone(),
+                }
+                .into());
+            }
             let reader: Box<dyn BufRead + Send> = match open(&file.path, &self.options) {
                 Err(_) => continue,
                 Ok(Opened::Lines(reader, _)) => reader,
@@ -198,6 +208,7 @@ pub(crate) fn format_from_extension(path: &Path) -> Option<InputFormat> {
         "txt" | "text" | "md" => InputFormat::Text,
         "html" | "htm" | "xhtml" => InputFormat::Html,
         "rss" | "atom" => InputFormat::Feed,
+        "parquet" => InputFormat::Parquet,
         _ => return None,
     })
 }
@@ -207,6 +218,9 @@ pub(crate) fn format_from_extension(path: &Path) -> Option<InputFormat> {
 /// feed, a doctype or `<html>` root is HTML, an object closed on its first
 /// line is JSON Lines, anything else is text.
 pub(crate) fn format_from_content(head: &[u8]) -> InputFormat {
+    if head.starts_with(b"PAR1") {
+        return InputFormat::Parquet;
+    }
     if looks_like_xml_feed(head) || looks_like_json_feed(head) {
         return InputFormat::Feed;
     }
@@ -350,6 +364,21 @@ pub(crate) fn open(path: &Path, options: &InputOptions) -> Result<Opened> {
     read_capped(reader, path, limit, bytes).map(|bytes| Opened::Whole(format, bytes))
 }
 
+/// Whether `path` is to be read as a Parquet table: so named or forced,
+/// or a file of another name that starts with Parquet's magic bytes.
+/// Such a file is read by seeking, not through [`open`].
+fn is_table(path: &Path, options: &InputOptions) -> bool {
+    match options.format {
+        InputFormat::Parquet => path != Path::new("-"),
+        InputFormat::Auto => match format_from_extension(path) {
+            Some(InputFormat::Parquet) => !compressed_by_name(path),
+            Some(_) => false,
+            None => path != Path::new("-") && has_parquet_magic(path),
+        },
+        _ => false,
+    }
+}
+
 /// Reads one file into its documents.
 pub fn read_file(file: &InputPath, options: &InputOptions) -> Vec<Item> {
     let mut items = Vec::new();
@@ -360,6 +389,13 @@ pub fn read_file(file: &InputPath, options: &InputOptions) -> Vec<Item> {
 /// Reads one file, handing each of its items to `f` as it is read (JSON
 /// Lines a record at a time).
 fn for_each_item(file: &InputPath, options: &InputOptions, f: &mut impl FnMut(Item)) {
+    if is_table(&file.path, options) {
+        read_table(&file.path, &options.fields, options.max_doc_bytes)
+            .into_iter()
+            .map(to_item)
+            .for_each(f);
+        return;
+    }
     match open(&file.path, options) {
         Err(err) => f(Item::Failed(err)),
         Ok(Opened::Lines(reader, _)) => {
@@ -402,6 +438,11 @@ pub(crate) fn whole_items(
             })
             .collect(),
         InputFormat::Html => vec![page_item(file, options, bytes)],
+        // A stream or a compressed file: Parquet needs to seek.
+        InputFormat::Parquet => vec![Item::Failed(Error::BadTable {
+            path: file.path.clone(),
+            message: "Parquet is read from a file, by seeking to its footer: save it as an uncompressed .parquet file first".into(),
+        })],
         InputFormat::Text | InputFormat::Auto => vec![text_item(file, options, bytes)],
     }
 }

@@ -15,6 +15,7 @@ pub mod html;
 pub mod input;
 pub mod jsonl;
 pub mod list;
+pub mod table;
 pub mod walk;
 
 use crate::error::{Error, Result};

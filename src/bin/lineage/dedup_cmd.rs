@@ -12,6 +12,7 @@ use lineage::report::dedup::{write_json, write_text, DedupRun};
 use lineage::sketch::DocFingerprint;
 use lineage::sketch::SketchParams;
 use lineage::source::input::Inputs;
+use lineage::source::table::is_document_table;
 use lineage::store::fingerprints::{is_fingerprint_file, read_fingerprints};
 use lineage::store::parquet::{is_parquet_file, read_cluster_assignments, read_parquet_sketch};
 
@@ -254,8 +255,11 @@ fn options(p: &SketchParams, shingle_sets: bool) -> String {
     )
 }
 
+/// A Parquet file is a sketch unless it is a table of texts (no lineage
+/// parameters in its metadata).
 fn is_sketch(path: &Path) -> bool {
-    path.is_file() && (is_fingerprint_file(path) || is_parquet_file(path))
+    path.is_file()
+        && (is_fingerprint_file(path) || (is_parquet_file(path) && !is_document_table(path)))
 }
 
 fn load(

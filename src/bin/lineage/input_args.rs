@@ -27,6 +27,10 @@ pub enum InputFormatArg {
     /// RSS, Atom or JSON Feed: one document per item, id the item's link
     /// (else its guid, else FILE#N).
     Feed,
+    /// An Apache Parquet table (.parquet, or Parquet's magic bytes): one
+    /// document per row, columns named by --text-field, --id-field etc.
+    /// (id FILE:ROW when there is no id column).
+    Parquet,
 }
 
 /// `--input-format` and the JSON Lines field names.
@@ -143,6 +147,7 @@ impl InputArgs {
                 InputFormatArg::Jsonl => InputFormat::Jsonl,
                 InputFormatArg::Html => InputFormat::Html,
                 InputFormatArg::Feed => InputFormat::Feed,
+                InputFormatArg::Parquet => InputFormat::Parquet,
             },
             fields: JsonlFields {
                 id: self.id_field.clone(),
@@ -184,6 +189,9 @@ pub fn skipped_message(err: &lineage::Error) -> String {
         }
         E::Feed { .. } => {
             "check that it is RSS, Atom or JSON Feed, or read it as one text with --input-format text; it was skipped"
+        }
+        E::BadTable { .. } => {
+            "check that it is an uncompressed Parquet table with a string column of texts, named with --text-field; it was skipped"
         }
         E::EmptyFeedItem { .. } => {
             "the feed carries no text for it: fetch the page and read it as HTML; the item was skipped"

@@ -221,6 +221,9 @@ fn hint(err: &lineage::Error) -> Option<&'static str> {
         E::NotOneDocument { .. } => {
             "score compares one document per file: check a feed or JSON Lines file with lineage check, or force --input-format text"
         }
+        E::BadTable { .. } => {
+            "check that it is an uncompressed Parquet table with a string column of texts, named with --text-field"
+        }
         E::NotJsonl { .. } => {
             "--output writes JSON Lines records back as read: pass only JSON Lines inputs, picked in a folder with --glob '*.jsonl'"
         }
