@@ -58,9 +58,9 @@ pub struct VerifyArgs {
     /// The index file.
     #[arg(value_name = "INDEX")]
     pub index: PathBuf,
-    /// No closing summary.
-    #[arg(short, long)]
-    pub quiet: bool,
+    /// Quiet and verbose.
+    #[command(flatten)]
+    pub verbosity: crate::verbosity::Verbosity,
 }
 
 /// `lineage index add`.
@@ -359,7 +359,7 @@ fn verify(args: &VerifyArgs) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
     let archive = Archive::open(&args.index)?;
     archive.verify()?;
-    if !args.quiet {
+    if !args.verbosity.quiet {
         eprintln!(
             "lineage: {} is sound: {} documents, every page checked in {:.2} s",
             args.index.display(),
@@ -374,7 +374,7 @@ fn compact_cmd(args: &VerifyArgs) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
     let s =
         compact(&args.index).with_context(|| format!("cannot compact {}", args.index.display()))?;
-    if !args.quiet {
+    if !args.verbosity.quiet {
         eprintln!(
             "lineage: {} segments merged into one, {} replaced documents dropped, {} documents in {:.2} s",
             s.segments_before,

@@ -141,6 +141,11 @@ fn index(args: &index_cmd::IndexArgs) -> anyhow::Result<ExitCode> {
             v.detail(|| format!("reading {}", stats.index.display()));
             (v.verbose, v.stages())
         }
+        index_cmd::IndexAction::Verify(a) | index_cmd::IndexAction::Compact(a) => {
+            let v = a.verbosity;
+            v.detail(|| format!("reading {}", a.index.display()));
+            (v.verbose, v.stages())
+        }
     };
     let code = index_cmd::run(args);
     if verbose {
