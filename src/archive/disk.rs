@@ -258,6 +258,19 @@ pub struct Archive {
 }
 
 impl Archive {
+    /// An archive of no document.
+    fn empty(path: PathBuf, params: IndexParams) -> Archive {
+        Archive {
+            path,
+            params,
+            parts: Vec::new(),
+            bases: Vec::new(),
+            deleted: Vec::new(),
+            tombstones: 0,
+            manifest: None,
+        }
+    }
+
     /// Opens the archive at `path`: reads its manifest and maps its
     /// segments (or, for a lineage 0.1 index, reads it whole).
     pub fn open(path: &Path) -> Result<Archive> {
@@ -300,29 +313,13 @@ impl Archive {
         if bytes.starts_with(&LEGACY_MAGIC) {
             let index = legacy_index(path, &bytes)?;
             let params = *index.params();
-            let mut archive = Archive {
-                path: path.to_path_buf(),
-                params,
-                parts: Vec::new(),
-                bases: Vec::new(),
-                deleted: Vec::new(),
-                tombstones: 0,
-                manifest: None,
-            };
+            let mut archive = Archive::empty(path.to_path_buf(), params);
             archive.push(Part::Memory(index))?;
             return Ok(archive);
         }
         let manifest = Manifest::decode(&bytes).map_err(bad)?;
         let dir = segments_dir(path);
-        let mut archive = Archive {
-            path: path.to_path_buf(),
-            params: manifest.params,
-            parts: Vec::with_capacity(manifest.segments.len()),
-            bases: Vec::new(),
-            deleted: Vec::new(),
-            tombstones: 0,
-            manifest: None,
-        };
+        let mut archive = Archive::empty(path.to_path_buf(), manifest.params);
         for entry in &manifest.segments {
             let seg = Segment::open(&segment_path(&dir, entry.seq))?;
             check_listed(&seg, entry, &manifest.params)?;
@@ -336,15 +333,7 @@ impl Archive {
     /// documents, searched as an archive on disk is. `path` names it in
     /// errors.
     pub fn in_memory(index: Index, path: &Path) -> Archive {
-        let mut archive = Archive {
-            path: path.to_path_buf(),
-            params: *index.params(),
-            parts: Vec::new(),
-            bases: Vec::new(),
-            deleted: Vec::new(),
-            tombstones: 0,
-            manifest: None,
-        };
+        let mut archive = Archive::empty(path.to_path_buf(), *index.params());
         // One part in memory: no deletes, no overflow.
         let _ = archive.push(Part::Memory(index));
         archive
@@ -446,18 +435,6 @@ impl Archive {
             Some(Part::Segment(s)) => s.path(),
             _ => &self.path,
         }
-    }
-
-    /// The live document whose id is `id`, newest first.
-    fn find_id(&self, id: &str) -> Result<Option<(usize, u32)>> {
-        for i in (0..self.parts.len()).rev() {
-            if let Some(local) = self.parts[i].find_id(id)? {
-                if !self.part_deleted(i, local) {
-                    return Ok(Some((i, local)));
-                }
-            }
-        }
-        Ok(None)
     }
 
     fn part_deleted(&self, part: usize, local: u32) -> bool {
@@ -685,6 +662,30 @@ pub struct ArchiveWriter {
     /// Position in the manifest of the first segment holding documents of
     /// this writer's adds: [`finish`](Self::finish) merges from there.
     run_start: usize,
+    /// Hashes of the ids this writer added: an id not among them is
+    /// looked up in the segments from before it only.
+    run_ids: std::collections::HashSet<u64, std::hash::BuildHasherDefault<IdHasher>>,
+}
+
+/// Ids are hashed already (xxh3-64): the set of a writer's ids uses the
+/// hash as it is.
+#[derive(Default)]
+struct IdHasher(u64);
+
+impl std::hash::Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 << 8 | u64::from(b)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
 }
 
 impl ArchiveWriter {
@@ -727,18 +728,7 @@ impl ArchiveWriter {
             }
         } else {
             params.validate()?;
-            (
-                Manifest::new(params),
-                Archive {
-                    path: path.clone(),
-                    params,
-                    parts: Vec::new(),
-                    bases: Vec::new(),
-                    deleted: Vec::new(),
-                    tombstones: 0,
-                    manifest: None,
-                },
-            )
+            (Manifest::new(params), Archive::empty(path.clone(), params))
         };
         remove_unlisted(&dir, &manifest);
         Ok(ArchiveWriter {
@@ -746,6 +736,7 @@ impl ArchiveWriter {
             dir,
             _lock: lock,
             run_start: manifest.segments.len(),
+            run_ids: Default::default(),
             manifest,
             archive,
             existed,
@@ -777,7 +768,7 @@ impl ArchiveWriter {
         let mut replacing = std::collections::HashSet::new();
         for e in entries {
             if batch.position(e.id()).is_none() {
-                if let Some((part, local)) = self.archive.find_id(e.id())? {
+                if let Some((part, local)) = self.find_archived(e.id())? {
                     if self.archive.parts[part].record(local)?.text_hash == e.text_hash() {
                         summary.unchanged += 1;
                         continue;
@@ -792,6 +783,8 @@ impl ArchiveWriter {
             }
             kept.push(e);
         }
+        self.run_ids
+            .extend(kept.iter().map(|e| xxh3_64(e.id().as_bytes())));
         let in_batch = batch.add(kept);
         let replaced = replacing.len();
         summary.added = in_batch.added - replaced;
@@ -799,7 +792,6 @@ impl ArchiveWriter {
         summary.unchanged += in_batch.unchanged;
         if in_batch.added + in_batch.updated > 0 || !deletes.is_empty() {
             self.write_segment(&batch, &deletes)?;
-            self.merge_tiers()?;
         }
         summary.total = self.archive.len();
         self.summary.added += summary.added;
@@ -807,6 +799,27 @@ impl ArchiveWriter {
         self.summary.unchanged += summary.unchanged;
         self.summary.total = summary.total;
         Ok(summary)
+    }
+
+    /// The live document whose id is `id`: searched in the segments this
+    /// writer wrote only when it added that id (a large input, added a
+    /// batch at a time, does not search every batch for every document).
+    fn find_archived(&self, id: &str) -> Result<Option<(usize, u32)>> {
+        let archive = &self.archive;
+        let ours = self.run_ids.contains(&xxh3_64(id.as_bytes()));
+        let parts = if ours {
+            archive.parts.len()
+        } else {
+            self.run_start.min(archive.parts.len())
+        };
+        for i in (0..parts).rev() {
+            if let Some(local) = archive.parts[i].find_id(id)? {
+                if !archive.part_deleted(i, local) {
+                    return Ok(Some((i, local)));
+                }
+            }
+        }
+        Ok(None)
     }
 
     fn write_segment(&mut self, batch: &Index, deletes: &[(u64, u32)]) -> Result<()> {
@@ -947,13 +960,8 @@ impl ArchiveWriter {
         self.write_manifest()?;
         // Reopen from the new manifest: numbers and tombstones change.
         let mut archive = Archive {
-            path: self.path.clone(),
-            params: self.manifest.params,
-            parts: Vec::new(),
-            bases: Vec::new(),
-            deleted: Vec::new(),
-            tombstones: 0,
             manifest: Some(self.manifest.clone()),
+            ..Archive::empty(self.path.clone(), self.manifest.params)
         };
         let mut kept: Vec<Part> = std::mem::take(&mut self.archive.parts);
         kept.truncate(first);
@@ -970,7 +978,8 @@ impl ArchiveWriter {
 
     /// Merges the segments this writer wrote into one (a large input,
     /// added a batch at a time, ends as one segment, which checks search
-    /// fastest), writes the manifest of a new, empty archive if nothing
+    /// fastest), then small segments left by earlier adds
+    /// ([`MERGE_FANOUT`]), writes the manifest of a new, empty archive if nothing
     /// was added, and releases the lock; returns what every
     /// [`add`](Self::add) did.
     pub fn finish(mut self) -> Result<AddSummary> {
@@ -978,6 +987,7 @@ impl ArchiveWriter {
         if written > 1 {
             self.merge_newest(written)?;
         }
+        self.merge_tiers()?;
         if !self.existed {
             self.write_manifest()?;
         }
@@ -1007,15 +1017,7 @@ fn convert(path: &Path, dir: &Path, archive: Archive) -> Result<(Manifest, Archi
         path: path.to_path_buf(),
         source,
     };
-    let mut fresh = Archive {
-        path: path.to_path_buf(),
-        params: manifest.params,
-        parts: Vec::new(),
-        bases: Vec::new(),
-        deleted: Vec::new(),
-        tombstones: 0,
-        manifest: None,
-    };
+    let mut fresh = Archive::empty(path.to_path_buf(), manifest.params);
     if !index.docs().is_empty() {
         std::fs::create_dir_all(dir).map_err(write_err)?;
         let file = segment_path(dir, 1);
