@@ -356,8 +356,12 @@ impl Index {
     pub fn add(&mut self, entries: Vec<Entry>) -> AddSummary {
         let mut summary = AddSummary::default();
         let mut replaced: Vec<u32> = Vec::new();
-        let mut fresh: Vec<(u64, u32)> = Vec::new();
-        let mut fresh_words: Vec<(u64, u32)> = Vec::new();
+        // Sized once: growing vectors of millions of pairs was a
+        // twentieth of building an archive.
+        let mut fresh: Vec<(u64, u32)> =
+            Vec::with_capacity(entries.iter().map(|e| e.hashes.len()).sum());
+        let mut fresh_words: Vec<(u64, u32)> =
+            Vec::with_capacity(entries.iter().map(|e| e.words.len()).sum());
         for Entry { doc, hashes, words } in entries {
             let at = match self.by_id.get(&doc.id) {
                 Some(&at) if self.docs[at as usize].text_hash == doc.text_hash => {
@@ -392,12 +396,20 @@ impl Index {
             self.words.retain(|p| replaced.binary_search(&p.1).is_err());
         }
         if !fresh.is_empty() {
-            fresh.par_sort_unstable();
-            self.postings = merge_sorted(&self.postings, &fresh);
+            let fresh = sort_pairs(fresh);
+            self.postings = if self.postings.is_empty() {
+                fresh
+            } else {
+                merge_sorted(&self.postings, &fresh)
+            };
         }
         if !fresh_words.is_empty() {
-            fresh_words.par_sort_unstable();
-            self.words = merge_sorted(&self.words, &fresh_words);
+            let fresh = sort_pairs(fresh_words);
+            self.words = if self.words.is_empty() {
+                fresh
+            } else {
+                merge_sorted(&self.words, &fresh)
+            };
         }
         summary.total = self.docs.len();
         summary
@@ -407,6 +419,49 @@ impl Index {
     pub(crate) fn position(&self, id: &str) -> Option<u32> {
         self.by_id.get(id).copied()
     }
+}
+
+/// Sorts `(key, document)` pairs. Keys are uniform 64-bit hashes, so one
+/// counting pass on their top bits spreads the pairs over buckets of about
+/// 256, each then sorted on its own (in parallel): on a batch of 35,000
+/// news articles (4.5M pairs) several times faster than a comparison sort
+/// of 16-byte pairs, which took a fifth of building an archive.
+fn sort_pairs(pairs: Vec<(u64, u32)>) -> Vec<(u64, u32)> {
+    let n = pairs.len();
+    if n < 4096 {
+        let mut pairs = pairs;
+        pairs.sort_unstable();
+        return pairs;
+    }
+    let bits = (n / 256).next_power_of_two().trailing_zeros().clamp(4, 24);
+    let shift = 64 - bits;
+    let mut starts = vec![0usize; (1usize << bits) + 1];
+    for p in &pairs {
+        starts[(p.0 >> shift) as usize + 1] += 1;
+    }
+    for i in 1..starts.len() {
+        starts[i] += starts[i - 1];
+    }
+    let mut at = starts.clone();
+    let mut out = vec![(0u64, 0u32); n];
+    for p in pairs {
+        let b = (p.0 >> shift) as usize;
+        out[at[b]] = p;
+        at[b] += 1;
+    }
+    // Split `out` at the bucket boundaries and sort each bucket.
+    let mut buckets: Vec<&mut [(u64, u32)]> = Vec::with_capacity(starts.len() - 1);
+    let mut rest: &mut [(u64, u32)] = &mut out;
+    for w in starts.windows(2) {
+        let (bucket, tail) = std::mem::take(&mut rest).split_at_mut(w[1] - w[0]);
+        buckets.push(bucket);
+        rest = tail;
+    }
+    buckets
+        .par_iter_mut()
+        .with_min_len(64)
+        .for_each(|b| b.sort_unstable());
+    out
 }
 
 /// Merges two sorted lists.
@@ -686,6 +741,25 @@ mod tests {
         assert!(word_candidates(&plain, &query, &options, None)
             .unwrap()
             .is_empty());
+    }
+
+    #[test]
+    fn pairs_sort_as_a_comparison_sort_does() {
+        let mut x: u64 = 0x2545_F491_4F6C_DD1D;
+        for n in [0, 1, 100, 4096, 50_000] {
+            let pairs: Vec<(u64, u32)> = (0..n)
+                .map(|i| {
+                    x ^= x << 13;
+                    x ^= x >> 7;
+                    x ^= x << 17;
+                    // Repeated keys too: a tenth of the pairs share one.
+                    (if i % 10 == 0 { 42 << 40 } else { x }, (x >> 40) as u32)
+                })
+                .collect();
+            let mut want = pairs.clone();
+            want.sort_unstable();
+            assert_eq!(sort_pairs(pairs), want, "n = {n}");
+        }
     }
 
     #[test]

@@ -328,6 +328,59 @@ fn decode_record(b: &[u8]) -> std::result::Result<IndexedDoc, String> {
     ))
 }
 
+/// What a segment's tables keep of a record besides its bytes.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct RecordMeta<'a> {
+    id: &'a str,
+    terms: u32,
+    /// Length of the text.
+    bytes: u64,
+    /// Bytes of its stored copy.
+    stored: u64,
+}
+
+impl<'a> RecordMeta<'a> {
+    fn of(doc: &'a IndexedDoc) -> RecordMeta<'a> {
+        RecordMeta {
+            id: &doc.id,
+            terms: doc.terms,
+            bytes: doc.bytes,
+            stored: doc.stored_text_bytes() as u64,
+        }
+    }
+
+    /// Reads it from an encoded record without decoding the rest: a merge
+    /// copies records as they are.
+    fn read(b: &'a [u8]) -> std::result::Result<RecordMeta<'a>, String> {
+        let short = || "a record runs past its end".to_string();
+        let mut at = 0usize;
+        let field = |at: &mut usize| -> std::result::Result<Option<&'a [u8]>, String> {
+            let n = u32_at(b.get(*at..*at + 4).ok_or_else(short)?, 0);
+            *at += 4;
+            if n == NONE {
+                return Ok(None);
+            }
+            let f = b.get(*at..*at + n as usize).ok_or_else(short)?;
+            *at += n as usize;
+            Ok(Some(f))
+        };
+        let id = field(&mut at)?.ok_or("a record without an id")?;
+        let id = std::str::from_utf8(id).map_err(|_| "invalid UTF-8 in a record".to_string())?;
+        for _ in 0..3 {
+            field(&mut at)?;
+        }
+        let fixed = b.get(at..at + 28).ok_or_else(short)?;
+        at += 28;
+        let stored = field(&mut at)?.map_or(0, |t| t.len() as u64);
+        Ok(RecordMeta {
+            id,
+            terms: u32_at(fixed, 24),
+            bytes: u64_at(fixed, 0),
+            stored,
+        })
+    }
+}
+
 /// A file being written whose 4 KiB pages are checksummed on the way.
 struct PagedWriter {
     out: BufWriter<File>,
@@ -450,18 +503,18 @@ impl SegmentWriter {
         })
     }
 
-    /// Appends the next document: its record and its encoding
-    /// ([`encode_record`]).
-    pub(crate) fn record(&mut self, doc: &IndexedDoc, record: &[u8]) -> std::io::Result<()> {
+    /// Appends the next document: what the tables keep of it, and its
+    /// encoded record ([`encode_record`]).
+    pub(crate) fn record(&mut self, meta: RecordMeta<'_>, record: &[u8]) -> std::io::Result<()> {
         let at = self.w.pos;
         self.w.write(record)?;
         self.doc_table.extend_from_slice(&at.to_le_bytes());
         self.doc_table
             .extend_from_slice(&(record.len() as u32).to_le_bytes());
-        self.doc_table.extend_from_slice(&doc.terms.to_le_bytes());
-        self.ids.push((xxh3_64(doc.id.as_bytes()), self.written));
-        self.text_bytes += doc.bytes;
-        self.stored_bytes += doc.stored_text_bytes() as u64;
+        self.doc_table.extend_from_slice(&meta.terms.to_le_bytes());
+        self.ids.push((xxh3_64(meta.id.as_bytes()), self.written));
+        self.text_bytes += meta.bytes;
+        self.stored_bytes += meta.stored;
         self.written += 1;
         Ok(())
     }
@@ -645,7 +698,7 @@ pub(crate) fn write_index(
         for doc in index.docs() {
             record.clear();
             encode_record(doc, &mut record);
-            w.record(doc, &record)?;
+            w.record(RecordMeta::of(doc), &record)?;
         }
         w.end_records(deletes)?;
         for (which, pairs) in [
@@ -1203,8 +1256,9 @@ pub(crate) fn merge(
                     continue;
                 }
                 let rec = seg.raw_record(d)?;
-                let doc = seg.record(d)?;
-                w.record(&doc, rec).map_err(io)?;
+                let meta =
+                    RecordMeta::read(rec).map_err(|m| seg.bad(format!("record {d}: {m}")))?;
+                w.record(meta, rec).map_err(io)?;
                 if d % RELEASE_EVERY == RELEASE_EVERY - 1 {
                     seg.release();
                 }
@@ -1216,25 +1270,40 @@ pub(crate) fn merge(
             w.begin_list(which).map_err(io)?;
             let mut iters: Vec<_> = parts.iter().map(|(s, _)| s.keys(which)).collect();
             let mut heads: Vec<Option<(u64, DocList<'_>)>> = Vec::with_capacity(iters.len());
-            for it in iters.iter_mut() {
-                heads.push(it.next().transpose()?);
+            // The parts' next keys, smallest first (then by part, so that
+            // documents come out ascending).
+            let mut next = std::collections::BinaryHeap::new();
+            for (i, it) in iters.iter_mut().enumerate() {
+                let head = it.next().transpose()?;
+                if let Some((k, _)) = head {
+                    next.push(std::cmp::Reverse((k, i)));
+                }
+                heads.push(head);
             }
             let mut docs = Vec::new();
             let mut read = 0usize;
-            while let Some(key) = heads.iter().flatten().map(|h| h.0).min() {
+            while let Some(std::cmp::Reverse((key, _))) = next.peek().copied() {
                 docs.clear();
-                for (i, head) in heads.iter_mut().enumerate() {
-                    if let Some((k, list)) = head {
-                        if *k == key {
-                            let map = &maps[i];
-                            list.for_each(|d| {
-                                let d = map.get(d as usize).copied().unwrap_or(u32::MAX);
-                                if d != u32::MAX {
-                                    docs.push(d);
-                                }
-                            })?;
-                            *head = iters[i].next().transpose()?;
+                while let Some(&std::cmp::Reverse((k, i))) = next.peek() {
+                    if k != key {
+                        break;
+                    }
+                    next.pop();
+                    if let Some((_, list)) = heads[i].take() {
+                        let map = &maps[i];
+                        list.for_each(|d| {
+                            let d = map.get(d as usize).copied().unwrap_or(u32::MAX);
+                            if d != u32::MAX {
+                                docs.push(d);
+                            }
+                        })?;
+                    }
+                    heads[i] = iters[i].next().transpose()?;
+                    if let Some((k2, _)) = heads[i] {
+                        if k2 <= key {
+                            return Err(parts[i].0.bad("keys out of order"));
                         }
+                        next.push(std::cmp::Reverse((k2, i)));
                     }
                 }
                 if !docs.is_empty() {
