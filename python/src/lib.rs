@@ -385,7 +385,9 @@ impl IndexFile {
         let existing = run(py, Some(1), || read_params(&path))?;
         let params = existing.unwrap_or_default();
         let mut writer = run(py, Some(1), || {
-            ArchiveWriter::open(&path, params, existing.is_some())
+            // Entries are fingerprinted with `params`: refuse an archive
+            // another writer created with others since they were read.
+            ArchiveWriter::open(&path, params, true)
         })?;
         // Entries, not texts, accumulate, up to a segment's worth.
         let (mut entries, mut bytes) = (Vec::new(), 0usize);

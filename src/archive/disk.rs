@@ -545,6 +545,10 @@ impl Searchable for Archive {
                 .is_some_and(|(i, l)| self.part_deleted(i, l))
     }
 
+    fn deleted(&self) -> usize {
+        self.tombstones
+    }
+
     fn lookup(&self, list: List, key: u64) -> Result<Vec<(u32, DocList<'_>)>> {
         let mut out = Vec::new();
         for (part, &base) in self.parts.iter().zip(&self.bases) {
@@ -662,8 +666,11 @@ pub struct ArchiveWriter {
     /// Position in the manifest of the first segment holding documents of
     /// this writer's adds: [`finish`](Self::finish) merges from there.
     run_start: usize,
+    /// Parts before this one hold documents this writer did not add (and
+    /// may hold some it did); later parts hold only documents it added.
+    own_from: usize,
     /// Hashes of the ids this writer added: an id not among them is
-    /// looked up in the segments from before it only.
+    /// looked up in the parts before `own_from` only.
     run_ids: std::collections::HashSet<u64, std::hash::BuildHasherDefault<IdHasher>>,
 }
 
@@ -713,7 +720,10 @@ impl ArchiveWriter {
         lock.lock().map_err(write_err)?;
         crate::store::atomic::remove_stale_temps(&path);
         let dir = segments_dir(&path);
-        let existed = path.exists();
+        let existed = path.try_exists().map_err(|source| Error::Read {
+            path: path.clone(),
+            source,
+        })?;
         let (manifest, archive) = if existed {
             let archive = Archive::open(&path)?;
             if require_params && archive.params != params {
@@ -727,6 +737,15 @@ impl ArchiveWriter {
                 None => convert(&path, &dir, archive)?,
             }
         } else {
+            if has_segments(&dir) {
+                return Err(Error::BadIndex {
+                    path: path.clone(),
+                    message: format!(
+                        "the manifest is missing but {} holds segments; restore the manifest (or move that folder away to start a new archive)",
+                        dir.display()
+                    ),
+                });
+            }
             params.validate()?;
             (Manifest::new(params), Archive::empty(path.clone(), params))
         };
@@ -736,6 +755,7 @@ impl ArchiveWriter {
             dir,
             _lock: lock,
             run_start: manifest.segments.len(),
+            own_from: manifest.segments.len(),
             run_ids: Default::default(),
             manifest,
             archive,
@@ -766,8 +786,12 @@ impl ArchiveWriter {
         let mut summary = AddSummary::default();
         let mut kept = Vec::with_capacity(entries.len());
         let mut replacing = std::collections::HashSet::new();
+        // An id already kept from this batch goes to the batch, where the
+        // last occurrence wins, as in input order; any other is compared
+        // with the archive.
+        let mut kept_ids = std::collections::HashSet::new();
         for e in entries {
-            if batch.position(e.id()).is_none() {
+            if !kept_ids.contains(e.id()) {
                 if let Some((part, local)) = self.find_archived(e.id())? {
                     if self.archive.parts[part].record(local)?.text_hash == e.text_hash() {
                         summary.unchanged += 1;
@@ -781,6 +805,7 @@ impl ArchiveWriter {
                     }
                 }
             }
+            kept_ids.insert(e.id().to_string());
             kept.push(e);
         }
         self.run_ids
@@ -810,7 +835,7 @@ impl ArchiveWriter {
         let parts = if ours {
             archive.parts.len()
         } else {
-            self.run_start.min(archive.parts.len())
+            self.own_from.min(archive.parts.len())
         };
         for i in (0..parts).rev() {
             if let Some(local) = archive.parts[i].find_id(id)? {
@@ -970,6 +995,8 @@ impl ArchiveWriter {
         }
         archive.push(Part::Segment(seg))?;
         self.archive = archive;
+        // The merged part may hold documents from before this writer.
+        self.own_from = self.archive.parts.len();
         for f in old {
             let _ = std::fs::remove_file(f);
         }
@@ -1040,6 +1067,15 @@ fn convert(path: &Path, dir: &Path, archive: Archive) -> Result<(Manifest, Archi
     Ok((manifest, fresh))
 }
 
+/// Whether `dir` holds a segment file.
+fn has_segments(dir: &Path) -> bool {
+    std::fs::read_dir(dir).is_ok_and(|entries| {
+        entries
+            .flatten()
+            .any(|e| e.file_name().to_string_lossy().ends_with(".seg"))
+    })
+}
+
 /// Removes segment files (and temporary files) the manifest does not
 /// list: left by a writer that died before replacing the manifest, or by a
 /// compaction that died before removing them. Only under the lock.
@@ -1095,4 +1131,107 @@ pub fn compact(path: &Path) -> Result<CompactSummary> {
     let summary = writer.compact()?;
     writer.finish()?;
     Ok(summary)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::archive::index::entry;
+    use crate::source::Document;
+
+    const V1: &str = "The council approved the harbour budget on Tuesday after a long debate \
+        about river dredging and the cost of the new copper roof for the library.";
+    const V2: &str = "Copper prices rose sharply as the senate debated the mining tunnel project \
+        near the meadow, and traders expected further gains before the winter festival.";
+
+    fn add(path: &Path, docs: &[(&str, &str)]) -> AddSummary {
+        let params = IndexParams::default();
+        let entries = docs
+            .iter()
+            .map(|(id, t)| entry(&Document::new(*id, *t), &params))
+            .collect();
+        add_to_file(path, params, false, entries).unwrap()
+    }
+
+    fn text_of(path: &Path, id: &str) -> Vec<String> {
+        let archive = Archive::open(path).unwrap();
+        (0..archive.numbers())
+            .filter(|&d| !archive.is_deleted(d))
+            .map(|d| archive.record(d).unwrap())
+            .filter(|r| r.id() == id)
+            .map(|r| r.document(path).unwrap().unwrap().text)
+            .collect()
+    }
+
+    #[test]
+    fn within_a_batch_the_last_occurrence_wins_as_in_input_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.idx");
+        add(&path, &[("a", V1)]);
+        let s = add(&path, &[("a", V2), ("a", V1)]);
+        assert_eq!((s.added, s.updated, s.unchanged, s.total), (0, 2, 0, 1));
+        assert_eq!(text_of(&path, "a"), [V1]);
+        let s = add(&path, &[("a", V1), ("a", V1)]);
+        assert_eq!((s.added, s.updated, s.unchanged, s.total), (0, 0, 2, 1));
+        let s = add(&path, &[("a", V1), ("a", V2)]);
+        assert_eq!((s.updated, s.unchanged, s.total), (1, 1, 1));
+        assert_eq!(text_of(&path, "a"), [V2]);
+    }
+
+    #[test]
+    fn a_writer_that_compacted_still_finds_older_ids() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.idx");
+        add(&path, &[("a", V1)]);
+        add(&path, &[("b", V2)]);
+        let params = IndexParams::default();
+        let mut w = ArchiveWriter::open(&path, params, true).unwrap();
+        w.compact().unwrap();
+        let s = w
+            .add(vec![entry(&Document::new("a", V1), &params)])
+            .unwrap();
+        assert_eq!(s.unchanged, 1);
+        let s = w
+            .add(vec![entry(&Document::new("b", V1), &params)])
+            .unwrap();
+        assert_eq!(s.updated, 1);
+        w.finish().unwrap();
+        assert_eq!(text_of(&path, "b"), [V1]);
+        assert_eq!(Archive::open(&path).unwrap().len(), 2);
+    }
+
+    #[test]
+    fn segments_without_their_manifest_are_never_removed() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.idx");
+        add(&path, &[("a", V1)]);
+        std::fs::rename(&path, dir.path().join("moved.idx")).unwrap();
+        let params = IndexParams::default();
+        let e = ArchiveWriter::open(&path, params, false).unwrap_err();
+        assert!(e.to_string().contains("manifest is missing"), "{e}");
+        assert!(has_segments(&segments_dir(&path)));
+    }
+
+    #[test]
+    fn replaced_versions_do_not_make_wording_common() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.idx");
+        // Three versions of one id, each a little different: two
+        // tombstones in the lists the live version shares. With hashes
+        // "distinctive" when held by one document, counting the replaced
+        // versions would make none of them distinctive.
+        for v in 0..3 {
+            add(&path, &[("a", &format!("{V1} Version {v}."))]);
+        }
+        let archive = Archive::open(&path).unwrap();
+        assert_eq!((archive.len(), archive.tombstones), (1, 2));
+        let q = entry(&Document::new("q", V1), archive.params());
+        let options = crate::archive::retrieve::RetrievalOptions {
+            rare_documents: 1,
+            ..Default::default()
+        };
+        let found = archive.candidates(&q.hashes, &options, None).unwrap();
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(found[0].distinctive > 0.5, "{found:?}");
+    }
 }

@@ -177,6 +177,17 @@ impl IndexedDoc {
             path: path.to_path_buf(),
             message,
         };
+        // The block's own size first: a damaged one would allocate up to
+        // 4 GB before failing.
+        let size = block
+            .get(..4)
+            .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]));
+        if size.map(u64::from) != Some(self.bytes) {
+            return Err(bad(format!(
+                "text of {} does not match its length",
+                self.id
+            )));
+        }
         let bytes = lz4_flex::decompress_size_prepended(block)
             .map_err(|e| bad(format!("text of {} does not decompress: {e}", self.id)))?;
         let text = String::from_utf8(bytes)

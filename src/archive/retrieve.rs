@@ -38,6 +38,8 @@ pub(crate) trait Searchable: Sync {
     fn live_docs(&self) -> usize;
     /// Whether document `doc` was replaced.
     fn is_deleted(&self, doc: u32) -> bool;
+    /// How many documents were replaced (and still sit in lists).
+    fn deleted(&self) -> usize;
     /// The documents holding `key`: `(first number, list)` per part.
     fn lookup(&self, list: List, key: u64) -> Result<Vec<(u32, DocList<'_>)>>;
     /// Kept content-shingle hashes of document `doc`.
@@ -55,6 +57,10 @@ impl Searchable for Index {
 
     fn is_deleted(&self, _doc: u32) -> bool {
         false
+    }
+
+    fn deleted(&self) -> usize {
+        0
     }
 
     fn lookup(&self, list: List, key: u64) -> Result<Vec<(u32, DocList<'_>)>> {
@@ -220,9 +226,17 @@ pub(crate) fn candidates<S: Searchable + ?Sized>(
     let exhaustive = options.min_distinctive <= 0.0;
     let mut shared: DocTally<(u32, u32)> = DocTally::default();
     let mut frequent = Vec::new();
+    let dead = s.deleted();
     for &h in query {
         let parts = s.lookup(List::Postings, h)?;
-        let df: usize = parts.iter().map(|p| p.1.len()).sum();
+        let mut df: usize = parts.iter().map(|p| p.1.len()).sum();
+        if dead > 0 && df <= options.rare_documents + dead {
+            // Replaced versions of a document must not make its wording
+            // look common: count the live holders of a short list.
+            let mut live = 0;
+            for_each_live(s, &parts, |_| live += 1)?;
+            df = live;
+        }
         if df == 0 || df > common {
             continue;
         }

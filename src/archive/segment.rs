@@ -150,7 +150,9 @@ impl DocList<'_> {
     fn get(&self, i: usize) -> Result<u32> {
         Ok(match self {
             DocList::One(d) => *d,
-            DocList::Le { seg, at, .. } => u32_at(seg.bytes(at + 4 * i, 4)?, 0),
+            DocList::Le { seg, at, .. } => {
+                seg.doc_in_range(u32_at(seg.bytes(at + 4 * i, 4)?, 0))?
+            }
             DocList::Pairs(p) => p[i].1,
         })
     }
@@ -176,7 +178,7 @@ impl DocList<'_> {
             DocList::One(d) => f(*d),
             DocList::Le { seg, at, count } => {
                 for b in seg.bytes(*at, 4 * count)?.chunks_exact(4) {
-                    f(u32_at(b, 0));
+                    f(seg.doc_in_range(u32_at(b, 0))?);
                 }
             }
             DocList::Pairs(p) => p.iter().for_each(|p| f(p.1)),
@@ -768,7 +770,9 @@ impl Segment {
         })?;
         // Safety: segments are immutable once renamed into place; the
         // archive never writes to a segment file again, only removes its
-        // name, which leaves the mapping valid.
+        // name, which leaves the mapping valid. A segment rewritten in
+        // place by something else (a `cp` over it) could change under the
+        // map: restore a segment by copying it beside and renaming it.
         #[allow(unsafe_code)]
         let map = unsafe { memmap2::Mmap::map(&file) }.map_err(|source| Error::Read {
             path: path.to_path_buf(),
@@ -868,6 +872,16 @@ impl Segment {
         Ok(seg)
     }
 
+    /// `doc` when the segment holds it: a list naming a document past the
+    /// end is damage, not another segment's document.
+    fn doc_in_range(&self, doc: u32) -> Result<u32> {
+        if doc < self.docs {
+            Ok(doc)
+        } else {
+            Err(self.bad(format!("a list names document {doc} of {}", self.docs)))
+        }
+    }
+
     fn bad(&self, message: impl Into<String>) -> Error {
         Error::BadIndex {
             path: self.path.clone(),
@@ -930,6 +944,10 @@ impl Segment {
                 self.map
                     .unchecked_advise(memmap2::UncheckedAdvice::DontNeed)
             };
+        }
+        // Pages read back from the disk are checked again.
+        for word in &self.checked {
+            word.store(0, Ordering::Relaxed);
         }
     }
 
@@ -1097,17 +1115,17 @@ impl Segment {
 
     fn value(&self, which: List, value: u64) -> Result<DocList<'_>> {
         if value & 1 == 1 {
-            let doc = (value >> 1) as u32;
-            if doc >= self.docs {
+            let doc = value >> 1;
+            if doc >= u64::from(self.docs) {
                 return Err(self.bad("damaged key block (document out of range)"));
             }
-            return Ok(DocList::One(doc));
+            return Ok(DocList::One(doc as u32));
         }
         let (lists, _, _) = which.sections();
         let (start, n) = self.sections[lists as usize];
         let at = (value >> 1)
             .checked_mul(4)
-            .filter(|&a| a + 4 <= n as u64)
+            .filter(|&a| a.checked_add(4).is_some_and(|e| e <= n as u64))
             .ok_or_else(|| self.bad("damaged key block (list out of range)"))?
             as usize;
         let count = u32_at(self.bytes(start + at, 4)?, 0) as usize;
