@@ -61,7 +61,7 @@ use xxhash_rust::xxh3::xxh3_64;
 use crate::archive::index::{
     legacy_header, legacy_index, AddSummary, Entry, Index, IndexParams, IndexedDoc, LEGACY_MAGIC,
 };
-use crate::archive::retrieve::Searchable;
+use crate::archive::retrieve::{MulHasher, Searchable};
 use crate::archive::segment::{self, DocList, List, Segment};
 use crate::error::{Error, Result};
 
@@ -671,28 +671,7 @@ pub struct ArchiveWriter {
     own_from: usize,
     /// Hashes of the ids this writer added: an id not among them is
     /// looked up in the parts before `own_from` only.
-    run_ids: std::collections::HashSet<u64, std::hash::BuildHasherDefault<IdHasher>>,
-}
-
-/// Ids are hashed already (xxh3-64): the set of a writer's ids uses the
-/// hash as it is.
-#[derive(Default)]
-struct IdHasher(u64);
-
-impl std::hash::Hasher for IdHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0 << 8 | u64::from(b)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-        }
-    }
-
-    fn write_u64(&mut self, n: u64) {
-        self.0 = n;
-    }
+    run_ids: std::collections::HashSet<u64, std::hash::BuildHasherDefault<MulHasher>>,
 }
 
 impl ArchiveWriter {

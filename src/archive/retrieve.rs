@@ -121,15 +121,16 @@ impl Default for RetrievalOptions {
     }
 }
 
-/// Hashes a document position for the per-query tallies of retrieval.
-/// At 1M documents a query's words touch millions of postings, and
-/// SipHash, the standard map's DoS-resistant default, took most of the
-/// time; positions come from the index, not from an attacker. Fibonacci
-/// hashing: odd-constant multiplication spreads consecutive positions.
+/// Hashes document positions (the per-query tallies of retrieval) and
+/// id hashes (the ids an archive writer added). At 1M documents a query's
+/// words touch millions of postings, and SipHash, the standard map's
+/// DoS-resistant default, took most of the time; the keys come from the
+/// archive, not from an attacker. Fibonacci hashing: odd-constant
+/// multiplication spreads consecutive positions.
 #[derive(Default)]
-struct DocHasher(u64);
+pub(crate) struct MulHasher(u64);
 
-impl std::hash::Hasher for DocHasher {
+impl std::hash::Hasher for MulHasher {
     fn finish(&self) -> u64 {
         self.0
     }
@@ -143,10 +144,14 @@ impl std::hash::Hasher for DocHasher {
     fn write_u32(&mut self, n: u32) {
         self.0 = u64::from(n).wrapping_mul(0x9E37_79B9_7F4A_7C15);
     }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
 }
 
 /// Per-document tallies of one query.
-type DocTally<V> = HashMap<u32, V, std::hash::BuildHasherDefault<DocHasher>>;
+type DocTally<V> = HashMap<u32, V, std::hash::BuildHasherDefault<MulHasher>>;
 
 /// A candidate source for a query.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]

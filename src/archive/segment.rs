@@ -1037,7 +1037,12 @@ impl Segment {
             if k != h {
                 break;
             }
-            if self.record(doc)?.id == id {
+            // The id alone: the rest of the record, text included, is
+            // not decoded.
+            let record = self.raw_record(doc)?;
+            let meta =
+                RecordMeta::read(record).map_err(|m| self.bad(format!("record {doc}: {m}")))?;
+            if meta.id == id {
                 return Ok(Some(doc));
             }
             lo += 1;
