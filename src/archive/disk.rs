@@ -61,9 +61,10 @@ use xxhash_rust::xxh3::xxh3_64;
 use crate::archive::index::{
     legacy_header, legacy_index, AddSummary, Entry, Index, IndexParams, IndexedDoc, LEGACY_MAGIC,
 };
-use crate::archive::retrieve::{MulHasher, Searchable};
+use crate::archive::retrieve::Searchable;
 use crate::archive::segment::{self, DocList, List, Segment};
 use crate::error::{Error, Result};
+use crate::kernels::hash::MulHasher;
 
 /// First bytes of a manifest.
 pub(crate) const MAGIC: [u8; 8] = [0x89, b'L', b'N', b'G', b'A', b'R', b'C', b'\n'];

@@ -28,6 +28,7 @@ use serde::Serialize;
 use crate::archive::index::{Index, IndexParams};
 use crate::archive::segment::{DocList, List};
 use crate::error::Result;
+use crate::kernels::hash::MulHasher;
 
 /// What retrieval needs from an archive: its documents are numbered from 0
 /// in the order they were added.
@@ -118,35 +119,6 @@ impl Default for RetrievalOptions {
             min_distinctive: 0.1,
             min_word_share: 0.45,
         }
-    }
-}
-
-/// Hashes document positions (the per-query tallies of retrieval) and
-/// id hashes (the ids an archive writer added). At 1M documents a query's
-/// words touch millions of postings, and SipHash, the standard map's
-/// DoS-resistant default, took most of the time; the keys come from the
-/// archive, not from an attacker. Fibonacci hashing: odd-constant
-/// multiplication spreads consecutive positions.
-#[derive(Default)]
-pub(crate) struct MulHasher(u64);
-
-impl std::hash::Hasher for MulHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0 << 8 | u64::from(b)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-        }
-    }
-
-    fn write_u32(&mut self, n: u32) {
-        self.0 = u64::from(n).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-    }
-
-    fn write_u64(&mut self, n: u64) {
-        self.0 = n.wrapping_mul(0x9E37_79B9_7F4A_7C15);
     }
 }
 
