@@ -437,13 +437,12 @@ impl PagedWriter {
     }
 }
 
-/// Builds a segment file: records first, then each list's keys in
-/// ascending order.
+/// Builds a segment file: records first, then the two lists, each built
+/// apart ([`ListWriter`], possibly on another thread) and appended.
 pub(crate) struct SegmentWriter {
     w: PagedWriter,
     temp: PathBuf,
     path: PathBuf,
-    spill_path: PathBuf,
     docs: u32,
     written: u32,
     doc_table: Vec<u8>,
@@ -452,21 +451,27 @@ pub(crate) struct SegmentWriter {
     records_start: u64,
     text_bytes: u64,
     stored_bytes: u64,
-    list: Option<ListWriter>,
 }
 
-/// The list being written: its lists section grows in the file, its key
-/// blocks in a spill file copied in after it.
-struct ListWriter {
+/// One inverted list being built apart from its segment: its lists and
+/// its key blocks each go to a temporary file beside the segment, and
+/// [`SegmentWriter::append_list`] copies them in. Building the two lists
+/// apart lets them be built at the same time as each other and as the
+/// records. The temporary files are removed when it is dropped.
+pub(crate) struct ListWriter {
     which: List,
-    lists_start: u64,
+    lists_path: PathBuf,
+    keys_path: PathBuf,
+    lists: BufWriter<File>,
+    keys: BufWriter<File>,
     units: u64,
-    spill: BufWriter<File>,
-    spill_len: u64,
+    keys_len: u64,
     block: Vec<u8>,
     in_block: usize,
     prev: u64,
+    /// Per block: first key, offset in the key blocks.
     dir: Vec<(u64, u64)>,
+    scratch: Vec<u8>,
 }
 
 impl SegmentWriter {
@@ -479,7 +484,6 @@ impl SegmentWriter {
         docs: u32,
     ) -> std::io::Result<SegmentWriter> {
         let temp = crate::store::atomic::temp_path(path);
-        let spill_path = path.with_extension(format!("spill.{}.tmp", std::process::id()));
         let mut w = PagedWriter::new(File::create(&temp)?);
         let mut header = Vec::with_capacity(HEADER_LEN);
         header.extend_from_slice(&MAGIC);
@@ -493,7 +497,6 @@ impl SegmentWriter {
             w,
             temp,
             path: path.to_path_buf(),
-            spill_path,
             docs,
             written: 0,
             doc_table: Vec::with_capacity(docs as usize * DOC_ENTRY),
@@ -501,7 +504,6 @@ impl SegmentWriter {
             sections: [(0, 0); SECTIONS],
             text_bytes: 0,
             stored_bytes: 0,
-            list: None,
         })
     }
 
@@ -556,77 +558,19 @@ impl SegmentWriter {
         self.w.write(bytes)
     }
 
-    /// Starts a list; keys follow in ascending order ([`key`](Self::key)).
-    pub(crate) fn begin_list(&mut self, which: List) -> std::io::Result<()> {
-        self.w.align()?;
-        let spill = BufWriter::with_capacity(1 << 20, File::create(&self.spill_path)?);
-        self.list = Some(ListWriter {
-            which,
-            lists_start: self.w.pos,
-            units: 0,
-            spill,
-            spill_len: 0,
-            block: Vec::with_capacity(2048),
-            in_block: 0,
-            prev: 0,
-            dir: Vec::new(),
-        });
-        Ok(())
-    }
-
-    /// Adds a key and its documents (ascending, not empty).
-    pub(crate) fn key(&mut self, key: u64, docs: &[u32]) -> std::io::Result<()> {
-        let Some(l) = self.list.as_mut() else {
-            return Err(std::io::Error::other("a key outside a list"));
-        };
-        let value = if let [doc] = docs {
-            u64::from(*doc) << 1 | 1
-        } else {
-            let v = l.units << 1;
-            let mut b = Vec::with_capacity(4 * (docs.len() + 1));
-            b.extend_from_slice(&(docs.len() as u32).to_le_bytes());
-            for d in docs {
-                b.extend_from_slice(&d.to_le_bytes());
-            }
-            self.w.write(&b)?;
-            l.units += 1 + docs.len() as u64;
-            v
-        };
-        if l.in_block == 0 {
-            l.dir.push((key, l.spill_len));
-            l.prev = key;
-        }
-        put_varint(&mut l.block, key - l.prev);
-        put_varint(&mut l.block, value);
-        l.prev = key;
-        l.in_block += 1;
-        if l.in_block == BLOCK_KEYS {
-            l.flush_block()?;
-        }
-        Ok(())
-    }
-
-    /// Ends the list: copies its keys in and writes its directory.
-    pub(crate) fn end_list(&mut self) -> std::io::Result<()> {
-        let Some(mut l) = self.list.take() else {
-            return Ok(());
-        };
+    /// Appends a finished list (postings before words): its lists, its
+    /// key blocks and their directory.
+    pub(crate) fn append_list(&mut self, mut l: ListWriter) -> std::io::Result<()> {
         l.flush_block()?;
         let (lists, keys, dir) = l.which.sections();
-        self.sections[lists as usize] = (l.lists_start, self.w.pos - l.lists_start);
-        drop(l.spill.into_inner().map_err(|e| e.into_error())?);
-        let mut spill = File::open(&self.spill_path)?;
+        self.w.align()?;
+        let lists_start = self.w.pos;
+        l.lists.flush()?;
+        self.copy_in(&l.lists_path)?;
+        self.sections[lists as usize] = (lists_start, self.w.pos - lists_start);
         let keys_start = self.w.pos;
-        let mut buf = vec![0u8; 1 << 20];
-        loop {
-            let n = spill.read(&mut buf)?;
-            if n == 0 {
-                break;
-            }
-            self.w.write(&buf[..n])?;
-        }
-        drop(spill);
-        let _ = std::fs::remove_file(&self.spill_path);
+        l.keys.flush()?;
+        self.copy_in(&l.keys_path)?;
         self.sections[keys as usize] = (keys_start, self.w.pos - keys_start);
         let mut d = Vec::with_capacity(16 * l.dir.len());
         for &(first, at) in &l.dir {
@@ -636,12 +580,22 @@ impl SegmentWriter {
         self.section(dir, &d)
     }
 
+    /// Copies the temporary file `path` in.
+    fn copy_in(&mut self, path: &Path) -> std::io::Result<()> {
+        let mut from = File::open(path)?;
+        let mut buf = vec![0u8; 1 << 20];
+        loop {
+            let n = from.read(&mut buf)?;
+            if n == 0 {
+                return Ok(());
+            }
+            self.w.write(&buf[..n])?;
+        }
+    }
+
     /// Writes the checksums and the footer, syncs the file and renames it
     /// into place; returns the footer's checksum (the manifest keeps it).
     pub(crate) fn finish(mut self) -> std::io::Result<u64> {
-        if self.list.is_some() {
-            self.end_list()?;
-        }
         let sums = self.w.close_pages();
         let mut table = Vec::with_capacity(8 * sums.len());
         for s in &sums {
@@ -666,18 +620,81 @@ impl SegmentWriter {
         Ok(sum)
     }
 
-    /// Removes the temporary files of a segment that will not be finished.
+    /// Removes the temporary file of a segment that will not be finished.
     pub(crate) fn abandon(self) {
         let _ = std::fs::remove_file(&self.temp);
-        let _ = std::fs::remove_file(&self.spill_path);
     }
 }
 
 impl ListWriter {
+    /// Starts list `which` of the segment `path`; keys follow in ascending
+    /// order ([`key`](Self::key)).
+    pub(crate) fn create(path: &Path, which: List) -> std::io::Result<ListWriter> {
+        let name = match which {
+            List::Postings => "postings",
+            List::Words => "words",
+        };
+        let pid = std::process::id();
+        let lists_path = path.with_extension(format!("{name}.lists.{pid}.tmp"));
+        let keys_path = path.with_extension(format!("{name}.keys.{pid}.tmp"));
+        let lists = File::create(&lists_path)?;
+        let keys = match File::create(&keys_path) {
+            Ok(f) => f,
+            Err(e) => {
+                let _ = std::fs::remove_file(&lists_path);
+                return Err(e);
+            }
+        };
+        Ok(ListWriter {
+            which,
+            lists: BufWriter::with_capacity(1 << 20, lists),
+            keys: BufWriter::with_capacity(1 << 20, keys),
+            lists_path,
+            keys_path,
+            units: 0,
+            keys_len: 0,
+            block: Vec::with_capacity(2048),
+            in_block: 0,
+            prev: 0,
+            dir: Vec::new(),
+            scratch: Vec::new(),
+        })
+    }
+
+    /// Adds a key and its documents (ascending, not empty).
+    pub(crate) fn key(&mut self, key: u64, docs: &[u32]) -> std::io::Result<()> {
+        let value = if let [doc] = docs {
+            u64::from(*doc) << 1 | 1
+        } else {
+            let v = self.units << 1;
+            let b = &mut self.scratch;
+            b.clear();
+            b.extend_from_slice(&(docs.len() as u32).to_le_bytes());
+            for d in docs {
+                b.extend_from_slice(&d.to_le_bytes());
+            }
+            self.lists.write_all(b)?;
+            self.units += 1 + docs.len() as u64;
+            v
+        };
+        if self.in_block == 0 {
+            self.dir.push((key, self.keys_len));
+            self.prev = key;
+        }
+        put_varint(&mut self.block, key - self.prev);
+        put_varint(&mut self.block, value);
+        self.prev = key;
+        self.in_block += 1;
+        if self.in_block == BLOCK_KEYS {
+            self.flush_block()?;
+        }
+        Ok(())
+    }
+
     fn flush_block(&mut self) -> std::io::Result<()> {
         if self.in_block > 0 {
-            self.spill.write_all(&self.block)?;
-            self.spill_len += self.block.len() as u64;
+            self.keys.write_all(&self.block)?;
+            self.keys_len += self.block.len() as u64;
             self.block.clear();
             self.in_block = 0;
         }
@@ -685,9 +702,17 @@ impl ListWriter {
     }
 }
 
+impl Drop for ListWriter {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.lists_path);
+        let _ = std::fs::remove_file(&self.keys_path);
+    }
+}
+
 /// Writes the documents of an index in memory as the segment `path`, with
 /// `deletes` (documents of earlier segments it replaces); returns the
-/// footer's checksum.
+/// footer's checksum. The records and the two lists are written at the
+/// same time (on rayon's threads).
 pub(crate) fn write_index(
     path: &Path,
     index: &Index,
@@ -695,33 +720,42 @@ pub(crate) fn write_index(
     deletes: &[(u64, u32)],
 ) -> std::io::Result<u64> {
     let mut w = SegmentWriter::create(path, index.params(), seq, index.docs().len() as u32)?;
-    let result = (|| {
-        let mut record = Vec::new();
-        for doc in index.docs() {
-            record.clear();
-            encode_record(doc, &mut record);
-            w.record(RecordMeta::of(doc), &record)?;
-        }
-        w.end_records(deletes)?;
-        for (which, pairs) in [
-            (List::Postings, index.posting_pairs()),
-            (List::Words, index.word_pairs()),
-        ] {
-            w.begin_list(which)?;
-            let mut docs = Vec::new();
-            let mut at = 0;
-            while at < pairs.len() {
-                let key = pairs[at].0;
-                docs.clear();
-                while at < pairs.len() && pairs[at].0 == key {
-                    docs.push(pairs[at].1);
-                    at += 1;
-                }
-                w.key(key, &docs)?;
+    let list = |which: List, pairs: &[(u64, u32)]| -> std::io::Result<ListWriter> {
+        let mut l = ListWriter::create(path, which)?;
+        let mut docs = Vec::new();
+        let mut at = 0;
+        while at < pairs.len() {
+            let key = pairs[at].0;
+            docs.clear();
+            while at < pairs.len() && pairs[at].0 == key {
+                docs.push(pairs[at].1);
+                at += 1;
             }
-            w.end_list()?;
+            l.key(key, &docs)?;
         }
-        Ok(())
+        Ok(l)
+    };
+    let (records, (postings, words)) = rayon::join(
+        || -> std::io::Result<()> {
+            let mut record = Vec::new();
+            for doc in index.docs() {
+                record.clear();
+                encode_record(doc, &mut record);
+                w.record(RecordMeta::of(doc), &record)?;
+            }
+            w.end_records(deletes)
+        },
+        || {
+            rayon::join(
+                || list(List::Postings, index.posting_pairs()),
+                || list(List::Words, index.word_pairs()),
+            )
+        },
+    );
+    let result = (|| {
+        records?;
+        w.append_list(postings?)?;
+        w.append_list(words?)
     })();
     match result {
         Ok(()) => w.finish(),
@@ -1243,7 +1277,8 @@ impl<'a> Iterator for KeyIter<'a> {
 /// drop) into one segment at `path` that replaces the documents `deletes`
 /// names in other segments; returns the footer's checksum and the number
 /// of documents written. Streams: memory holds one key's documents and a
-/// table per document, not the segments.
+/// table per document, not the segments. The postings are merged while the
+/// records, then the words, are (on rayon's threads).
 pub(crate) fn merge(
     path: &Path,
     params: &IndexParams,
@@ -1271,78 +1306,34 @@ pub(crate) fn merge(
             .collect();
         maps.push(map);
     }
+    let segs: Vec<&Segment> = parts.iter().map(|(s, _)| *s).collect();
     let mut w = SegmentWriter::create(path, params, seq, next).map_err(io)?;
+    let (records_and_words, postings) = rayon::join(
+        || -> Result<ListWriter> {
+            for (seg, map) in segs.iter().zip(&maps) {
+                for d in 0..seg.docs() {
+                    if map[d as usize] == u32::MAX {
+                        continue;
+                    }
+                    let rec = seg.raw_record(d)?;
+                    let meta =
+                        RecordMeta::read(rec).map_err(|m| seg.bad(format!("record {d}: {m}")))?;
+                    w.record(meta, rec).map_err(io)?;
+                    if d % RELEASE_EVERY == RELEASE_EVERY - 1 {
+                        seg.release();
+                    }
+                }
+                seg.release();
+            }
+            w.end_records(deletes).map_err(io)?;
+            merge_list(path, List::Words, &segs, &maps)
+        },
+        || merge_list(path, List::Postings, &segs, &maps),
+    );
     let result = (|| -> Result<()> {
-        for ((seg, _), map) in parts.iter().zip(&maps) {
-            for d in 0..seg.docs() {
-                if map[d as usize] == u32::MAX {
-                    continue;
-                }
-                let rec = seg.raw_record(d)?;
-                let meta =
-                    RecordMeta::read(rec).map_err(|m| seg.bad(format!("record {d}: {m}")))?;
-                w.record(meta, rec).map_err(io)?;
-                if d % RELEASE_EVERY == RELEASE_EVERY - 1 {
-                    seg.release();
-                }
-            }
-            seg.release();
-        }
-        w.end_records(deletes).map_err(io)?;
-        for which in [List::Postings, List::Words] {
-            w.begin_list(which).map_err(io)?;
-            let mut iters: Vec<_> = parts.iter().map(|(s, _)| s.keys(which)).collect();
-            let mut heads: Vec<Option<(u64, DocList<'_>)>> = Vec::with_capacity(iters.len());
-            // The parts' next keys, smallest first (then by part, so that
-            // documents come out ascending).
-            let mut next = std::collections::BinaryHeap::new();
-            for (i, it) in iters.iter_mut().enumerate() {
-                let head = it.next().transpose()?;
-                if let Some((k, _)) = head {
-                    next.push(std::cmp::Reverse((k, i)));
-                }
-                heads.push(head);
-            }
-            let mut docs = Vec::new();
-            let mut read = 0usize;
-            while let Some(std::cmp::Reverse((key, _))) = next.peek().copied() {
-                docs.clear();
-                while let Some(&std::cmp::Reverse((k, i))) = next.peek() {
-                    if k != key {
-                        break;
-                    }
-                    next.pop();
-                    if let Some((_, list)) = heads[i].take() {
-                        let map = &maps[i];
-                        list.for_each(|d| {
-                            let d = map.get(d as usize).copied().unwrap_or(u32::MAX);
-                            if d != u32::MAX {
-                                docs.push(d);
-                            }
-                        })?;
-                    }
-                    heads[i] = iters[i].next().transpose()?;
-                    if let Some((k2, _)) = heads[i] {
-                        if k2 <= key {
-                            return Err(parts[i].0.bad("keys out of order"));
-                        }
-                        next.push(std::cmp::Reverse((k2, i)));
-                    }
-                }
-                if !docs.is_empty() {
-                    w.key(key, &docs).map_err(io)?;
-                }
-                // Keys and postings read since the last release, about
-                // 4 MB of mapped pages per 65,536.
-                read += 1 + docs.len();
-                if read >= 16 * RELEASE_EVERY as usize {
-                    parts.iter().for_each(|(s, _)| s.release());
-                    read = 0;
-                }
-            }
-            w.end_list().map_err(io)?;
-        }
-        Ok(())
+        let words = records_and_words?;
+        w.append_list(postings?).map_err(io)?;
+        w.append_list(words).map_err(io)
     })();
     match result {
         Ok(()) => Ok((w.finish().map_err(io)?, next)),
@@ -1351,4 +1342,72 @@ pub(crate) fn merge(
             Err(e)
         }
     }
+}
+
+/// Merges list `which` of `segs`, renumbering documents by `maps`
+/// (`u32::MAX`: dropped).
+fn merge_list(
+    path: &Path,
+    which: List,
+    segs: &[&Segment],
+    maps: &[Vec<u32>],
+) -> Result<ListWriter> {
+    let io = |source| Error::Write {
+        path: path.to_path_buf(),
+        source,
+    };
+    let mut w = ListWriter::create(path, which).map_err(io)?;
+    let mut iters: Vec<_> = segs.iter().map(|s| s.keys(which)).collect();
+    let mut heads: Vec<Option<(u64, DocList<'_>)>> = Vec::with_capacity(iters.len());
+    // The parts' next keys, smallest first (then by part, so that
+    // documents come out ascending).
+    let mut next = std::collections::BinaryHeap::new();
+    for (i, it) in iters.iter_mut().enumerate() {
+        let head = it.next().transpose()?;
+        if let Some((k, _)) = head {
+            next.push(std::cmp::Reverse((k, i)));
+        }
+        heads.push(head);
+    }
+    let mut docs = Vec::new();
+    let mut read = 0usize;
+    while let Some(&std::cmp::Reverse((key, _))) = next.peek() {
+        docs.clear();
+        while let Some(mut top) = next.peek_mut() {
+            let std::cmp::Reverse((k, i)) = *top;
+            if k != key {
+                break;
+            }
+            if let Some((_, list)) = heads[i].take() {
+                let map = &maps[i];
+                list.for_each(|d| {
+                    let d = map.get(d as usize).copied().unwrap_or(u32::MAX);
+                    if d != u32::MAX {
+                        docs.push(d);
+                    }
+                })?;
+            }
+            heads[i] = iters[i].next().transpose()?;
+            match heads[i] {
+                // The part's next key replaces it at the top: one sift
+                // instead of a pop and a push.
+                Some((k2, _)) if k2 > key => *top = std::cmp::Reverse((k2, i)),
+                Some(_) => return Err(segs[i].bad("keys out of order")),
+                None => {
+                    std::collections::binary_heap::PeekMut::pop(top);
+                }
+            }
+        }
+        if !docs.is_empty() {
+            w.key(key, &docs).map_err(io)?;
+        }
+        // Keys and postings read since the last release, about 4 MB of
+        // mapped pages per 65,536.
+        read += 1 + docs.len();
+        if read >= 16 * RELEASE_EVERY as usize {
+            segs.iter().for_each(|s| s.release());
+            read = 0;
+        }
+    }
+    Ok(w)
 }
