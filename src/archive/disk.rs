@@ -673,6 +673,20 @@ pub struct ArchiveWriter {
     /// Hashes of the ids this writer added: an id not among them is
     /// looked up in the parts before `own_from` only.
     run_ids: std::collections::HashSet<u64, std::hash::BuildHasherDefault<MulHasher>>,
+    /// The segment being written in the background
+    /// ([`add_in_background`](Self::add_in_background)).
+    pending: Option<Pending>,
+}
+
+/// A segment being written on a thread of its own, committed by
+/// [`ArchiveWriter::settle`].
+#[derive(Debug)]
+struct Pending {
+    seq: u64,
+    file: PathBuf,
+    /// What the batch does, counted once the segment is committed.
+    summary: AddSummary,
+    handle: std::thread::JoinHandle<std::io::Result<u64>>,
 }
 
 impl ArchiveWriter {
@@ -741,6 +755,7 @@ impl ArchiveWriter {
             archive,
             existed,
             summary: AddSummary::default(),
+            pending: None,
         })
     }
 
@@ -749,7 +764,7 @@ impl ArchiveWriter {
         &self.archive
     }
 
-    /// What every [`add`](Self::add) so far did.
+    /// What every committed [`add`](Self::add) so far did.
     pub fn summary(&self) -> AddSummary {
         AddSummary {
             total: self.archive.len(),
@@ -761,6 +776,24 @@ impl ArchiveWriter {
     /// nothing changes) and commits it: the manifest names the segment
     /// when this returns.
     pub fn add(&mut self, entries: Vec<Entry>) -> Result<AddSummary> {
+        let summary = self.add_in_background(entries)?;
+        self.settle()?;
+        Ok(AddSummary {
+            total: self.archive.len(),
+            ..summary
+        })
+    }
+
+    /// As [`add`](Self::add), but the segment is written on a thread of
+    /// its own while the caller prepares the next batch (fingerprinting
+    /// one batch while the last one is written and synced keeps both
+    /// cores busy), and committed by the next `add`, `add_in_background`,
+    /// [`settle`](Self::settle) or [`finish`](Self::finish), which report
+    /// its errors. A batch not yet committed is lost if the process dies,
+    /// as any uncommitted batch is; the archive stays sound.
+    pub fn add_in_background(&mut self, entries: Vec<Entry>) -> Result<AddSummary> {
+        // Earlier batches first: their ids must be found as archived.
+        self.settle()?;
         let mut batch = Index::new(self.manifest.params)?;
         let mut deletes: Vec<(u64, u32)> = Vec::new();
         let mut summary = AddSummary::default();
@@ -795,15 +828,40 @@ impl ArchiveWriter {
         summary.added = in_batch.added - replaced;
         summary.updated = in_batch.updated + replaced;
         summary.unchanged += in_batch.unchanged;
+        summary.total = self.archive.len() + summary.added;
         if in_batch.added + in_batch.updated > 0 || !deletes.is_empty() {
-            self.write_segment(&batch, &deletes)?;
+            self.write_segment(batch, deletes, summary)?;
+        } else {
+            self.count(summary);
         }
-        summary.total = self.archive.len();
-        self.summary.added += summary.added;
-        self.summary.updated += summary.updated;
-        self.summary.unchanged += summary.unchanged;
-        self.summary.total = summary.total;
         Ok(summary)
+    }
+
+    /// Commits the segment being written in the background, if any: the
+    /// manifest names it when this returns.
+    pub fn settle(&mut self) -> Result<()> {
+        let Some(p) = self.pending.take() else {
+            return Ok(());
+        };
+        let written = p.handle.join().unwrap_or_else(|_| {
+            Err(std::io::Error::other(
+                "the thread writing the segment panicked",
+            ))
+        });
+        written.map_err(|source| Error::Write {
+            path: p.file.clone(),
+            source,
+        })?;
+        self.commit_segment(p.file, p.seq)?;
+        self.count(p.summary);
+        Ok(())
+    }
+
+    fn count(&mut self, batch: AddSummary) {
+        self.summary.added += batch.added;
+        self.summary.updated += batch.updated;
+        self.summary.unchanged += batch.unchanged;
+        self.summary.total = self.archive.len();
     }
 
     /// The live document whose id is `id`: searched in the segments this
@@ -827,19 +885,34 @@ impl ArchiveWriter {
         Ok(None)
     }
 
-    fn write_segment(&mut self, batch: &Index, deletes: &[(u64, u32)]) -> Result<()> {
-        let write_err = |source| Error::Write {
-            path: self.path.clone(),
-            source,
-        };
-        std::fs::create_dir_all(&self.dir).map_err(write_err)?;
-        let seq = self.manifest.next_seq;
-        let file = segment_path(&self.dir, seq);
-        segment::write_index(&file, batch, seq, deletes).map_err(|source| Error::Write {
-            path: file.clone(),
+    /// Starts writing `batch` as the next segment on a thread of its own.
+    fn write_segment(
+        &mut self,
+        batch: Index,
+        deletes: Vec<(u64, u32)>,
+        summary: AddSummary,
+    ) -> Result<()> {
+        std::fs::create_dir_all(&self.dir).map_err(|source| Error::Write {
+            path: self.dir.clone(),
             source,
         })?;
-        self.commit_segment(file, seq)
+        let seq = self.manifest.next_seq;
+        let file = segment_path(&self.dir, seq);
+        let path = file.clone();
+        let handle = std::thread::Builder::new()
+            .name("lineage-segment".into())
+            .spawn(move || segment::write_index(&path, &batch, seq, &deletes))
+            .map_err(|source| Error::Write {
+                path: file.clone(),
+                source,
+            })?;
+        self.pending = Some(Pending {
+            seq,
+            file,
+            summary,
+            handle,
+        });
+        Ok(())
     }
 
     /// Opens the finished segment `file`, lists it in the manifest and
@@ -990,6 +1063,7 @@ impl ArchiveWriter {
     /// was added, and releases the lock; returns what every
     /// [`add`](Self::add) did.
     pub fn finish(mut self) -> Result<AddSummary> {
+        self.settle()?;
         let written = self.manifest.segments.len().saturating_sub(self.run_start);
         if written > 1 {
             self.merge_newest(written)?;
@@ -1001,6 +1075,16 @@ impl ArchiveWriter {
         let mut summary = self.summary;
         summary.total = self.archive.len();
         Ok(summary)
+    }
+}
+
+impl Drop for ArchiveWriter {
+    /// Waits for a segment still being written (never committed: the next
+    /// writer removes it) before the lock is released.
+    fn drop(&mut self) {
+        if let Some(p) = self.pending.take() {
+            let _ = p.handle.join();
+        }
     }
 }
 
@@ -1178,6 +1262,35 @@ mod tests {
         w.finish().unwrap();
         assert_eq!(text_of(&path, "b"), [V1]);
         assert_eq!(Archive::open(&path).unwrap().len(), 2);
+    }
+
+    #[test]
+    fn batches_written_in_the_background_are_committed_in_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.idx");
+        let params = IndexParams::default();
+        let one = |id: &str, t: &str| vec![entry(&Document::new(id, t), &params)];
+        let mut w = ArchiveWriter::open(&path, params, true).unwrap();
+        let s = w.add_in_background(one("a", V1)).unwrap();
+        assert_eq!((s.added, s.total), (1, 1));
+        // Not committed yet.
+        assert_eq!(w.summary().added, 0);
+        // The next batch finds "a" in the batch still being written.
+        let s = w.add_in_background(one("a", V2)).unwrap();
+        assert_eq!((s.added, s.updated, s.total), (0, 1, 1));
+        let s = w.add_in_background(one("b", V1)).unwrap();
+        assert_eq!((s.added, s.total), (1, 2));
+        let s = w.finish().unwrap();
+        assert_eq!((s.added, s.updated, s.total), (2, 1, 2));
+        assert_eq!(text_of(&path, "a"), [V2]);
+        assert_eq!(text_of(&path, "b"), [V1]);
+        // A writer dropped with a batch in flight leaves the archive as
+        // it was committed.
+        let mut w = ArchiveWriter::open(&path, params, true).unwrap();
+        w.add_in_background(one("c", V1)).unwrap();
+        drop(w);
+        assert!(text_of(&path, "c").is_empty());
+        assert_eq!(add(&path, &[("d", V2)]).total, 3);
     }
 
     #[test]

@@ -712,7 +712,7 @@ impl Drop for ListWriter {
 /// Writes the documents of an index in memory as the segment `path`, with
 /// `deletes` (documents of earlier segments it replaces); returns the
 /// footer's checksum. The records and the two lists are written at the
-/// same time (on rayon's threads).
+/// same time.
 pub(crate) fn write_index(
     path: &Path,
     index: &Index,
@@ -735,8 +735,12 @@ pub(crate) fn write_index(
         }
         Ok(l)
     };
-    let (records, (postings, words)) = rayon::join(
-        || -> std::io::Result<()> {
+    // Threads of their own, not rayon's: `index add` writes a batch while
+    // rayon's threads fingerprint the next one.
+    let (records, postings, words) = std::thread::scope(|scope| {
+        let postings = scope.spawn(|| list(List::Postings, index.posting_pairs()));
+        let words = scope.spawn(|| list(List::Words, index.word_pairs()));
+        let records = (|| -> std::io::Result<()> {
             let mut record = Vec::new();
             for doc in index.docs() {
                 record.clear();
@@ -744,14 +748,13 @@ pub(crate) fn write_index(
                 w.record(RecordMeta::of(doc), &record)?;
             }
             w.end_records(deletes)
-        },
-        || {
-            rayon::join(
-                || list(List::Postings, index.posting_pairs()),
-                || list(List::Words, index.word_pairs()),
-            )
-        },
-    );
+        })();
+        let joined = |h: std::thread::ScopedJoinHandle<'_, std::io::Result<ListWriter>>| {
+            h.join()
+                .unwrap_or_else(|_| Err(std::io::Error::other("a list writer panicked")))
+        };
+        (records, joined(postings), joined(words))
+    });
     let result = (|| {
         records?;
         w.append_list(postings?)?;

@@ -236,7 +236,7 @@ fn add(args: &AddArgs) -> anyhow::Result<ExitCode> {
                 continue;
             }
             match commit(&mut writer, &params, docs) {
-                Ok(_) => bar.set_message(format!("indexing: {} documents", writer.archive().len())),
+                Ok(s) => bar.set_message(format!("indexing: {} documents", s.total)),
                 Err(e) => {
                     error = Some(e);
                     stop.store(true, std::sync::atomic::Ordering::Relaxed);
@@ -252,8 +252,13 @@ fn add(args: &AddArgs) -> anyhow::Result<ExitCode> {
         error.get_or_insert(e);
     }
     bar.finish_and_clear();
-    if let Some(e) = error {
-        // Every batch committed before the error stays committed.
+    if let Some(mut e) = error {
+        // Every batch written before the error stays committed.
+        if let Err(settle) = writer.settle() {
+            e = e.context(format!(
+                "the batch before it was not committed either ({settle})"
+            ));
+        }
         let kept = writer.summary();
         return Err(e.context(format!(
             "cannot update {} ({} documents added before the error are kept)",
@@ -311,7 +316,8 @@ impl Batch {
     }
 }
 
-/// Fingerprints a batch in parallel and adds it to the archive.
+/// Fingerprints a batch in parallel and adds it to the archive (written
+/// while the next batch is fingerprinted, committed before it is added).
 fn commit(
     writer: &mut ArchiveWriter,
     params: &IndexParams,
@@ -319,7 +325,7 @@ fn commit(
 ) -> anyhow::Result<AddSummary> {
     let entries: Vec<_> = docs.par_iter().map(|d| entry(d, params)).collect();
     drop(docs);
-    Ok(writer.add(entries)?)
+    Ok(writer.add_in_background(entries)?)
 }
 
 fn describe(p: &IndexParams) -> String {
