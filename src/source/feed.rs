@@ -24,7 +24,7 @@ use crate::source::{Document, Metadata};
 /// Reads the items of a feed file held in `bytes`; `path` names the file in
 /// default ids and in errors.
 pub fn read_feed(path: &Path, bytes: &[u8]) -> Vec<Result<Document>> {
-    let bytes = &*with_rss_version(as_utf8(bytes));
+    let bytes = &*with_channel(with_rss_version(as_utf8(bytes)));
     // feed-rs fills a missing id with a hash or a random UUID; an empty one
     // tells us there was none, so that the fallback id is stable.
     let parser = feed_rs::parser::Builder::new()
@@ -65,6 +65,37 @@ fn with_rss_version(bytes: std::borrow::Cow<'_, [u8]>) -> std::borrow::Cow<'_, [
     std::borrow::Cow::Owned(out)
 }
 
+/// An `<rss>` root whose items are not inside a `<channel>` (feedparser
+/// reads them; feed-rs finds no root) gets one around its content.
+fn with_channel(bytes: std::borrow::Cow<'_, [u8]>) -> std::borrow::Cow<'_, [u8]> {
+    let head = &bytes[..bytes.len().min(4096)];
+    let Some(at) = memchr::memmem::find(head, b"<rss") else {
+        return bytes;
+    };
+    if !matches!(head.get(at + 4), Some(b' ' | b'\t' | b'\r' | b'\n' | b'>')) {
+        return bytes;
+    }
+    let Some(open_end) = memchr::memchr(b'>', &bytes[at..]).map(|e| at + e + 1) else {
+        return bytes;
+    };
+    let Some(close) = memchr::memmem::rfind(&bytes, b"</rss") else {
+        return bytes;
+    };
+    if close < open_end
+        || bytes[open_end - 2] == b'/'
+        || memchr::memmem::find(&bytes[open_end..close], b"<channel").is_some()
+    {
+        return bytes;
+    }
+    let mut out = Vec::with_capacity(bytes.len() + 24);
+    out.extend_from_slice(&bytes[..open_end]);
+    out.extend_from_slice(b"<channel>");
+    out.extend_from_slice(&bytes[open_end..close]);
+    out.extend_from_slice(b"</channel>");
+    out.extend_from_slice(&bytes[close..]);
+    std::borrow::Cow::Owned(out)
+}
+
 /// The feed as UTF-8 ([`decode`](crate::source::decode::decode), with
 /// the encoding its XML declaration names), and the declaration rewritten
 /// to say so, for the XML parser.
@@ -72,7 +103,9 @@ fn as_utf8(bytes: &[u8]) -> std::borrow::Cow<'_, [u8]> {
     use crate::source::decode::{decode, xml_encoding, Charset};
     let declared = xml_encoding(bytes);
     let decoded = decode(bytes, declared.as_deref());
-    if decoded.charset == Charset::Utf8 {
+    // UTF-8 with a few broken bytes goes as decoded (the broken bytes
+    // replaced): the XML parser refuses the whole feed for one of them.
+    if decoded.charset == Charset::Utf8 && !decoded.lossy {
         return std::borrow::Cow::Borrowed(bytes);
     }
     let text = decoded.text.trim_start_matches('\u{feff}');
@@ -349,6 +382,28 @@ mod tests {
         let err = got[1].as_ref().unwrap_err().to_string();
         assert!(err.starts_with("f.rss: feed item #2 has no text"), "{err}");
         assert_eq!(got[2].as_ref().unwrap().id, "f.rss#3");
+    }
+
+    #[test]
+    fn lenient_where_feedparser_is() {
+        // Cases from feedparser's tests/encoding (bozo_linenoise.xml,
+        // encoding_attribute_crash.xml): items without a <channel>, and a
+        // UTF-8 feed with one broken byte.
+        let got = docs(read(
+            "bare.rss",
+            "<!-- a comment -->\n<rss>\n<item>\n<description>Bare item text.</description>\n</item>\n</rss>\n",
+        ));
+        assert_eq!(got.len(), 1);
+        assert_eq!(got[0].text, "Bare item text.");
+        let broken = b"<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<rss version=\"2.0\"><channel>\n<item><description><![CDATA[ caf\xc3\xa9 \xe2\x80\x99<> \xa9 ]]></description></item>\n</channel></rss>\n".to_vec();
+        let got = read_feed(Path::new("broken.rss"), &broken);
+        let got = docs(got);
+        assert_eq!(got.len(), 1);
+        assert!(
+            got[0].text.starts_with("café ’<> \u{fffd}"),
+            "{:?}",
+            got[0].text
+        );
     }
 
     #[test]
