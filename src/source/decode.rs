@@ -53,7 +53,7 @@ pub(crate) struct Decoded<'a> {
 /// Decodes `bytes`, which may declare the charset `declared` (a label such
 /// as `iso-8859-1`; unknown labels are ignored).
 pub(crate) fn decode<'a>(bytes: &'a [u8], declared: Option<&str>) -> Decoded<'a> {
-    if let Some(decoded) = utf32_with_bom(bytes) {
+    if let Some(decoded) = utf32(bytes) {
         return decoded;
     }
     if let Some((encoding, bom)) = Encoding::for_bom(bytes) {
@@ -160,18 +160,40 @@ fn utf16_without_bom(bytes: &[u8]) -> Option<&'static Encoding> {
     }
 }
 
-/// UTF-32 with a byte-order mark (encoding_rs, following the WHATWG, has
-/// no UTF-32 decoder); invalid code points become U+FFFD.
-fn utf32_with_bom(bytes: &[u8]) -> Option<Decoded<'static>> {
-    let little = if bytes.starts_with(&[0xff, 0xfe, 0, 0]) {
-        true
+/// The text of bytes in UTF-16 or UTF-32 (by their mark, or detected as
+/// [`decode`] does), or `None` for any other bytes.
+pub(crate) fn wide(bytes: &[u8]) -> Option<String> {
+    if memchr::memchr(0, bytes).is_none() && Encoding::for_bom(bytes).is_none() {
+        return None;
+    }
+    let decoded = decode(bytes, None);
+    let wide = match decoded.charset {
+        Charset::Bom(name) | Charset::Detected(name) => {
+            name.starts_with("UTF-16") || name.starts_with("UTF-32")
+        }
+        _ => false,
+    };
+    wide.then(|| decoded.text.trim_start_matches('\u{feff}').to_string())
+}
+
+/// UTF-32 with a byte-order mark, or without one when the text starts
+/// with `<` (an XML declaration or a root element: the autodetection of
+/// XML 1.0, appendix F). encoding_rs, following the WHATWG, has no UTF-32
+/// decoder; invalid code points become U+FFFD.
+fn utf32(bytes: &[u8]) -> Option<Decoded<'static>> {
+    let (little, skip, charset) = if bytes.starts_with(&[0xff, 0xfe, 0, 0]) {
+        (true, 4, Charset::Bom("UTF-32LE"))
     } else if bytes.starts_with(&[0, 0, 0xfe, 0xff]) {
-        false
+        (false, 4, Charset::Bom("UTF-32BE"))
+    } else if bytes.starts_with(&[b'<', 0, 0, 0]) {
+        (true, 0, Charset::Detected("UTF-32LE"))
+    } else if bytes.starts_with(&[0, 0, 0, b'<']) {
+        (false, 0, Charset::Detected("UTF-32BE"))
     } else {
         return None;
     };
     let mut lossy = !bytes.len().is_multiple_of(4);
-    let text = bytes[4..]
+    let text = bytes[skip..]
         .chunks_exact(4)
         .map(|c| {
             let b = [c[0], c[1], c[2], c[3]];
@@ -188,7 +210,7 @@ fn utf32_with_bom(bytes: &[u8]) -> Option<Decoded<'static>> {
         .collect();
     Some(Decoded {
         text: Cow::Owned(text),
-        charset: Charset::Bom(if little { "UTF-32LE" } else { "UTF-32BE" }),
+        charset,
         lossy,
     })
 }

@@ -221,6 +221,16 @@ pub(crate) fn format_from_content(head: &[u8]) -> InputFormat {
     if head.starts_with(b"PAR1") {
         return InputFormat::Parquet;
     }
+    // A feed or a page in UTF-16 or UTF-32 is told by its text, not by
+    // its bytes, in which every other byte is 0.
+    let narrowed;
+    let head = match crate::source::decode::wide(head) {
+        Some(text) => {
+            narrowed = text;
+            narrowed.as_bytes()
+        }
+        None => head,
+    };
     if looks_like_xml_feed(head) || looks_like_json_feed(head) {
         return InputFormat::Feed;
     }
@@ -541,6 +551,25 @@ mod tests {
         assert!(items.iter().any(
             |i| matches!(i, Item::Skipped(s) if matches!(s.reason, SkipReason::Binary { .. }))
         ));
+    }
+
+    #[test]
+    fn wide_feeds_are_told_by_their_text() {
+        // As feedparser's tests/encoding/utf-16le.xml and utf-32be.xml
+        // (no byte-order mark) and utf-16be-bom.xml.
+        let xml = "<?xml version=\"1.0\"?>\n<!-- x -->\n<rss>\n</rss>\n";
+        let le16: Vec<u8> = xml.encode_utf16().flat_map(u16::to_le_bytes).collect();
+        let be16_bom: Vec<u8> = "\u{feff}<rss>\n</rss>"
+            .encode_utf16()
+            .flat_map(u16::to_be_bytes)
+            .collect();
+        let be32: Vec<u8> = xml.chars().flat_map(|c| (c as u32).to_be_bytes()).collect();
+        let le32: Vec<u8> = xml.chars().flat_map(|c| (c as u32).to_le_bytes()).collect();
+        for bytes in [le16, be16_bom, be32, le32] {
+            assert_eq!(format_from_content(&bytes), InputFormat::Feed, "{bytes:?}");
+            let docs = crate::source::feed::read_feed(Path::new("wide.xml"), &bytes);
+            assert!(docs.is_empty(), "{docs:?}");
+        }
     }
 
     #[test]

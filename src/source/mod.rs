@@ -133,7 +133,7 @@ impl Document {
         let decoded = decode::decode(&bytes, declared);
         let wide = match decoded.charset {
             Charset::Bom(_) => true,
-            Charset::Detected(name) => name.starts_with("UTF-16"),
+            Charset::Detected(name) => name.starts_with("UTF-16") || name.starts_with("UTF-32"),
             _ => false,
         };
         if !wide {
