@@ -421,7 +421,8 @@ def measure(binary, f, runs, reuse_index, check_args):
             [binary, "index", "add", "-q", f["index"], f["archive"]])
     _, _, _, stats = timed([binary, "index", "stats", "--format", "json", f["index"]],
                            stdout=subprocess.PIPE)
-    stats = json.loads(stats)["stats"]
+    stats = json.loads(stats)
+    stats = stats.get("stats", stats)  # nested before the one JSON envelope
     out["bytes_per_doc_without_text"] = stats["bytes_per_doc_without_text"]
     out["segments"] = len(stats["segments"])
     one = os.path.join(os.path.dirname(f["index"]), "one-query.jsonl")

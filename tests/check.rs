@@ -22,7 +22,7 @@ fn doc_count(index: &Path) -> u64 {
         .args(["index", "stats", "--format", "json"])
         .arg(index));
     assert_eq!(out.code, Some(0), "{}", out.stderr);
-    out.one_json()["stats"]["documents"].as_u64().unwrap()
+    out.one_json()["documents"].as_u64().unwrap()
 }
 
 /// An index of the seed article and two Reuters stories.
@@ -187,7 +187,7 @@ fn adds_append_segments_replace_by_tombstone_and_compact() {
         .args(["index", "stats", "--format", "json"])
         .arg(&index))
     .one_json();
-    assert_eq!(stats["stats"]["tombstones"], 1);
+    assert_eq!(stats["tombstones"], 1);
     // The replaced text is no longer found.
     let out = check(&index, &[sample("rewrite.txt")], &[]);
     assert_eq!(out.code, Some(0), "{}", out.stdout);
@@ -199,8 +199,8 @@ fn adds_append_segments_replace_by_tombstone_and_compact() {
         .args(["index", "stats", "--format", "json"])
         .arg(&index))
     .one_json();
-    assert_eq!(stats["stats"]["tombstones"], 0);
-    assert_eq!(stats["stats"]["documents"], 4);
+    assert_eq!(stats["tombstones"], 0);
+    assert_eq!(stats["documents"], 4);
     let out = check(&index, &[sample("rewrite.txt")], &[]);
     assert_eq!(out.code, Some(0), "{}", out.stdout);
     let out = check(&index, &[sample("reuters-crude.txt")], &[]);
@@ -462,7 +462,7 @@ fn killed_adds_leave_the_old_or_the_new_index() {
     let mut listed = run(lineage()
         .args(["index", "stats", "--format", "json"])
         .arg(&index))
-    .one_json()["stats"]["segments"]
+    .one_json()["segments"]
         .as_array()
         .unwrap()
         .iter()

@@ -121,7 +121,7 @@ fn containment_groups_the_excerpt() {
     let text = String::from_utf8(out).unwrap();
     let first: serde_json::Value = serde_json::from_str(text.lines().next().unwrap()).unwrap();
     assert_eq!(first["type"], "cluster");
-    let members: Vec<&str> = first["data"]["members"]
+    let members: Vec<&str> = first["members"]
         .as_array()
         .unwrap()
         .iter()
@@ -136,7 +136,7 @@ fn containment_groups_the_excerpt() {
             "./d_excerpt.txt"
         ]
     );
-    let pairs = first["data"]["pairs"].as_array().unwrap();
+    let pairs = first["pairs"].as_array().unwrap();
     let excerpt = pairs
         .iter()
         .find(|p| p["right"] == "./d_excerpt.txt")
@@ -144,7 +144,7 @@ fn containment_groups_the_excerpt() {
     assert_eq!(excerpt["right_in_left"], 1.0);
     let summary: serde_json::Value = serde_json::from_str(text.lines().last().unwrap()).unwrap();
     assert_eq!(summary["type"], "summary");
-    assert_eq!(summary["data"]["params"]["containment"], 0.9);
+    assert_eq!(summary["params"]["containment"], 0.9);
 }
 
 #[test]
@@ -235,8 +235,8 @@ fn dedup_reads_a_sketch_file() {
         let text = String::from_utf8(out).unwrap();
         let summary: serde_json::Value =
             serde_json::from_str(text.lines().last().unwrap()).unwrap();
-        assert_eq!(summary["data"]["verification"], verification);
-        assert_eq!(summary["data"]["documents"], 300);
+        assert_eq!(summary["verification"], verification);
+        assert_eq!(summary["documents"], 300);
         if verification == "exact" {
             assert_eq!(text.as_bytes(), direct.0.as_slice());
         }
@@ -358,7 +358,7 @@ fn parquet_sketch_dedups_like_the_native_file_and_takes_cluster_files_back() {
         for line in text.lines() {
             let v: serde_json::Value = serde_json::from_str(line).unwrap();
             if v["type"] == "cluster" {
-                let members = v["data"]["members"].as_array().unwrap();
+                let members = v["members"].as_array().unwrap();
                 let label = members[0]["id"].as_str().unwrap().to_string();
                 for m in members {
                     rows.push((m["id"].as_str().unwrap().to_string(), label.clone()));
@@ -469,7 +469,7 @@ fn library_defaults_are_the_cli_defaults() {
     let (out, _) = stdout(&["dedup", "s.lfp", "--format", "json"], dir.path());
     let summary: serde_json::Value =
         serde_json::from_str(String::from_utf8(out).unwrap().lines().last().unwrap()).unwrap();
-    let data = &summary["data"];
+    let data = &summary;
 
     let (_, docs) =
         lineage::store::fingerprints::read_fingerprints(&dir.path().join("s.lfp")).unwrap();

@@ -88,7 +88,7 @@ fn dedup_reads_a_feed_and_a_page_in_a_folder() {
     let records = out.json();
     let cluster = &records[0];
     assert_eq!(cluster["type"], "cluster", "{}", out.stdout);
-    let members: BTreeSet<&str> = cluster["data"]["members"]
+    let members: BTreeSet<&str> = cluster["members"]
         .as_array()
         .unwrap()
         .iter()
@@ -136,7 +136,7 @@ fn html_on_standard_input_is_sniffed() {
         .args(["dedup", "--format", "json", "-", "copy.txt"])
         .write_stdin(page()));
     assert_eq!(out.code, Some(1), "{}{}", out.stdout, out.stderr);
-    let pair = &out.json()[0]["data"]["pairs"][0];
+    let pair = &out.json()[0]["pairs"][0];
     // Same words once the menu, share links and footer are gone.
     assert_eq!(pair["jaccard"], 1.0, "{}", out.stdout);
 }
@@ -163,7 +163,7 @@ fn forced_format_wins_over_detection() {
         let mut args = forced.to_vec();
         args.extend(["--format", "json", "page.txt", "copy.txt"]);
         let out = dedup(dir.path(), &args);
-        out.json()[0]["data"]["pairs"][0]["jaccard"].as_f64()
+        out.json()[0]["pairs"][0]["jaccard"].as_f64()
     };
     assert_eq!(jaccard(&["--input-format", "html"]), Some(1.0));
     assert!(jaccard(&[]).is_none_or(|j| j < 1.0));

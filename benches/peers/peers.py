@@ -262,7 +262,7 @@ def lineage_pairs(stdout, ids):
         rec = json.loads(line)
         if rec["type"] != "cluster":
             continue
-        for p in rec["data"]["pairs"]:
+        for p in rec["pairs"]:
             a, b = pos[p["left"]], pos[p["right"]]
             pairs.add((min(a, b), max(a, b)))
     return pairs

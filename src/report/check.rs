@@ -186,15 +186,17 @@ pub fn render_json(outcome: &CheckRun<'_>) -> String {
             finding: f,
         }));
     }
-    out.push_str(&super::json::line(&serde_json::json!({
-        "type": "summary",
-        "index": outcome.index.display().to_string(),
-        "archived": outcome.archived,
-        "checked": outcome.checks.len(),
-        "findings": outcome.findings(),
-        "failing": outcome.failing(),
-        "failed_inputs": outcome.failed,
-        "threshold": outcome.threshold,
-    })));
+    out.push_str(&super::json::tagged_line(
+        "summary",
+        &serde_json::json!({
+            "index": outcome.index.display().to_string(),
+            "archived": outcome.archived,
+            "checked": outcome.checks.len(),
+            "findings": outcome.findings(),
+            "failing": outcome.failing(),
+            "failed_inputs": outcome.failed,
+            "threshold": outcome.threshold,
+        }),
+    ));
     out
 }

@@ -79,18 +79,16 @@ pub fn write_json(out: &mut impl Write, run: &DedupRun<'_>) -> std::io::Result<(
             })
             .collect();
         let pairs: Vec<serde_json::Value> = c.pairs.iter().map(|p| pair_json(docs, p)).collect();
-        let line = json!({"type": "cluster", "data": {
+        let line = json!({
             "cluster": n + 1,
             "size": c.members.len(),
             "representative": docs[c.representative as usize].id,
             "members": members,
             "pairs": pairs,
-        }});
-        writeln!(out, "{line}")?;
+        });
+        out.write_all(super::json::tagged_line("cluster", &line).as_bytes())?;
     }
-    let line = json!({"type": "summary", "data": summary_json(run)});
-    writeln!(out, "{line}")?;
-    Ok(())
+    out.write_all(super::json::tagged_line("summary", &summary_json(run)).as_bytes())
 }
 
 /// The clusters as text for a person: each cluster with the document kept

@@ -15,8 +15,9 @@ struct Tagged<'a, T: Serialize> {
     data: &'a T,
 }
 
-/// One JSON line: `{"type": kind, ...data}` and a newline.
-fn tagged_line<T: Serialize>(kind: &'static str, data: &T) -> String {
+/// One JSON line: `{"type": kind, ...data}` and a newline: the one
+/// envelope of every record lineage prints (README, "JSON records").
+pub(crate) fn tagged_line<T: Serialize>(kind: &'static str, data: &T) -> String {
     line(&Tagged { kind, data })
 }
 
@@ -65,6 +66,27 @@ pub fn render_attribution(a: &crate::compare::Attribution) -> String {
 /// Renders an evaluation as a single JSON line.
 pub fn render_evaluation(e: &crate::eval::Evaluation) -> String {
     tagged_line("evaluation", e)
+}
+
+/// Renders the statistics of an archive (`lineage index stats --format
+/// json`) as a single JSON line.
+pub fn render_index_stats(
+    index: &std::path::Path,
+    stats: &crate::archive::disk::IndexStats,
+) -> String {
+    #[derive(Serialize)]
+    struct Stats<'a> {
+        index: String,
+        #[serde(flatten)]
+        stats: &'a crate::archive::disk::IndexStats,
+    }
+    tagged_line(
+        "index_stats",
+        &Stats {
+            index: index.display().to_string(),
+            stats,
+        },
+    )
 }
 
 /// Renders a grouped evaluation as a single JSON line.

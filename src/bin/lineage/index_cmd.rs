@@ -352,15 +352,7 @@ fn stats(args: &StatsArgs) -> anyhow::Result<ExitCode> {
     let archive = Archive::open(&args.index)?;
     let s = archive.stats()?;
     let out = match args.format {
-        Format::Json => {
-            let mut line = serde_json::to_string(&serde_json::json!({
-                "type": "index_stats",
-                "index": args.index.display().to_string(),
-                "stats": s,
-            }))?;
-            line.push('\n');
-            line
-        }
+        Format::Json => lineage::report::json::render_index_stats(&args.index, &s),
         Format::Text => {
             let mb = |b: u64| b as f64 / 1e6;
             let mut out = format!(
