@@ -14,6 +14,7 @@ mod html;
 mod inputs;
 mod json;
 mod limits;
+mod offsets;
 mod pairs;
 mod parquet;
 mod passages;

@@ -39,6 +39,7 @@ use crate::compare::score::Verdict;
 use crate::compare::PairReport;
 use crate::compare::{compare, Config, Fingerprint};
 use crate::error::{Error, Result};
+use crate::source::offsets::SourceMap;
 use crate::source::{Document, Metadata};
 
 /// The default finding threshold of `check`: lower than `score`'s, because
@@ -123,9 +124,10 @@ pub struct Excerpt {
     pub derived: String,
     /// The passage in SOURCE.
     pub source: String,
-    /// 1-based line of the passage's start in DERIVED's text.
+    /// 1-based line of the passage's start in DERIVED's text (in its
+    /// file, for a page or feed item read from one).
     pub derived_line: usize,
-    /// 1-based line of the passage's end in DERIVED's text.
+    /// 1-based line of the passage's end, likewise.
     pub derived_end_line: usize,
 }
 
@@ -161,6 +163,12 @@ pub struct Finding {
     /// SOURCE's text.
     #[serde(skip)]
     pub source_text: String,
+    /// Where DERIVED's text is in its file (an HTML page, a feed item).
+    #[serde(skip)]
+    pub derived_map: Option<std::sync::Arc<SourceMap>>,
+    /// Where SOURCE's text is in its file.
+    #[serde(skip)]
+    pub source_map: Option<std::sync::Arc<SourceMap>>,
 }
 
 /// The outcome for one checked document.
@@ -219,11 +227,23 @@ fn finding(
     let excerpts = report
         .passages
         .iter()
-        .map(|p| Excerpt {
-            derived: excerpt(&derived.text, p.derived.clone()),
-            source: excerpt(&source.text, p.source.range()),
-            derived_line: line_of(&derived.text, p.derived.start),
-            derived_end_line: line_of(&derived.text, p.derived.end.saturating_sub(1)),
+        .map(|p| {
+            let (derived_line, derived_end_line) = derived
+                .source_map
+                .as_ref()
+                .and_then(|m| m.lines(p.derived.clone()))
+                .unwrap_or_else(|| {
+                    (
+                        line_of(&derived.text, p.derived.start),
+                        line_of(&derived.text, p.derived.end.saturating_sub(1)),
+                    )
+                });
+            Excerpt {
+                derived: excerpt(&derived.text, p.derived.clone()),
+                source: excerpt(&source.text, p.source.range()),
+                derived_line,
+                derived_end_line,
+            }
         })
         .collect();
     Finding {
@@ -239,6 +259,8 @@ fn finding(
         report,
         derived_text: derived.text.clone(),
         source_text: source.text.clone(),
+        derived_map: derived.source_map.clone(),
+        source_map: source.source_map.clone(),
     }
 }
 

@@ -1,6 +1,7 @@
 //! `lineage check`'s findings: as text for a person, as JSON Lines, or
 //! through the CI renderers.
 
+use std::borrow::Cow;
 use std::collections::BTreeSet;
 use std::path::Path;
 
@@ -180,6 +181,20 @@ struct FindingLine<'a> {
 pub fn render_json(outcome: &CheckRun<'_>) -> String {
     let mut out = String::new();
     for f in outcome.checks.iter().flat_map(|c| &c.findings) {
+        // Passage ranges of pages and feed items in their files.
+        let report =
+            super::json::in_files(&f.report, f.derived_map.as_deref(), f.source_map.as_deref());
+        let mapped;
+        let f = match report {
+            Cow::Borrowed(_) => f,
+            Cow::Owned(report) => {
+                mapped = Finding {
+                    report,
+                    ..f.clone()
+                };
+                &mapped
+            }
+        };
         out.push_str(&super::json::line(&FindingLine {
             kind: "finding",
             baselined: outcome.is_accepted(f),

@@ -18,7 +18,9 @@
 //! - anything else is a path: relative paths stay relative (code scanning
 //!   resolves them against the repository root, so run `lineage check`
 //!   from there), `\` becomes `/`, and the passage lines are lines of the
-//!   file.
+//!   file: for an HTML page (or a feed item), lines of the file as written,
+//!   through the document's [`SourceMap`](crate::source::offsets::SourceMap),
+//!   not of its extracted text.
 
 use crate::archive::check::{DocCheck, Finding};
 use crate::compare::score::Verdict;
@@ -91,15 +93,24 @@ pub(crate) fn location(id: &str, finding: &Finding) -> Location {
     // The checked document is DERIVED unless the archived one was found to
     // be the copy; the passage lines are in the checked document's text.
     let lines = first.map(|p| {
-        let (text, range) = if checked_is_derived {
-            (&finding.derived_text, p.derived.clone())
+        let (text, map, range) = if checked_is_derived {
+            (
+                &finding.derived_text,
+                &finding.derived_map,
+                p.derived.clone(),
+            )
         } else {
-            (&finding.source_text, p.source.range())
+            (&finding.source_text, &finding.source_map, p.source.range())
         };
-        (
-            line_of(text, range.start),
-            line_of(text, range.end.saturating_sub(1).max(range.start)),
-        )
+        // A page or feed item: lines of the file as written.
+        map.as_ref()
+            .and_then(|m| m.lines(range.clone()))
+            .unwrap_or_else(|| {
+                (
+                    line_of(text, range.start),
+                    line_of(text, range.end.saturating_sub(1).max(range.start)),
+                )
+            })
     });
     let snippet = finding.excerpts.first().map(|e| {
         if checked_is_derived {
@@ -273,6 +284,8 @@ pub(crate) mod tests {
             }],
             derived_text,
             source_text: "the source text, forty bytes of it here.".into(),
+            derived_map: None,
+            source_map: None,
         }
     }
 

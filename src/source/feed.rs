@@ -19,12 +19,24 @@ use std::path::Path;
 
 use crate::error::{Error, Result};
 use crate::source::html::{first_markup, html_to_text, rfc3339, Markup};
+use crate::source::offsets::{Hay, Outer, Transcoded};
 use crate::source::{Document, Metadata};
 
 /// Reads the items of a feed file held in `bytes`; `path` names the file in
 /// default ids and in errors.
 pub fn read_feed(path: &Path, bytes: &[u8]) -> Vec<Result<Document>> {
-    let bytes = &*with_channel(with_rss_version(as_utf8(bytes)));
+    use crate::source::decode::{decode, xml_encoding};
+    let declared = xml_encoding(bytes);
+    let decoded = decode(bytes, declared.as_deref());
+    let transcoded = Transcoded::of(bytes, &decoded.text, decoded.charset, decoded.lossy);
+    let outer = if bytes.trim_ascii_start().starts_with(b"{") {
+        Outer::Json
+    } else {
+        Outer::Xml
+    };
+    // Where each item's text is in the file, searched in item order.
+    let mut hay = Hay::new(&decoded.text, &transcoded, outer);
+    let bytes = &*with_channel(with_rss_version(as_utf8(bytes, &decoded)));
     // feed-rs fills a missing id with a hash or a random UUID; an empty one
     // tells us there was none, so that the fallback id is stable.
     let parser = feed_rs::parser::Builder::new()
@@ -42,7 +54,12 @@ pub fn read_feed(path: &Path, bytes: &[u8]) -> Vec<Result<Document>> {
     feed.entries
         .into_iter()
         .enumerate()
-        .map(|(i, entry)| item_document(path, i + 1, entry))
+        .map(|(i, entry)| {
+            item_document(path, i + 1, entry).map(|mut doc| {
+                doc.source_map = Some(std::sync::Arc::new(hay.map(&doc.text)));
+                doc
+            })
+        })
         .collect()
 }
 
@@ -99,10 +116,11 @@ fn with_channel(bytes: std::borrow::Cow<'_, [u8]>) -> std::borrow::Cow<'_, [u8]>
 /// The feed as UTF-8 ([`decode`](crate::source::decode::decode), with
 /// the encoding its XML declaration names), and the declaration rewritten
 /// to say so, for the XML parser.
-fn as_utf8(bytes: &[u8]) -> std::borrow::Cow<'_, [u8]> {
-    use crate::source::decode::{decode, xml_encoding, Charset};
-    let declared = xml_encoding(bytes);
-    let decoded = decode(bytes, declared.as_deref());
+fn as_utf8<'a>(
+    bytes: &'a [u8],
+    decoded: &crate::source::decode::Decoded<'_>,
+) -> std::borrow::Cow<'a, [u8]> {
+    use crate::source::decode::Charset;
     // UTF-8 with a few broken bytes goes as decoded (the broken bytes
     // replaced): the XML parser refuses the whole feed for one of them.
     if decoded.charset == Charset::Utf8 && !decoded.lossy {

@@ -18,6 +18,7 @@
 use dom_smoothie::{Config, Readability, TextMode};
 
 use crate::error::Result;
+use crate::source::offsets::{Hay, Outer};
 use crate::source::{Document, Metadata};
 
 /// Elements whose text is never prose.
@@ -39,8 +40,10 @@ pub(crate) struct Extracted {
 /// ([`Document::from_bytes`]).
 pub fn read_html(id: impl Into<String>, bytes: Vec<u8>) -> Result<Document> {
     let declared = crate::source::decode::html_charset(&bytes);
-    let mut doc = Document::from_declared_bytes(id, bytes, declared.as_deref())?;
+    let (mut doc, transcoded) = Document::decoded(id, bytes, declared.as_deref(), true)?;
     let page = extract(&doc.text);
+    let map = Hay::new(&doc.text, &transcoded, Outer::Html).map(&page.text);
+    doc.source_map = Some(std::sync::Arc::new(map));
     doc.text = page.text;
     doc.meta = Metadata {
         title: page.title,

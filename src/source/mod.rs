@@ -6,6 +6,8 @@
 //! decoded lossily, an empty text) are [`Warning`]s carried on the document so
 //! the caller decides how to report them: the library never prints.
 //! [`input`] reads any input (text, JSON Lines, HTML, feeds) into documents.
+//! A page's or feed item's text, extracted from markup, carries an
+//! [`offsets::SourceMap`] back to the bytes of its file.
 
 use std::path::{Path, PathBuf};
 
@@ -15,6 +17,7 @@ pub mod html;
 pub mod input;
 pub mod jsonl;
 pub mod list;
+pub mod offsets;
 pub mod table;
 pub mod walk;
 
@@ -39,6 +42,10 @@ pub struct Document {
     pub warnings: Vec<Warning>,
     /// Title, link and publish date, where the input has them.
     pub meta: Metadata,
+    /// Where the text's bytes are in the file it was read from, when they
+    /// are not simply the file's bytes (an HTML page's main text, a feed
+    /// item): reports translate passage ranges and lines through it.
+    pub source_map: Option<std::sync::Arc<offsets::SourceMap>>,
 }
 
 /// What an input may tell about a document besides its text.
@@ -67,11 +74,13 @@ pub enum Warning {
     /// The document has no words; it scores 0 against anything.
     Empty,
     /// The bytes were UTF-16 (told by their byte-order mark) and were
-    /// decoded; byte offsets refer to the text as UTF-8.
+    /// decoded; a text file's byte offsets refer to its text as UTF-8 (a
+    /// page's or feed's go through its [`SourceMap`](offsets::SourceMap)).
     Utf16,
     /// The bytes were neither UTF-8 nor declared: read in the encoding
     /// `name`, told by a byte-order mark (UTF-32) or guessed from the
-    /// bytes; byte offsets refer to the text as UTF-8.
+    /// bytes; a text file's byte offsets refer to its text as UTF-8 (a
+    /// page's or feed's go through its [`SourceMap`](offsets::SourceMap)).
     Charset {
         /// The encoding (`windows-1252`, `GBK`, `UTF-16LE`, ...).
         name: &'static str,
@@ -90,11 +99,11 @@ impl std::fmt::Display for Warning {
             Warning::Empty => write!(f, "no words in document, it scores 0 against anything"),
             Warning::Utf16 => write!(
                 f,
-                "read as UTF-16 (byte-order mark); byte offsets refer to the text as UTF-8 (convert the file with iconv for offsets into the file itself)"
+                "read as UTF-16 (byte-order mark); a text file's byte offsets refer to its text as UTF-8 (convert the file with iconv for offsets into the file itself; a page's or feed's point into the file)"
             ),
             Warning::Charset { name, guessed } => write!(
                 f,
-                "read as {name} ({}); byte offsets refer to the text as UTF-8 (convert the file with iconv -f {name} -t UTF-8 for offsets into the file itself)",
+                "read as {name} ({}); a text file's byte offsets refer to its text as UTF-8 (convert the file with iconv -f {name} -t UTF-8 for offsets into the file itself; a page's or feed's point into the file)",
                 if *guessed { "not UTF-8, no charset declared: guessed from the bytes" } else { "byte-order mark" }
             ),
         }
@@ -109,6 +118,7 @@ impl Document {
             text: text.into(),
             warnings: Vec::new(),
             meta: Metadata::default(),
+            source_map: None,
         }
     }
 
@@ -128,9 +138,26 @@ impl Document {
         bytes: Vec<u8>,
         declared: Option<&str>,
     ) -> Result<Document> {
+        Document::decoded(id, bytes, declared, false).map(|(doc, _)| doc)
+    }
+
+    /// [`from_declared_bytes`](Self::from_declared_bytes), and when
+    /// `transcoding` is asked for, how the text's offsets map back to the
+    /// bytes (identity for UTF-8).
+    pub(crate) fn decoded(
+        id: impl Into<String>,
+        bytes: Vec<u8>,
+        declared: Option<&str>,
+        transcoding: bool,
+    ) -> Result<(Document, offsets::Transcoded)> {
         use decode::Charset;
         let id = id.into();
         let decoded = decode::decode(&bytes, declared);
+        let transcoded = if transcoding {
+            offsets::Transcoded::of(&bytes, &decoded.text, decoded.charset, decoded.lossy)
+        } else {
+            offsets::Transcoded::Same
+        };
         let wide = match decoded.charset {
             Charset::Bom(_) => true,
             Charset::Detected(name) => name.starts_with("UTF-16") || name.starts_with("UTF-32"),
@@ -172,12 +199,16 @@ impl Document {
             std::borrow::Cow::Borrowed(_) => String::from_utf8(bytes)
                 .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()),
         };
-        Ok(Document {
-            id,
-            text,
-            warnings,
-            meta: Metadata::default(),
-        })
+        Ok((
+            Document {
+                id,
+                text,
+                warnings,
+                meta: Metadata::default(),
+                source_map: None,
+            },
+            transcoded,
+        ))
     }
 }
 

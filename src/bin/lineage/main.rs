@@ -339,7 +339,9 @@ fn render(scored: &Scored, format: ScoreFormat, common: &CommonArgs) -> String {
             }
             out
         }
-        ScoreFormat::Json => json::render_pair(&scored.report),
+        ScoreFormat::Json => {
+            json::render_pair_in_files(&scored.report, &scored.derived, &scored.source)
+        }
         ScoreFormat::Html => html::render_pair(scored.texts()),
     }
 }
@@ -460,7 +462,9 @@ fn score_many(
         }
     }
     match format {
-        ScoreFormat::Json => out.write_all(json::render_attribution(&a).as_bytes())?,
+        ScoreFormat::Json => {
+            out.write_all(json::render_attribution_in_files(&a, &derived, &sources).as_bytes())?
+        }
         ScoreFormat::Html => {
             let page = html::render_attribution(&a, &derived.text, |id| {
                 sources.iter().find(|s| s.id == id).map(|s| s.text.as_str())
