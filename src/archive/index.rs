@@ -304,6 +304,21 @@ pub struct AddSummary {
 
 /// An index in memory: the documents of one batch, written out as a
 /// segment, or of one `check --within` run.
+///
+/// # Examples
+///
+/// Adding a document again with the same text changes nothing:
+///
+/// ```
+/// use lineage::{Document, Index, IndexParams};
+///
+/// let mut index = Index::new(IndexParams::default())?;
+/// let doc = Document::new("a.txt", "the quick brown fox jumps over the lazy dog");
+/// assert_eq!(index.add_documents(&[doc.clone()]).added, 1);
+/// assert_eq!(index.add_documents(&[doc]).unchanged, 1);
+/// assert_eq!(index.docs()[0].id(), "a.txt");
+/// # Ok::<(), lineage::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Index {
     params: IndexParams,

@@ -29,6 +29,16 @@ use crate::error::{Error, Result};
 use crate::kernels::bands::{band_chain, BandKernels};
 
 /// Bands and rows of an LSH index.
+///
+/// # Examples
+///
+/// ```
+/// use lineage::lsh::LshParams;
+///
+/// let params = LshParams { bands: 16, rows_per_band: 8 };
+/// assert!(params.candidate_probability(0.9) > 0.99);
+/// assert!(params.candidate_probability(0.3) < 0.01);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct LshParams {
     /// Number of bands, b.
@@ -185,6 +195,17 @@ pub fn false_negative_probability(threshold: f64, params: LshParams) -> f64 {
 }
 
 /// The bands and rows that minimise the weighted false positive and false
+///
+/// # Examples
+///
+/// ```
+/// use lineage::lsh::{optimal_params, LshWeights};
+///
+/// let params = optimal_params(0.8, 128, LshWeights::default())?;
+/// assert_eq!((params.bands, params.rows_per_band), (16, 8));
+/// assert!(optimal_params(1.0, 128, LshWeights::EQUAL).is_err());
+/// # Ok::<(), lineage::Error>(())
+/// ```
 /// negative probabilities for `threshold` (see the module docs).
 pub fn optimal_params(threshold: f64, num_perm: usize, weights: LshWeights) -> Result<LshParams> {
     if !(threshold > 0.0 && threshold < 1.0) {

@@ -41,6 +41,17 @@ pub enum Scheme {
 
 /// Parameters a signature is computed with; two signatures compare only when
 /// all of them are equal.
+///
+/// # Examples
+///
+/// ```
+/// use lineage::sketch::SketchParams;
+///
+/// let params = SketchParams { num_perm: 256, ..SketchParams::default() };
+/// params.validate()?;
+/// assert!(SketchParams { num_perm: 0, ..params }.validate().is_err());
+/// # Ok::<(), lineage::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct SketchParams {
     /// Number of slots (bins), K.
@@ -89,6 +100,20 @@ impl SketchParams {
 pub(crate) use crate::kernels::EMPTY_SLOT;
 
 /// A MinHash signature with the parameters that made it.
+///
+/// # Examples
+///
+/// Signatures of different parameters do not compare:
+///
+/// ```
+/// use lineage::sketch::{SketchParams, Sketcher};
+///
+/// let a = Sketcher::new(SketchParams::default())?.sketch(0..1000);
+/// let b = Sketcher::new(SketchParams { seed: 7, ..SketchParams::default() })?.sketch(0..1000);
+/// assert_eq!(a.jaccard(&a)?, 1.0);
+/// assert!(a.jaccard(&b).is_err());
+/// # Ok::<(), lineage::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Signature {
     /// Parameters used.
@@ -127,6 +152,20 @@ impl Signature {
 }
 
 /// Builds signatures with fixed parameters.
+///
+/// # Examples
+///
+/// Two sets of shingle hashes that share a third of their union:
+///
+/// ```
+/// use lineage::sketch::{SketchParams, Sketcher};
+///
+/// let sketcher = Sketcher::new(SketchParams::default())?;
+/// let (a, b) = (sketcher.sketch(0..1000), sketcher.sketch(500..1500));
+/// assert_eq!(a.slots.len(), 128);
+/// assert!((a.jaccard(&b)? - 1.0 / 3.0).abs() < 0.15);
+/// # Ok::<(), lineage::Error>(())
+/// ```
 #[derive(Debug, Clone)]
 pub struct Sketcher {
     params: SketchParams,
