@@ -26,7 +26,8 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::error::{Error, Result};
-use crate::kernels::bands::{band_chain, BandKernels};
+use crate::kernels::bands::band_chain;
+use crate::kernels::Kernels;
 
 /// Bands and rows of an LSH index.
 ///
@@ -306,12 +307,12 @@ pub fn band_key(slots: &[u32], params: LshParams, band: usize) -> u64 {
 /// The keys of every band of a signature, in band order, appended to
 /// `out`: the same keys as [`band_key`] for each band.
 ///
-/// On x86-64 processors with AVX-512 (checked at run time), blocks of
+/// On x86-64 processors with AVX-512 (detected once, `kernels::cpu`), blocks of
 /// eight bands are keyed at once, one 64-bit lane per band
 /// (`kernels::bands`); the other bands, or all of them elsewhere,
 /// one after the other (`band_keys_from`).
 pub fn band_keys_into(slots: &[u32], params: LshParams, out: &mut Vec<u64>) {
-    let first = BandKernels::detect().map_or(0, |k| {
+    let first = Kernels::get().bands().map_or(0, |k| {
         k.band_blocks(slots, params.rows_per_band, params.bands, out)
     });
     band_keys_from(slots, params, first, out);

@@ -27,8 +27,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 #[cfg(target_arch = "x86_64")]
-use crate::kernels::densify::{plane_position, DensifyKernels, PlaneProbes, PLANE_BLOCK};
+use crate::kernels::densify::{plane_position, PlaneProbes, PLANE_BLOCK};
 use crate::kernels::hash::fmix64;
+#[cfg(target_arch = "x86_64")]
+use crate::kernels::Kernels;
 use crate::text::shingle::ShingleParams;
 
 /// How the signature was computed.
@@ -179,6 +181,9 @@ pub struct Sketcher {
     /// the AVX-512 densification.
     #[cfg(target_arch = "x86_64")]
     plane_probes: OnceLock<PlaneProbes>,
+    /// The SIMD kernels this processor runs.
+    #[cfg(target_arch = "x86_64")]
+    kernels: Kernels,
 }
 
 impl Sketcher {
@@ -192,6 +197,8 @@ impl Sketcher {
             packed_probes: OnceLock::new(),
             #[cfg(target_arch = "x86_64")]
             plane_probes: OnceLock::new(),
+            #[cfg(target_arch = "x86_64")]
+            kernels: Kernels::get(),
         })
     }
 
@@ -295,14 +302,14 @@ impl Sketcher {
     }
 
     /// Densification for `num_perm <= 256`. On x86-64 processors with
-    /// AVX-512 F, BW and VBMI (checked at run time), 64 bins at a time in
+    /// AVX-512 F, BW and VBMI (detected once, `kernels::cpu`), 64 bins at a time in
     /// byte planes (`kernels::densify`); elsewhere one
     /// empty bin after the other ([`Sketcher::densify_small_scalar`]). Both
     /// give the same slots, and both leave `mins` as it is when no bin, or
     /// every bin, is empty.
     fn densify_small(&self, mins: &mut [u32]) {
         #[cfg(target_arch = "x86_64")]
-        if let Some(kernels) = DensifyKernels::detect() {
+        if let Some(kernels) = self.kernels.densify() {
             if mins.len() == self.params.num_perm && mins.len() <= 4 * PLANE_BLOCK {
                 let table = self.plane_probe_table();
                 return kernels
