@@ -151,6 +151,20 @@ pub struct Cluster {
 }
 
 /// The outcome of [`dedup`].
+///
+/// # Examples
+///
+/// ```
+/// use lineage::{dedup, DedupOptions, Document};
+///
+/// let text = "the quick brown fox jumps over the lazy dog";
+/// let other = "rain delayed the wheat harvest across the northern plains";
+/// let docs = [Document::new("a", text), Document::new("b", other), Document::new("c", text)];
+/// let (_, result) = dedup(&docs, &DedupOptions::default())?;
+/// assert_eq!((result.documents, result.clusters.len()), (3, 1));
+/// assert_eq!(result.kept(), [0, 1]);
+/// # Ok::<(), lineage::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct DedupResult {
     /// Clusters of two or more documents, ordered by their first member.

@@ -53,6 +53,19 @@ pub(crate) enum View {
 }
 
 /// Shingling parameters.
+///
+/// # Examples
+///
+/// ```
+/// use lineage::text::shingle::{raw_shingles, ShingleParams};
+/// use lineage::text::tokenize::tokenize;
+///
+/// let params = ShingleParams { raw_size: 3, ..ShingleParams::default() };
+/// params.validate()?;
+/// let shingles = raw_shingles(&tokenize("One two three four."), &params);
+/// assert_eq!(shingles.hashes.len(), 2);
+/// # Ok::<(), lineage::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ShingleParams {
     /// Words per raw shingle.
