@@ -14,14 +14,14 @@
 //! 6. [`compare`]: the verification of a pair: exact Jaccard, one-way
 //!    containment, the derivation score and a verdict
 //!    ([`compare::score`]); [`compare::align`] finds the passages behind it
-//!    and [`compare::condense`] the evidence a summary leaves (its rare
+//!    and `compare::condense` the evidence a summary leaves (its rare
 //!    words, weighted by [`compare::rarity`]).
 //! 7. [`report`]: text, JSON and CI renderings.
 //!
 //! Around them: [`kernels`] holds the shared hashes and every SIMD kernel;
 //! [`pipeline`] scores documents (what the `lineage` binary calls for
 //! `score`); [`corpus`] runs stages 1-4 in parallel batches over a corpus
-//! (raw shingles only, through [`text::shingle::RawShingler`]) and
+//! (raw shingles only, through `text::shingle::RawShingler`) and
 //! [`corpus::dedup`] stages 5-6 for corpora; [`store`] keeps fingerprints
 //! in a versioned file or Parquet; [`archive`] holds the index that
 //! `lineage check` reads; [`eval`] measures a score against labelled pairs.

@@ -3,7 +3,7 @@
 //! The stages above say what they compute; the code here says how fast.
 //! [`hash`] holds the hashes every stage shares (the word hash, the
 //! shingle combine, MurmurHash3's finaliser) with their scalar loops;
-//! `words` their AVX-512 twins; [`ascii`] the byte scans; `bands` the
+//! `words` their AVX-512 twins; `ascii` the byte scans; `bands` the
 //! band keys; `densify` the sketcher's densification.
 //!
 //! Every AVX-512 kernel runs only behind the one `Kernels` token of
