@@ -68,6 +68,15 @@ impl LshParams {
 }
 
 /// Weights of the two errors that [`optimal_params`] minimises.
+///
+/// # Examples
+///
+/// ```
+/// use lineage::lsh::LshWeights;
+///
+/// assert_eq!(LshWeights::default(), LshWeights::recall(0.95));
+/// assert_eq!(LshWeights::EQUAL, LshWeights::recall(0.5));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct LshWeights {
     /// Weight of false positives (candidates below the threshold).
