@@ -53,6 +53,17 @@ pub enum Error {
         /// What is wrong with the line.
         message: String,
     },
+    /// A line of a baseline file (`check --baseline`) is not an accepted
+    /// finding.
+    #[error("{path}:{line}: not a baseline entry (expected {{\"derived\":..,\"source\":..}}; re-create it with --write-baseline): {message}")]
+    BadBaseline {
+        /// The baseline file.
+        path: PathBuf,
+        /// 1-based line number.
+        line: usize,
+        /// What the JSON parser said.
+        message: String,
+    },
     /// A word-rarity table (`--weights`) is malformed.
     #[error("{path}:{line}: not a word-rarity table: {message}")]
     BadWeights {

@@ -1,7 +1,7 @@
 //! `lineage score` end to end on `samples/`: verdicts, direction and exit
 //! codes on real texts (see `samples/README.md` for where they come from).
 
-use crate::util::{lineage, num_field, run, sample, score_json, str_field};
+use crate::util::{lineage, num_field, run, sample, samples_dir, score_json, str_field};
 
 /// The four single-topic Reuters stories; no two share a 5-word shingle.
 const UNRELATED: [&str; 4] = [
@@ -208,4 +208,34 @@ fn version_names_the_commit() {
             || (commit.len() == 12 && commit.chars().all(|c| c.is_ascii_hexdigit())),
         "{line}"
     );
+}
+
+/// `LINEAGE_PORTABLE=1` turns every SIMD kernel off (issue 18): the
+/// sketches, native and Parquet, and a pair's report are byte for byte
+/// those of the detected kernels.
+#[test]
+fn portable_switch_changes_no_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let outputs = |portable: &str| -> Vec<Vec<u8>> {
+        let mut files = Vec::new();
+        for ext in ["lfp", "parquet"] {
+            let out = dir.path().join(format!("s{portable}.{ext}"));
+            let r = run(lineage()
+                .env("LINEAGE_PORTABLE", portable)
+                .args(["sketch", "-q", "--threads", "2"])
+                .arg(samples_dir())
+                .arg("-o")
+                .arg(&out));
+            assert_eq!(r.code, Some(0), "{}", r.stderr);
+            files.push(std::fs::read(&out).unwrap());
+        }
+        let r = run(lineage()
+            .env("LINEAGE_PORTABLE", portable)
+            .args(["score", "--format", "json"])
+            .arg(sample("rewrite.txt"))
+            .arg(sample("original.txt")));
+        files.push(r.stdout.into_bytes());
+        files
+    };
+    assert_eq!(outputs("1"), outputs("0"));
 }

@@ -50,6 +50,17 @@ use crate::source::{Document, Metadata};
 pub const DEFAULT_THRESHOLD: f64 = 0.1;
 
 /// How to check.
+///
+/// # Examples
+///
+/// ```
+/// use lineage::archive::check::DEFAULT_THRESHOLD;
+/// use lineage::{CheckOptions, Config};
+///
+/// let options = CheckOptions { within: true, ..CheckOptions::default() };
+/// assert_eq!(options.config.threshold, DEFAULT_THRESHOLD);
+/// assert!(options.config.threshold < Config::default().threshold);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct CheckOptions {
     /// Scoring parameters and the finding threshold. Its shingle

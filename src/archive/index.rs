@@ -64,6 +64,20 @@ const TAG_WORDS: u8 = 3;
 const NONE: u32 = u32::MAX;
 
 /// What every document of an index was fingerprinted with.
+///
+/// # Examples
+///
+/// An index that keeps one content shingle in ten and no texts:
+///
+/// ```
+/// use lineage::{Index, IndexParams};
+///
+/// let params = IndexParams { scale: 10, store_text: false, ..IndexParams::default() };
+/// let index = Index::new(params)?;
+/// assert_eq!(index.params().scale, 10);
+/// assert!(Index::new(IndexParams { scale: 0, ..params }).is_err());
+/// # Ok::<(), lineage::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct IndexParams {
     /// Shingle sizes and seed (the content view is what is indexed; the
@@ -304,6 +318,21 @@ pub struct AddSummary {
 
 /// An index in memory: the documents of one batch, written out as a
 /// segment, or of one `check --within` run.
+///
+/// # Examples
+///
+/// Adding a document again with the same text changes nothing:
+///
+/// ```
+/// use lineage::{Document, Index, IndexParams};
+///
+/// let mut index = Index::new(IndexParams::default())?;
+/// let doc = Document::new("a.txt", "the quick brown fox jumps over the lazy dog");
+/// assert_eq!(index.add_documents(&[doc.clone()]).added, 1);
+/// assert_eq!(index.add_documents(&[doc]).unchanged, 1);
+/// assert_eq!(index.docs()[0].id(), "a.txt");
+/// # Ok::<(), lineage::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Index {
     params: IndexParams,

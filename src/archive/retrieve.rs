@@ -84,6 +84,17 @@ impl Searchable for Index {
 }
 
 /// How many candidates a query keeps, and which.
+///
+/// # Examples
+///
+/// ```
+/// use lineage::archive::retrieve::RetrievalOptions;
+/// use lineage::CheckOptions;
+///
+/// let retrieval = RetrievalOptions { max_candidates: 5, ..RetrievalOptions::default() };
+/// let options = CheckOptions { retrieval, ..CheckOptions::default() };
+/// assert_eq!(options.retrieval.max_candidates, 5);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct RetrievalOptions {
     /// Most candidates per query, best first.

@@ -50,6 +50,22 @@ pub struct Attribution {
 /// source that explains it best (longest and closest first; a passage
 /// mostly covered by a better one is dropped). Sources are compared in
 /// parallel; the result does not depend on the number of threads.
+///
+/// # Examples
+///
+/// ```
+/// use lineage::{attribute, Config, Document};
+///
+/// let sources = [
+///     Document::new("original.txt", include_str!("../../samples/original.txt")),
+///     Document::new("grain.txt", include_str!("../../samples/reuters-grain.txt")),
+/// ];
+/// let rewrite = Document::new("rewrite.txt", include_str!("../../samples/rewrite.txt"));
+/// let attribution = attribute(&rewrite, &sources, &Config::default())?;
+/// assert!(attribution.sources[0].coverage > 0.8);
+/// assert_eq!(attribution.sources[1].coverage, 0.0);
+/// # Ok::<(), lineage::Error>(())
+/// ```
 pub fn attribute(derived: &Document, sources: &[Document], config: &Config) -> Result<Attribution> {
     config.validate()?;
     let d = Fingerprint::new(derived, config)?;

@@ -12,6 +12,18 @@ use crate::sketch::SketchParams;
 use crate::text::shingle::ShingleParams;
 
 /// Everything that changes a result. Recorded in every report.
+///
+/// # Examples
+///
+/// ```
+/// use lineage::Config;
+///
+/// let config = Config { threshold: 0.5, ..Config::default() };
+/// config.validate()?;
+/// assert_eq!(config.sketch_params().num_perm, config.num_perm);
+/// assert!(Config { threshold: 1.5, ..Config::default() }.validate().is_err());
+/// # Ok::<(), lineage::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Config {
     /// Shingle sizes and seed.

@@ -9,6 +9,25 @@ use crate::text::shingle::{content_shingles, content_term, raw_shingles, Shingle
 use crate::text::tokenize::{tokenize, Tokenized};
 
 /// Stages 1-4 of one document.
+///
+/// # Examples
+///
+/// Fingerprint each document once, then [`compare`](crate::compare::compare)
+/// them (what [`score_pair`](crate::score_pair) does):
+///
+/// ```
+/// use lineage::compare::{compare, Fingerprint};
+/// use lineage::{Config, Document};
+///
+/// let config = Config::default();
+/// let source = Document::new("s", "the quick brown fox jumps over the lazy dog by the river bank");
+/// let excerpt = Document::new("d", "the quick brown fox jumps over the lazy dog");
+/// let (s, d) = (Fingerprint::new(&source, &config)?, Fingerprint::new(&excerpt, &config)?);
+/// let report = compare(&d, &s, &config)?;
+/// assert_eq!(report.containment, 1.0);
+/// assert!(report.reverse_containment < 1.0);
+/// # Ok::<(), lineage::Error>(())
+/// ```
 #[derive(Debug, Clone)]
 pub struct Fingerprint<'a> {
     /// The document.

@@ -36,6 +36,17 @@ pub fn intersection_size(a: &[u64], b: &[u64]) -> usize {
 }
 
 /// Set overlap figures of one view.
+///
+/// # Examples
+///
+/// ```
+/// use lineage::compare::score::Overlap;
+///
+/// let overlap = Overlap::of(&[1, 2, 3, 4], &[3, 4, 5, 6, 7, 8]);
+/// assert_eq!(overlap.containment(), 0.5);
+/// assert_eq!(overlap.reverse_containment(), 2.0 / 6.0);
+/// assert_eq!(overlap.jaccard(), 0.25);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Overlap {
     /// Distinct shingles of DERIVED.

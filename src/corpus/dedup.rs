@@ -45,6 +45,23 @@ use crate::lsh::{lsh_params_for, LshParams, LshWeights};
 use crate::sketch::DocFingerprint;
 
 /// How to deduplicate.
+///
+/// # Examples
+///
+/// Excerpts join their source with `containment`:
+///
+/// ```
+/// use lineage::corpus::dedup::{dedup, DedupOptions};
+/// use lineage::{pipeline::sketch, sketch::SketchParams, Document};
+///
+/// let full = include_str!("../../samples/reuters-tseng.txt");
+/// let docs = [Document::new("full", full), Document::new("part", &full[..full.len() / 2])];
+/// let fingerprints = sketch(&docs, SketchParams::default(), true)?;
+/// assert!(dedup(&fingerprints, &DedupOptions::default())?.clusters.is_empty());
+/// let options = DedupOptions { containment: Some(0.9), ..DedupOptions::default() };
+/// assert_eq!(dedup(&fingerprints, &options)?.clusters[0].members, [0, 1]);
+/// # Ok::<(), lineage::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct DedupOptions {
     /// Jaccard similarity at or above which two documents are duplicates.
@@ -134,6 +151,20 @@ pub struct Cluster {
 }
 
 /// The outcome of [`dedup`].
+///
+/// # Examples
+///
+/// ```
+/// use lineage::{dedup, DedupOptions, Document};
+///
+/// let text = "the quick brown fox jumps over the lazy dog";
+/// let other = "rain delayed the wheat harvest across the northern plains";
+/// let docs = [Document::new("a", text), Document::new("b", other), Document::new("c", text)];
+/// let (_, result) = dedup(&docs, &DedupOptions::default())?;
+/// assert_eq!((result.documents, result.clusters.len()), (3, 1));
+/// assert_eq!(result.kept(), [0, 1]);
+/// # Ok::<(), lineage::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct DedupResult {
     /// Clusters of two or more documents, ordered by their first member.

@@ -179,19 +179,12 @@ pub(crate) fn find_special(bytes: &[u8]) -> Option<usize> {
 #[cfg(target_arch = "x86_64")]
 pub(crate) mod avx512 {
     /// Proof that this processor runs the kernels (AVX-512 F, BW and
-    /// VBMI2): only [`AsciiKernels::detect`] makes one.
+    /// VBMI2): only [`Kernels::get`](crate::kernels::Kernels::get) makes
+    /// one.
     #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-    pub(crate) struct AsciiKernels(());
+    pub(crate) struct AsciiKernels(pub(in crate::kernels) ());
 
     impl AsciiKernels {
-        /// The kernels, when this processor has their features.
-        pub(crate) fn detect() -> Option<AsciiKernels> {
-            let found = is_x86_feature_detected!("avx512f")
-                && is_x86_feature_detected!("avx512bw")
-                && is_x86_feature_detected!("avx512vbmi2");
-            found.then_some(AsciiKernels(()))
-        }
-
         /// [`lower_masks`]: `text` lower-cased onto `out`, its masks into
         /// `words` and `joiners`; (all ASCII, had an underscore).
         pub(crate) fn lower_masks(
@@ -201,8 +194,8 @@ pub(crate) mod avx512 {
             words: &mut Vec<u64>,
             joiners: &mut Vec<u64>,
         ) -> (bool, bool) {
-            // SAFETY: an `AsciiKernels` exists only where `detect` found
-            // the features.
+            // SAFETY: an `AsciiKernels` exists only where `Kernels::get`
+            // found the features.
             unsafe { lower_masks(text, out, words, joiners) }
         }
 

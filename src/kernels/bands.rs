@@ -36,10 +36,6 @@ pub(crate) enum BandKernels {}
 
 #[cfg(not(target_arch = "x86_64"))]
 impl BandKernels {
-    pub(crate) fn detect() -> Option<BandKernels> {
-        None
-    }
-
     pub(crate) fn band_blocks(self, _: &[u32], _: usize, _: usize, _: &mut Vec<u64>) -> usize {
         match self {}
     }
@@ -51,17 +47,11 @@ mod avx512 {
     use crate::kernels::fmix64_lanes;
 
     /// Proof that this processor runs [`band_blocks`] (AVX-512 F and DQ):
-    /// only [`BandKernels::detect`] makes one.
+    /// only [`Kernels::get`](crate::kernels::Kernels::get) makes one.
     #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-    pub(crate) struct BandKernels(());
+    pub(crate) struct BandKernels(pub(in crate::kernels) ());
 
     impl BandKernels {
-        /// The kernel, when this processor has its features.
-        pub(crate) fn detect() -> Option<BandKernels> {
-            let found = is_x86_feature_detected!("avx512f") && is_x86_feature_detected!("avx512dq");
-            found.then_some(BandKernels(()))
-        }
-
         /// [`band_blocks`]: the keys of the whole blocks of eight bands.
         pub(crate) fn band_blocks(
             self,
@@ -73,8 +63,8 @@ mod avx512 {
             if bands < AVX512_LANES {
                 return 0;
             }
-            // SAFETY: a `BandKernels` exists only where `detect` found the
-            // features.
+            // SAFETY: a `BandKernels` exists only where `Kernels::get`
+            // found the features.
             unsafe { band_blocks(slots, rows, bands, out) }
         }
     }

@@ -7,19 +7,11 @@ use std::arch::x86_64::__m512i;
 use super::EMPTY_SLOT;
 
 /// Proof that this processor runs the kernel (AVX-512 F, BW and VBMI):
-/// only [`DensifyKernels::detect`] makes one.
+/// only [`Kernels::get`](super::Kernels::get) makes one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct DensifyKernels(());
+pub(crate) struct DensifyKernels(pub(super) ());
 
 impl DensifyKernels {
-    /// The kernel, when this processor has its features.
-    pub(crate) fn detect() -> Option<DensifyKernels> {
-        let found = is_x86_feature_detected!("avx512f")
-            && is_x86_feature_detected!("avx512bw")
-            && is_x86_feature_detected!("avx512vbmi");
-        found.then_some(DensifyKernels(()))
-    }
-
     /// Fills the empty slots of `mins` (at most 256) from their probes in
     /// `table`; `deep_probe` gives the value of a bin still empty after
     /// them. Leaves `mins` as it is when no bin, or every bin, is empty.
@@ -29,8 +21,8 @@ impl DensifyKernels {
         mins: &mut [u32],
         deep_probe: impl Fn(&[u32; 256], usize) -> u32,
     ) {
-        // SAFETY: a `DensifyKernels` exists only where `detect` found the
-        // features the functions are compiled for.
+        // SAFETY: a `DensifyKernels` exists only where `Kernels::get`
+        // found the features the functions are compiled for.
         unsafe {
             if table.blocks <= 2 {
                 densify_planes::<2>(table, mins, deep_probe);

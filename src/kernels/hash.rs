@@ -5,7 +5,7 @@
 
 use xxhash_rust::xxh3::xxh3_64;
 
-use super::Kernels;
+use super::words::imp::WordKernels;
 
 pub(crate) const MIX: u64 = 0x9E37_79B9_7F4A_7C15;
 
@@ -161,7 +161,7 @@ pub(crate) fn hash_words(
     lower: &[u8],
     starts: &[u32],
     ends: &[u32],
-    kernels: Option<Kernels>,
+    kernels: Option<WordKernels>,
     out: &mut Vec<u64>,
 ) {
     let first = out.len();
@@ -179,7 +179,7 @@ pub(crate) fn hash_words(
 pub(crate) fn combine5_into(
     seed: u64,
     units: &[u64],
-    kernels: Option<Kernels>,
+    kernels: Option<WordKernels>,
     out: &mut Vec<u64>,
 ) {
     out.clear();

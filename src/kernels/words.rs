@@ -1,6 +1,6 @@
 //! AVX-512 twins of the word hash and the five-word combine of
-//! [`super::hash`], on plain slices, and [`Kernels`](imp::Kernels), the
-//! proof that this processor runs them.
+//! [`super::hash`], on plain slices, and [`WordKernels`](imp::WordKernels),
+//! the proof that this processor runs them.
 
 /// AVX-512 twins of the word hash and the five-word combine: the same
 /// results, eight 64-bit lanes at a time. Word lengths jump between
@@ -13,19 +13,12 @@ pub(crate) mod imp {
     use crate::kernels::hash::{xxh3_word, MIX};
 
     /// Proof that this processor runs the kernels (AVX-512 F, DQ and BW):
-    /// only [`Kernels::detect`] makes one, so its methods can call them.
+    /// only [`Kernels::get`](crate::kernels::Kernels::get) makes one, so
+    /// its methods can call them.
     #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-    pub(crate) struct Kernels(());
+    pub(crate) struct WordKernels(pub(in crate::kernels) ());
 
-    impl Kernels {
-        /// The kernels, when this processor has their features.
-        pub(crate) fn detect() -> Option<Kernels> {
-            let found = is_x86_feature_detected!("avx512f")
-                && is_x86_feature_detected!("avx512dq")
-                && is_x86_feature_detected!("avx512bw");
-            found.then_some(Kernels(()))
-        }
-
+    impl WordKernels {
         /// [`xxh3_words`]: the hashes of the whole blocks of eight words.
         pub(crate) fn xxh3_words(
             self,
@@ -34,8 +27,8 @@ pub(crate) mod imp {
             ends: &[u32],
             out: &mut [u64],
         ) -> usize {
-            // SAFETY: a `Kernels` exists only where `detect` found the
-            // features.
+            // SAFETY: a `WordKernels` exists only where `Kernels::get`
+            // found the features.
             unsafe { xxh3_words(lower, starts, ends, out) }
         }
 
@@ -72,7 +65,7 @@ pub(crate) mod imp {
     ///
     /// # Safety
     ///
-    /// The processor must support AVX-512 F, DQ and BW ([`Kernels`]).
+    /// The processor must support AVX-512 F, DQ and BW ([`WordKernels`]).
     #[target_feature(enable = "avx512f,avx512dq,avx512bw")]
     unsafe fn xxh3_words(lower: &[u8], starts: &[u32], ends: &[u32], out: &mut [u64]) -> usize {
         // Gathers read 8 bytes at `start + 8` and at `end`: both must end
@@ -223,7 +216,7 @@ pub(crate) mod imp {
     ///
     /// # Safety
     ///
-    /// The processor must support AVX-512 F and DQ ([`Kernels`]).
+    /// The processor must support AVX-512 F and DQ ([`WordKernels`]).
     #[target_feature(enable = "avx512f,avx512dq")]
     unsafe fn combine5(seed: u64, units: &[u64], out: &mut [u64]) -> usize {
         let first = splat(seed ^ 5u64.wrapping_mul(MIX));
@@ -249,18 +242,14 @@ pub(crate) mod imp {
     }
 }
 
-/// Without x86-64, the kernels never run: `Kernels` has no value.
+/// Without x86-64, the kernels never run: `WordKernels` has no value.
 #[cfg(not(target_arch = "x86_64"))]
 pub(crate) mod imp {
     /// Never made (see the x86-64 version).
     #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-    pub(crate) enum Kernels {}
+    pub(crate) enum WordKernels {}
 
-    impl Kernels {
-        pub(crate) fn detect() -> Option<Kernels> {
-            None
-        }
-
+    impl WordKernels {
         pub(crate) fn xxh3_words(self, _: &[u8], _: &[u32], _: &[u32], _: &mut [u64]) -> usize {
             match self {}
         }

@@ -26,9 +26,20 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::error::{Error, Result};
-use crate::kernels::bands::{band_chain, BandKernels};
+use crate::kernels::bands::band_chain;
+use crate::kernels::Kernels;
 
 /// Bands and rows of an LSH index.
+///
+/// # Examples
+///
+/// ```
+/// use lineage::lsh::LshParams;
+///
+/// let params = LshParams { bands: 16, rows_per_band: 8 };
+/// assert!(params.candidate_probability(0.9) > 0.99);
+/// assert!(params.candidate_probability(0.3) < 0.01);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct LshParams {
     /// Number of bands, b.
@@ -57,6 +68,15 @@ impl LshParams {
 }
 
 /// Weights of the two errors that [`optimal_params`] minimises.
+///
+/// # Examples
+///
+/// ```
+/// use lineage::lsh::LshWeights;
+///
+/// assert_eq!(LshWeights::default(), LshWeights::recall(0.95));
+/// assert_eq!(LshWeights::EQUAL, LshWeights::recall(0.5));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct LshWeights {
     /// Weight of false positives (candidates below the threshold).
@@ -185,6 +205,17 @@ pub fn false_negative_probability(threshold: f64, params: LshParams) -> f64 {
 }
 
 /// The bands and rows that minimise the weighted false positive and false
+///
+/// # Examples
+///
+/// ```
+/// use lineage::lsh::{optimal_params, LshWeights};
+///
+/// let params = optimal_params(0.8, 128, LshWeights::default())?;
+/// assert_eq!((params.bands, params.rows_per_band), (16, 8));
+/// assert!(optimal_params(1.0, 128, LshWeights::EQUAL).is_err());
+/// # Ok::<(), lineage::Error>(())
+/// ```
 /// negative probabilities for `threshold` (see the module docs).
 pub fn optimal_params(threshold: f64, num_perm: usize, weights: LshWeights) -> Result<LshParams> {
     if !(threshold > 0.0 && threshold < 1.0) {
@@ -285,12 +316,12 @@ pub fn band_key(slots: &[u32], params: LshParams, band: usize) -> u64 {
 /// The keys of every band of a signature, in band order, appended to
 /// `out`: the same keys as [`band_key`] for each band.
 ///
-/// On x86-64 processors with AVX-512 (checked at run time), blocks of
+/// On x86-64 processors with AVX-512 (detected once, `kernels::cpu`), blocks of
 /// eight bands are keyed at once, one 64-bit lane per band
 /// (`kernels::bands`); the other bands, or all of them elsewhere,
 /// one after the other (`band_keys_from`).
 pub fn band_keys_into(slots: &[u32], params: LshParams, out: &mut Vec<u64>) {
-    let first = BandKernels::detect().map_or(0, |k| {
+    let first = Kernels::get().bands().map_or(0, |k| {
         k.band_blocks(slots, params.rows_per_band, params.bands, out)
     });
     band_keys_from(slots, params, first, out);

@@ -4,6 +4,21 @@
 use super::{Signature, SketchParams, EMPTY_SLOT};
 
 /// The fingerprint of one document.
+///
+/// # Examples
+///
+/// ```
+/// use lineage::pipeline::sketch;
+/// use lineage::sketch::SketchParams;
+/// use lineage::Document;
+///
+/// let params = SketchParams::default();
+/// let text = "the quick brown fox jumps over the lazy dog";
+/// let docs = sketch(&[Document::new("a", text), Document::new("b", text)], params, true)?;
+/// assert_eq!((docs[0].tokens, docs[0].shingles), (9, 5));
+/// assert_eq!(docs[0].signature(params).jaccard(&docs[1].signature(params))?, 1.0);
+/// # Ok::<(), lineage::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DocFingerprint {
     /// Document id (path or record id).

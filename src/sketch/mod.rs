@@ -27,8 +27,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 #[cfg(target_arch = "x86_64")]
-use crate::kernels::densify::{plane_position, DensifyKernels, PlaneProbes, PLANE_BLOCK};
+use crate::kernels::densify::{plane_position, PlaneProbes, PLANE_BLOCK};
 use crate::kernels::hash::fmix64;
+#[cfg(target_arch = "x86_64")]
+use crate::kernels::Kernels;
 use crate::text::shingle::ShingleParams;
 
 /// How the signature was computed.
@@ -41,6 +43,17 @@ pub enum Scheme {
 
 /// Parameters a signature is computed with; two signatures compare only when
 /// all of them are equal.
+///
+/// # Examples
+///
+/// ```
+/// use lineage::sketch::SketchParams;
+///
+/// let params = SketchParams { num_perm: 256, ..SketchParams::default() };
+/// params.validate()?;
+/// assert!(SketchParams { num_perm: 0, ..params }.validate().is_err());
+/// # Ok::<(), lineage::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct SketchParams {
     /// Number of slots (bins), K.
@@ -89,6 +102,20 @@ impl SketchParams {
 pub(crate) use crate::kernels::EMPTY_SLOT;
 
 /// A MinHash signature with the parameters that made it.
+///
+/// # Examples
+///
+/// Signatures of different parameters do not compare:
+///
+/// ```
+/// use lineage::sketch::{SketchParams, Sketcher};
+///
+/// let a = Sketcher::new(SketchParams::default())?.sketch(0..1000);
+/// let b = Sketcher::new(SketchParams { seed: 7, ..SketchParams::default() })?.sketch(0..1000);
+/// assert_eq!(a.jaccard(&a)?, 1.0);
+/// assert!(a.jaccard(&b).is_err());
+/// # Ok::<(), lineage::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Signature {
     /// Parameters used.
@@ -127,6 +154,20 @@ impl Signature {
 }
 
 /// Builds signatures with fixed parameters.
+///
+/// # Examples
+///
+/// Two sets of shingle hashes that share a third of their union:
+///
+/// ```
+/// use lineage::sketch::{SketchParams, Sketcher};
+///
+/// let sketcher = Sketcher::new(SketchParams::default())?;
+/// let (a, b) = (sketcher.sketch(0..1000), sketcher.sketch(500..1500));
+/// assert_eq!(a.slots.len(), 128);
+/// assert!((a.jaccard(&b)? - 1.0 / 3.0).abs() < 0.15);
+/// # Ok::<(), lineage::Error>(())
+/// ```
 #[derive(Debug, Clone)]
 pub struct Sketcher {
     params: SketchParams,
@@ -140,6 +181,9 @@ pub struct Sketcher {
     /// the AVX-512 densification.
     #[cfg(target_arch = "x86_64")]
     plane_probes: OnceLock<PlaneProbes>,
+    /// The SIMD kernels this processor runs.
+    #[cfg(target_arch = "x86_64")]
+    kernels: Kernels,
 }
 
 impl Sketcher {
@@ -153,6 +197,8 @@ impl Sketcher {
             packed_probes: OnceLock::new(),
             #[cfg(target_arch = "x86_64")]
             plane_probes: OnceLock::new(),
+            #[cfg(target_arch = "x86_64")]
+            kernels: Kernels::get(),
         })
     }
 
@@ -256,14 +302,14 @@ impl Sketcher {
     }
 
     /// Densification for `num_perm <= 256`. On x86-64 processors with
-    /// AVX-512 F, BW and VBMI (checked at run time), 64 bins at a time in
+    /// AVX-512 F, BW and VBMI (detected once, `kernels::cpu`), 64 bins at a time in
     /// byte planes (`kernels::densify`); elsewhere one
     /// empty bin after the other ([`Sketcher::densify_small_scalar`]). Both
     /// give the same slots, and both leave `mins` as it is when no bin, or
     /// every bin, is empty.
     fn densify_small(&self, mins: &mut [u32]) {
         #[cfg(target_arch = "x86_64")]
-        if let Some(kernels) = DensifyKernels::detect() {
+        if let Some(kernels) = self.kernels.densify() {
             if mins.len() == self.params.num_perm && mins.len() <= 4 * PLANE_BLOCK {
                 let table = self.plane_probe_table();
                 return kernels

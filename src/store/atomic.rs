@@ -203,6 +203,19 @@ fn join_sync(handle: Option<std::thread::JoinHandle<std::io::Result<()>>>) -> st
 }
 
 /// Writes `bytes` to `path` atomically: temporary file, fsync, rename.
+///
+/// # Examples
+///
+/// ```
+/// use lineage::store::atomic::write_atomic;
+///
+/// let dir = tempfile::tempdir()?;
+/// let path = dir.path().join("out.txt");
+/// write_atomic(&path, b"one")?;
+/// write_atomic(&path, b"two")?;
+/// assert_eq!(std::fs::read(&path)?, b"two");
+/// # Ok::<(), std::io::Error>(())
+/// ```
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     use std::io::Write;
     let temp = temp_path(path);

@@ -219,6 +219,22 @@ fn scheme_code(scheme: Scheme) -> u8 {
 /// Writes a fingerprint file atomically: to `.NAME.tmp` beside the target,
 /// then fsync and rename. Dropped without [`finish`](Self::finish), it
 /// removes the temporary file.
+///
+/// # Examples
+///
+/// ```
+/// use lineage::store::fingerprints::{read_fingerprints, FingerprintHeader, FingerprintWriter};
+/// use lineage::{pipeline::sketch, sketch::SketchParams, Document};
+///
+/// let dir = tempfile::tempdir()?;
+/// let path = dir.path().join("docs.lfp");
+/// let docs = sketch(&[Document::new("a", "the quick brown fox")], SketchParams::default(), false)?;
+/// let mut writer = FingerprintWriter::create(&path, FingerprintHeader::new(SketchParams::default(), false))?;
+/// writer.write(&docs[0])?;
+/// assert_eq!(writer.finish()?, 1);
+/// assert_eq!(read_fingerprints(&path)?.1, docs);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug)]
 pub struct FingerprintWriter {
     encoder: Option<FingerprintEncoder<BufWriter<File>>>,
@@ -306,6 +322,23 @@ pub fn is_fingerprint_file(path: &Path) -> bool {
 
 /// Streams the records of a fingerprint file, checking the checksum and
 /// count at the end (the last item is an error when they do not match).
+///
+/// # Examples
+///
+/// Records one at a time, from any reader:
+///
+/// ```
+/// use lineage::store::fingerprints::{FingerprintEncoder, FingerprintHeader, FingerprintReader};
+/// use lineage::{pipeline::sketch, sketch::SketchParams, Document};
+///
+/// let docs = sketch(&[Document::new("a", "the quick brown fox")], SketchParams::default(), false)?;
+/// let mut encoder = FingerprintEncoder::new(Vec::new(), FingerprintHeader::new(SketchParams::default(), false))?;
+/// encoder.write(&docs[0])?;
+/// let (bytes, _) = encoder.finish()?;
+/// let reader = FingerprintReader::new(bytes.as_slice(), "memory".as_ref())?;
+/// assert_eq!(reader.collect::<Result<Vec<_>, _>>()?, docs);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub struct FingerprintReader<R: Read> {
     input: R,
     path: PathBuf,

@@ -361,6 +361,23 @@ impl RowGroup {
 /// sketches, that thread only competes with the sketching threads for the
 /// cores; [`set_background(false)`](Self::set_background) then encodes each
 /// full group on the calling thread instead.
+///
+/// # Examples
+///
+/// ```
+/// use lineage::store::parquet::{read_parquet_sketch, ParquetSketchWriter};
+/// use lineage::{lsh::LshWeights, pipeline::sketch, sketch::SketchParams, Document};
+///
+/// let dir = tempfile::tempdir()?;
+/// let path = dir.path().join("docs.parquet");
+/// let params = SketchParams::default();
+/// let docs = sketch(&[Document::new("a", "the quick brown fox")], params, false)?;
+/// let mut writer = ParquetSketchWriter::create_for_threshold(&path, params, 0.8, LshWeights::default(), false)?;
+/// writer.write(&docs[0])?;
+/// assert_eq!(writer.finish()?, 1);
+/// assert_eq!(read_parquet_sketch(&path)?.1, docs);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub struct ParquetSketchWriter {
     params: SketchParams,
     shingle_sets: bool,

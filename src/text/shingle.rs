@@ -53,6 +53,19 @@ pub(crate) enum View {
 }
 
 /// Shingling parameters.
+///
+/// # Examples
+///
+/// ```
+/// use lineage::text::shingle::{raw_shingles, ShingleParams};
+/// use lineage::text::tokenize::tokenize;
+///
+/// let params = ShingleParams { raw_size: 3, ..ShingleParams::default() };
+/// params.validate()?;
+/// let shingles = raw_shingles(&tokenize("One two three four."), &params);
+/// assert_eq!(shingles.hashes.len(), 2);
+/// # Ok::<(), lineage::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ShingleParams {
     /// Words per raw shingle.
@@ -161,10 +174,9 @@ pub(crate) struct RawShingler {
     bounds: WordBounds,
     units: Vec<u64>,
     hashes: Vec<u64>,
-    /// The AVX-512 hashing kernels, when the processor has them and they
-    /// were not turned off ([`RawShingler::portable`]); the tokenising
-    /// kernel checks its own features too.
-    simd: Option<Kernels>,
+    /// The SIMD kernels this processor runs, unless turned off
+    /// ([`RawShingler::portable`]).
+    kernels: Kernels,
 }
 
 impl RawShingler {
@@ -178,7 +190,7 @@ impl RawShingler {
             bounds: WordBounds::default(),
             units: Vec::new(),
             hashes: Vec::new(),
-            simd: Kernels::detect(),
+            kernels: Kernels::get(),
         })
     }
 
@@ -186,7 +198,7 @@ impl RawShingler {
     /// kernels compute the same hashes; tests compare the two).
     #[cfg(test)]
     fn portable(mut self) -> RawShingler {
-        self.simd = None;
+        self.kernels = Kernels::PORTABLE;
         self
     }
 
@@ -202,7 +214,7 @@ impl RawShingler {
             }
         } else if size == 5 {
             // The default size, unrolled: same hashes as `combine`.
-            combine5_into(seed, &self.units, self.simd, &mut self.hashes);
+            combine5_into(seed, &self.units, self.kernels.words(), &mut self.hashes);
         } else {
             self.hashes
                 .extend(self.units.windows(size).map(|w| combine(seed, w)));
@@ -226,7 +238,7 @@ impl RawShingler {
             text.as_bytes(),
             &mut self.lower,
             &mut self.words,
-            self.simd.is_some(),
+            self.kernels,
             &mut self.bounds,
         );
         if ascii {
@@ -235,7 +247,7 @@ impl RawShingler {
                 &self.lower,
                 &self.bounds.starts,
                 &self.bounds.ends,
-                self.simd,
+                self.kernels.words(),
                 &mut self.units,
             );
         } else {

@@ -21,9 +21,8 @@ use std::ops::Range;
 
 use unicode_segmentation::UnicodeSegmentation;
 
-#[cfg(target_arch = "x86_64")]
-use crate::kernels::ascii::avx512::AsciiKernels;
 use crate::kernels::ascii::{block_masks, lower16};
+use crate::kernels::Kernels;
 use crate::text::normalize::{normalize, Normalized};
 
 /// One token.
@@ -321,7 +320,7 @@ impl WordBounds {
 /// copy and `bounds` unspecified) otherwise, and the caller takes the
 /// Unicode path.
 ///
-/// With `simd` on a processor with AVX-512 BW and VBMI2 (checked here),
+/// With `kernels` that run AVX-512 BW and VBMI2,
 /// one pass per 64 bytes lower-cases, checks for non-ASCII and computes
 /// the word and joiner masks (`kernels::ascii`), and the word bounds
 /// are compressed out of the masks sixteen at a time;
@@ -330,7 +329,7 @@ pub(crate) fn lowercase_ascii_words(
     text: &[u8],
     out: &mut Vec<u8>,
     scratch: &mut WordScratch,
-    simd: bool,
+    kernels: Kernels,
     bounds: &mut WordBounds,
 ) -> bool {
     let start = out.len();
@@ -340,7 +339,7 @@ pub(crate) fn lowercase_ascii_words(
         return false;
     }
     #[cfg(target_arch = "x86_64")]
-    if let Some(kernels) = simd.then(AsciiKernels::detect).flatten() {
+    if let Some(kernels) = kernels.ascii() {
         let (ascii, underscore) =
             kernels.lower_masks(text, out, &mut scratch.words, &mut scratch.joiners);
         scratch.underscore = underscore;
@@ -364,7 +363,7 @@ pub(crate) fn lowercase_ascii_words(
         }
         return true;
     }
-    let _ = simd;
+    let _ = kernels;
     if !ascii_lowercase_into(text, out) {
         return false;
     }
@@ -749,13 +748,14 @@ mod tests {
                 text.insert(at.min(text.len()), 'é');
             }
             let run_on = |bytes: &[u8], simd: bool| {
+                let kernels = if simd { Kernels::get() } else { Kernels::PORTABLE };
                 let mut out = b"pad".to_vec();
                 let mut bounds = WordBounds::default();
                 let ascii = lowercase_ascii_words(
                     bytes,
                     &mut out,
                     &mut WordScratch::default(),
-                    simd,
+                    kernels,
                     &mut bounds,
                 );
                 let words: Vec<Range<usize>> = bounds

@@ -2,12 +2,11 @@
 
 use std::collections::BTreeSet;
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use anyhow::Context;
 use clap::{Args, ValueEnum};
-use lineage::archive::baseline::Accepted;
-use lineage::archive::check::{check_documents, CheckOptions, DocCheck};
+use lineage::archive::baseline;
+use lineage::archive::check::{check_documents, CheckOptions};
 use lineage::archive::disk::Archive;
 use lineage::archive::retrieve::RetrievalOptions;
 use lineage::compare::Config;
@@ -98,40 +97,16 @@ pub struct CheckArgs {
     pub verbose: bool,
 }
 
-fn read_baseline(path: &Path) -> anyhow::Result<BTreeSet<Accepted>> {
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("cannot read the baseline {}", path.display()))?;
-    let mut out = BTreeSet::new();
-    for (n, line) in text.lines().enumerate() {
-        if line.trim().is_empty() {
-            continue;
-        }
-        let a: Accepted = serde_json::from_str(line).with_context(|| {
-            format!(
-                "{}:{}: not a baseline entry (expected {{\"derived\":..,\"source\":..}}; re-create it with --write-baseline)",
-                path.display(),
-                n + 1
-            )
-        })?;
-        out.insert(a);
+/// A baseline's read and write errors as `cannot read the baseline FILE:
+/// why` (the hints for other inputs would mislead here).
+fn baseline_error(err: lineage::Error) -> anyhow::Error {
+    match err {
+        lineage::Error::Read { path, source } => anyhow::Error::new(source)
+            .context(format!("cannot read the baseline {}", path.display())),
+        lineage::Error::Write { path, source } => anyhow::Error::new(source)
+            .context(format!("cannot write the baseline {}", path.display())),
+        other => other.into(),
     }
-    Ok(out)
-}
-
-fn write_baseline(path: &Path, checks: &[DocCheck]) -> anyhow::Result<usize> {
-    let accepted: BTreeSet<Accepted> = checks
-        .iter()
-        .flat_map(|c| &c.findings)
-        .map(Accepted::of)
-        .collect();
-    let mut text = String::new();
-    for a in &accepted {
-        text.push_str(&serde_json::to_string(a)?);
-        text.push('\n');
-    }
-    lineage::store::atomic::write_atomic(path, text.as_bytes())
-        .with_context(|| format!("cannot write the baseline {}", path.display()))?;
-    Ok(accepted.len())
 }
 
 /// Runs `lineage check`.
@@ -152,7 +127,7 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<ExitCode> {
     }
     let index = Archive::open(&args.index)?;
     let baseline = match &args.baseline {
-        Some(path) => read_baseline(path)?,
+        Some(path) => baseline::read(path).map_err(baseline_error)?,
         None => BTreeSet::new(),
     };
     let config = args.scoring.apply(Config {
@@ -211,7 +186,9 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<ExitCode> {
         eprintln!("lineage: {}", outcome.summary());
     }
     if let Some(path) = &args.write_baseline {
-        let n = write_baseline(path, &checks)?;
+        let accepted = baseline::accept_all(&checks);
+        baseline::write(path, &accepted).map_err(baseline_error)?;
+        let n = accepted.len();
         if !args.quiet {
             eprintln!(
                 "lineage: {n} findings written to the baseline {}",

@@ -101,19 +101,7 @@ pub fn run(args: &DedupArgs) -> anyhow::Result<ExitCode> {
         );
     }
     crate::set_threads(args.threads)?;
-    if let Some(keep) = args.keep.as_deref() {
-        crate::refuse_overwrite(
-            keep,
-            "the keep list",
-            args.inputs
-                .iter()
-                .map(PathBuf::as_path)
-                .chain(args.from_parquet.as_deref()),
-        )?;
-    }
-    if let Some(output) = args.output.as_deref() {
-        check_output(args, output)?;
-    }
+    check_outputs(args)?;
     let parallel = args.threads != Some(1);
     let options = DedupOptions {
         threshold: args.threshold,
@@ -125,26 +113,7 @@ pub fn run(args: &DedupArgs) -> anyhow::Result<ExitCode> {
     };
     options.validate()?;
     let verbosity = args.verbosity;
-    verbosity.detail(|| {
-        format!(
-            "parameters: threshold {}, containment {}, {}, recall weight {}, {} threads",
-            options.threshold,
-            options
-                .containment
-                .map_or_else(|| "off".to_string(), |c| c.to_string()),
-            if options.exact_join {
-                "exact join"
-            } else {
-                "LSH candidates"
-            },
-            args.recall_weight,
-            if parallel {
-                rayon::current_num_threads()
-            } else {
-                1
-            }
-        )
-    });
+    verbosity.detail(|| describe_options(&options, args.recall_weight));
     let mut stages = verbosity.stages();
     let (params, docs, mut code) = load(args, parallel)?;
     stages.done("read");
@@ -175,27 +144,89 @@ pub fn run(args: &DedupArgs) -> anyhow::Result<ExitCode> {
         None => dedup(&docs, &options)?,
     };
     stages.done("find clusters");
-    verbosity.detail(|| {
-        format!(
-            "{} candidate pairs{}, {} verified {}, {} clusters",
-            result.candidates,
-            result.lsh.map_or_else(String::new, |l| format!(
-                " from {} bands of {} rows",
-                l.bands, l.rows_per_band
-            )),
-            result.verified_pairs,
-            match result.verification {
-                Verification::Exact => "on the shingle sets",
-                _ => "on the signatures (estimated Jaccard)",
-            },
-            result.clusters.len()
-        )
-    });
+    verbosity.detail(|| describe_result(&result));
+    write_outputs(args, &docs, &result, &params, &options)?;
+    stages.done("write");
+    stages.total();
+    if !result.clusters.is_empty() {
+        code = code.worst(ExitCode::Findings);
+    }
+    Ok(code)
+}
+
+/// Refuses a `--keep` or `--output` that would overwrite an input.
+fn check_outputs(args: &DedupArgs) -> anyhow::Result<()> {
+    if let Some(keep) = args.keep.as_deref() {
+        crate::refuse_overwrite(
+            keep,
+            "the keep list",
+            args.inputs
+                .iter()
+                .map(PathBuf::as_path)
+                .chain(args.from_parquet.as_deref()),
+        )?;
+    }
+    if let Some(output) = args.output.as_deref() {
+        check_output(args, output)?;
+    }
+    Ok(())
+}
+
+/// The parameters line of `--verbose`.
+fn describe_options(options: &DedupOptions, recall_weight: f64) -> String {
+    format!(
+        "parameters: threshold {}, containment {}, {}, recall weight {}, {} threads",
+        options.threshold,
+        options
+            .containment
+            .map_or_else(|| "off".to_string(), |c| c.to_string()),
+        if options.exact_join {
+            "exact join"
+        } else {
+            "LSH candidates"
+        },
+        recall_weight,
+        if options.parallel {
+            rayon::current_num_threads()
+        } else {
+            1
+        }
+    )
+}
+
+/// The candidates and clusters line of `--verbose`.
+fn describe_result(result: &DedupResult) -> String {
+    format!(
+        "{} candidate pairs{}, {} verified {}, {} clusters",
+        result.candidates,
+        result.lsh.map_or_else(String::new, |l| format!(
+            " from {} bands of {} rows",
+            l.bands, l.rows_per_band
+        )),
+        result.verified_pairs,
+        match result.verification {
+            Verification::Exact => "on the shingle sets",
+            _ => "on the signatures (estimated Jaccard)",
+        },
+        result.clusters.len()
+    )
+}
+
+/// The report on standard output, then the keep list and the kept
+/// records where asked (`-` puts one of them on standard output instead
+/// of the report).
+fn write_outputs(
+    args: &DedupArgs,
+    docs: &[DocFingerprint],
+    result: &DedupResult,
+    params: &SketchParams,
+    options: &DedupOptions,
+) -> anyhow::Result<()> {
     // Collected before anything is written: an input that is not JSON
     // Lines, or that changed since it was read, leaves every output as
     // it was.
     let kept_records = match args.output.as_deref() {
-        Some(_) => Some(kept_records(args, &docs, &result)?),
+        Some(_) => Some(kept_records(args, docs, result)?),
         None => None,
     };
     let mut out = crate::stdout();
@@ -209,10 +240,10 @@ pub fn run(args: &DedupArgs) -> anyhow::Result<ExitCode> {
         }
     } else {
         let run = DedupRun {
-            docs: &docs,
-            result: &result,
-            params: &params,
-            options: &options,
+            docs,
+            result,
+            params,
+            options,
             clusters_from: args.from_parquet.as_deref(),
         };
         match args.format {
@@ -222,7 +253,7 @@ pub fn run(args: &DedupArgs) -> anyhow::Result<ExitCode> {
     }
     out.flush()?;
     if let Some(path) = args.keep.as_deref().filter(|_| !keep_to_stdout) {
-        write_keep(path, &docs, &result)?;
+        write_keep(path, docs, result)?;
     }
     if let (Some(path), Some(records)) = (
         args.output.as_deref().filter(|_| !output_to_stdout),
@@ -235,12 +266,7 @@ pub fn run(args: &DedupArgs) -> anyhow::Result<ExitCode> {
             )
         })?;
     }
-    stages.done("write");
-    stages.total();
-    if !result.clusters.is_empty() {
-        code = code.worst(ExitCode::Findings);
-    }
-    Ok(code)
+    Ok(())
 }
 
 /// Whether `path` is a fingerprint file, native or Parquet.

@@ -1,10 +1,13 @@
 //! `lineage index add`, `stats`, `verify` and `compact`.
 
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::SyncSender;
 use std::time::Instant;
 
 use anyhow::{bail, Context};
 use clap::{Args, Subcommand};
+use indicatif::ProgressBar;
 use lineage::archive::disk::{compact, read_params, Archive, ArchiveWriter};
 use lineage::archive::index::{entry, AddSummary, IndexParams};
 use lineage::source::input::{Inputs, Item};
@@ -161,19 +164,7 @@ fn add(args: &AddArgs) -> anyhow::Result<ExitCode> {
         args.inputs.iter().map(PathBuf::as_path),
     )?;
     let started = Instant::now();
-    let params = match read_params(&args.index)? {
-        Some(existing) => {
-            if args.explicit() && args.params(existing) != existing {
-                bail!(
-                    "{} was built with other parameters ({}); drop the parameter flags to add to it, or start a new index",
-                    args.index.display(),
-                    describe(&existing)
-                );
-            }
-            existing
-        }
-        None => args.params(IndexParams::default()),
-    };
+    let params = params_for(args)?;
     params.validate()?;
     let inputs = Inputs::open(&args.inputs, args.input.options());
     let mut writer = ArchiveWriter::open(&args.index, params, true)
@@ -187,50 +178,10 @@ fn add(args: &AddArgs) -> anyhow::Result<ExitCode> {
     // fingerprinted and written: reading is serial, and would otherwise
     // leave a core idle for a fifth of the build.
     let (send, batches) = std::sync::mpsc::sync_channel::<Vec<Document>>(1);
-    let stop = std::sync::atomic::AtomicBool::new(false);
+    let stop = AtomicBool::new(false);
     let mut error: Option<anyhow::Error> = None;
     let read = std::thread::scope(|scope| {
-        let reader = scope.spawn(|| {
-            let mut read = Read::default();
-            let mut batch = Batch::default();
-            inputs.read_each(|item| {
-                if read.error.is_some() || stop.load(std::sync::atomic::Ordering::Relaxed) {
-                    return;
-                }
-                match item {
-                    Item::Document(doc) => {
-                        for w in &doc.warnings {
-                            bar.suspend(|| eprintln!("lineage: warning: {}: {w}", doc.id));
-                        }
-                        if doc.id == "-" {
-                            read.error = Some(anyhow::anyhow!(
-                                "the document on standard input needs a name in the archive: pass --id NAME (as -, a second one would replace it); it was not added"
-                            ));
-                            return;
-                        }
-                        read.bytes += doc.text.len() as u64;
-                        batch.push(doc);
-                        if batch.full() && send.send(batch.take()).is_err() {
-                            stop.store(true, std::sync::atomic::Ordering::Relaxed);
-                        }
-                    }
-                    Item::Skipped(s) => {
-                        if !args.quiet {
-                            bar.suspend(|| eprintln!("lineage: {s}"));
-                        }
-                    }
-                    Item::Failed(err) => {
-                        bar.suspend(|| eprintln!("{}", skipped_message(&err)));
-                        read.failed += 1;
-                    }
-                }
-            });
-            if read.error.is_none() && !batch.docs.is_empty() {
-                let _ = send.send(batch.take());
-            }
-            drop(send);
-            read
-        });
+        let reader = scope.spawn(|| read_batches(args, &inputs, &bar, &stop, send));
         for docs in batches {
             if error.is_some() {
                 continue;
@@ -239,7 +190,7 @@ fn add(args: &AddArgs) -> anyhow::Result<ExitCode> {
                 Ok(s) => bar.set_message(format!("indexing: {} documents", s.total)),
                 Err(e) => {
                     error = Some(e);
-                    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+                    stop.store(true, Ordering::Relaxed);
                 }
             }
         }
@@ -283,6 +234,74 @@ fn add(args: &AddArgs) -> anyhow::Result<ExitCode> {
         );
     }
     Ok(exit_for(failed))
+}
+
+/// The index's parameters when it exists (flags that differ are an
+/// error), else the ones the flags ask for.
+fn params_for(args: &AddArgs) -> anyhow::Result<IndexParams> {
+    Ok(match read_params(&args.index)? {
+        Some(existing) => {
+            if args.explicit() && args.params(existing) != existing {
+                bail!(
+                    "{} was built with other parameters ({}); drop the parameter flags to add to it, or start a new index",
+                    args.index.display(),
+                    describe(&existing)
+                );
+            }
+            existing
+        }
+        None => args.params(IndexParams::default()),
+    })
+}
+
+/// The reader thread of `index add`: reads the inputs and sends their
+/// documents in batches, until the end, an error, or `stop`.
+fn read_batches(
+    args: &AddArgs,
+    inputs: &Inputs,
+    bar: &ProgressBar,
+    stop: &AtomicBool,
+    send: SyncSender<Vec<Document>>,
+) -> Read {
+    let mut read = Read::default();
+    let mut batch = Batch::default();
+    inputs.read_each(|item| {
+        if read.error.is_some() || stop.load(Ordering::Relaxed) {
+            return;
+        }
+        match item {
+            Item::Document(doc) => {
+                for w in &doc.warnings {
+                    bar.suspend(|| eprintln!("lineage: warning: {}: {w}", doc.id));
+                }
+                if doc.id == "-" {
+                    read.error = Some(anyhow::anyhow!(
+                        "the document on standard input needs a name in the archive: pass --id NAME (as -, a second one would replace it); it was not added"
+                    ));
+                    return;
+                }
+                read.bytes += doc.text.len() as u64;
+                batch.push(doc);
+                if batch.full() && send.send(batch.take()).is_err() {
+                    stop.store(true, Ordering::Relaxed);
+                }
+            }
+            Item::Skipped(s) => {
+                if !args.quiet {
+                    bar.suspend(|| eprintln!("lineage: {s}"));
+                }
+            }
+            Item::Failed(err) => {
+                bar.suspend(|| eprintln!("{}", skipped_message(&err)));
+                read.failed += 1;
+            }
+        }
+    });
+    if read.error.is_none() && !batch.docs.is_empty() {
+        let _ = send.send(batch.take());
+    }
+    drop(send);
+    read
 }
 
 /// What the reader thread of `index add` found besides documents.

@@ -166,6 +166,70 @@ fn encoder_has_a_core(threads: Option<usize>) -> bool {
     threads == Some(1) || rayon::current_num_threads() < cores
 }
 
+/// Opens the output: a native file, standard output or a Parquet file.
+fn create_sink(
+    args: &SketchArgs,
+    params: SketchParams,
+    format: SketchFormat,
+    to_stdout: bool,
+) -> anyhow::Result<Sink> {
+    let created = match format {
+        SketchFormat::Native if to_stdout => FingerprintEncoder::new(
+            BufWriter::with_capacity(1 << 20, std::io::stdout()),
+            FingerprintHeader::new(params, args.shingle_sets),
+        )
+        .map(|w| Sink::Stdout(Box::new(w)))
+        .map_err(stdout_error),
+        SketchFormat::Native => FingerprintWriter::create(
+            &args.output,
+            FingerprintHeader::new(params, args.shingle_sets),
+        )
+        .map(|w| Sink::Native(Box::new(w))),
+        SketchFormat::Parquet => ParquetSketchWriter::create_for_threshold(
+            &args.output,
+            params,
+            args.threshold,
+            LshWeights::recall(args.recall_weight),
+            args.shingle_sets,
+        )
+        .map(|mut w| {
+            w.set_background(encoder_has_a_core(args.threads));
+            Sink::Parquet(Box::new(w))
+        }),
+    };
+    created.with_context(|| {
+        "cannot create the fingerprint file (check the folder exists and is writable)"
+    })
+}
+
+/// The parameters line of `--verbose`.
+fn describe(args: &SketchArgs, options: &CorpusOptions, format: SketchFormat) -> String {
+    format!(
+        "parameters: {} MinHash slots, shingles of {} words, seed {}, {}, {} format, batches of {} documents, {} threads",
+        options.params.num_perm,
+        options.params.shingle_size,
+        options.params.seed,
+        if args.shingle_sets {
+            "with shingle sets"
+        } else {
+            "signatures only"
+        },
+        match format {
+            SketchFormat::Native => "native".to_string(),
+            SketchFormat::Parquet => format!(
+                "Parquet (band keys for threshold {}, recall weight {})",
+                args.threshold, args.recall_weight
+            ),
+        },
+        args.batch_size,
+        if options.parallel {
+            rayon::current_num_threads()
+        } else {
+            1
+        }
+    )
+}
+
 /// Runs `lineage sketch`.
 pub fn run(args: &SketchArgs) -> anyhow::Result<ExitCode> {
     let params = args.sketch.params()?;
@@ -208,33 +272,7 @@ pub fn run(args: &SketchArgs) -> anyhow::Result<ExitCode> {
             anyhow::bail!("the fingerprints are binary: redirect standard output to a file or a pipe, or name a file with -o FILE");
         }
     }
-    let created = match format {
-        SketchFormat::Native if to_stdout => FingerprintEncoder::new(
-            BufWriter::with_capacity(1 << 20, std::io::stdout()),
-            FingerprintHeader::new(params, args.shingle_sets),
-        )
-        .map(|w| Sink::Stdout(Box::new(w)))
-        .map_err(stdout_error),
-        SketchFormat::Native => FingerprintWriter::create(
-            &args.output,
-            FingerprintHeader::new(params, args.shingle_sets),
-        )
-        .map(|w| Sink::Native(Box::new(w))),
-        SketchFormat::Parquet => ParquetSketchWriter::create_for_threshold(
-            &args.output,
-            params,
-            args.threshold,
-            LshWeights::recall(args.recall_weight),
-            args.shingle_sets,
-        )
-        .map(|mut w| {
-            w.set_background(encoder_has_a_core(args.threads));
-            Sink::Parquet(Box::new(w))
-        }),
-    };
-    let mut writer = created.with_context(|| {
-        "cannot create the fingerprint file (check the folder exists and is writable)"
-    })?;
+    let mut writer = create_sink(args, params, format, to_stdout)?;
     let options = CorpusOptions {
         params,
         shingle_sets: args.shingle_sets,
@@ -242,32 +280,7 @@ pub fn run(args: &SketchArgs) -> anyhow::Result<ExitCode> {
         parallel: args.threads != Some(1),
         ..CorpusOptions::default()
     };
-    verbosity.detail(|| {
-        format!(
-            "parameters: {} MinHash slots, shingles of {} words, seed {}, {}, {} format, batches of {} documents, {} threads",
-            params.num_perm,
-            params.shingle_size,
-            params.seed,
-            if args.shingle_sets {
-                "with shingle sets"
-            } else {
-                "signatures only"
-            },
-            match format {
-                SketchFormat::Native => "native".to_string(),
-                SketchFormat::Parquet => format!(
-                    "Parquet (band keys for threshold {}, recall weight {})",
-                    args.threshold, args.recall_weight
-                ),
-            },
-            args.batch_size,
-            if options.parallel {
-                rayon::current_num_threads()
-            } else {
-                1
-            }
-        )
-    });
+    verbosity.detail(|| describe(args, &options, format));
     let bar = progress(args.verbosity.quiet, "sketching");
     let (mut docs, mut bytes, mut failed) = (0u64, 0u64, 0u64);
     fingerprint_corpus(&inputs, options, |event| {
