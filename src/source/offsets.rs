@@ -281,10 +281,11 @@ impl Hay {
     /// The character data of `text`, decoded from a file as `transcoded`
     /// says.
     pub(crate) fn new(text: &str, transcoded: &Transcoded, outer: Outer) -> Hay {
-        let located: Vec<Located> = text
-            .char_indices()
-            .map(|(at, c)| (c, transcoded.file(at), transcoded.file(at + c.len_utf8())))
-            .collect();
+        let mut located: Vec<Located> = Vec::with_capacity(text.len());
+        located.extend(
+            text.char_indices()
+                .map(|(at, c)| (c, transcoded.file(at), transcoded.file(at + c.len_utf8()))),
+        );
         let newlines = located
             .iter()
             .filter(|l| l.0 == '\n')
@@ -297,7 +298,9 @@ impl Hay {
         };
         let mut hay = Hay {
             newlines: std::sync::Arc::new(newlines),
-            ..Hay::default()
+            text: String::with_capacity(inner.len()),
+            from: Vec::with_capacity(inner.len()),
+            cursor: 0,
         };
         for (c, start, end) in markup(&inner, false) {
             if !c.is_whitespace() {
