@@ -7,7 +7,9 @@ teasers and credits it must not), runs `lineage extract --format json`
 (one process over every page) and `trafilatura.extract` (in this process,
 page by page) on the same bytes, and prints for each tool the share of
 `with` snippets found, the share of `without` snippets kept, and the time
-spent extracting. Snippets and texts are compared the same way for both
+spent extracting (wall clock, and CPU time, which depends less on what
+else the machine is running; lineage reads the pages one after another,
+as trafilatura does). Snippets and texts are compared the same way for both
 tools: Unicode NFC, lower case, every run of whitespace one space.
 
     python3 -m venv /tmp/venv && /tmp/venv/bin/pip install trafilatura lxml_html_clean
@@ -23,6 +25,7 @@ import argparse
 import json
 import pathlib
 import re
+import resource
 import subprocess
 import sys
 import time
@@ -37,7 +40,9 @@ def norm(text: str) -> str:
 
 
 def lineage_texts(binary: str, files: list) -> tuple:
-    """Each file's text by `lineage extract`, and the seconds it took."""
+    """Each file's text by `lineage extract`, the seconds it took and the
+    CPU seconds it used."""
+    cpu = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     run = subprocess.run(
         [binary, "extract", "--format", "json", "--input-format", "html", "-q", *map(str, files)],
@@ -45,12 +50,14 @@ def lineage_texts(binary: str, files: list) -> tuple:
         text=True,
     )
     seconds = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime + after.ru_stime - cpu.ru_utime - cpu.ru_stime
     texts = {}
     for line in run.stdout.splitlines():
         record = json.loads(line)
         if record.get("type") == "document":
             texts[record["id"]] = record["text"]
-    return {f.name: texts.get(str(f), "") for f in files}, seconds
+    return {f.name: texts.get(str(f), "") for f in files}, seconds, cpu
 
 
 def trafilatura_texts(files: list) -> tuple:
@@ -59,9 +66,10 @@ def trafilatura_texts(files: list) -> tuple:
     import trafilatura
 
     pages = [(f.name, f.read_bytes()) for f in files]
+    cpu = time.process_time()
     start = time.perf_counter()
     texts = {name: trafilatura.extract(data) or "" for name, data in pages}
-    return texts, time.perf_counter() - start
+    return texts, time.perf_counter() - start, time.process_time() - cpu
 
 
 def score(texts: dict, labels: dict) -> tuple:
@@ -102,18 +110,16 @@ def main() -> int:
         check=True,
     ).stdout.strip()
     rows = []
-    texts, seconds = lineage_texts(binary, files)
-    rows.append(("lineage", texts, seconds))
+    rows.append(("lineage", *lineage_texts(binary, files)))
     if not args.lineage_only:
-        texts, seconds = trafilatura_texts(files)
         import trafilatura
 
-        rows.append((f"trafilatura {trafilatura.__version__}", texts, seconds))
+        rows.append((f"trafilatura {trafilatura.__version__}", *trafilatura_texts(files)))
     print(f"{len(files)} pages")
-    print(f"{'tool':18} {'with found':>10} {'without kept':>12} {'seconds':>8}")
-    for name, texts, seconds in rows:
+    print(f"{'tool':18} {'with found':>10} {'without kept':>12} {'seconds':>8} {'CPU s':>6}")
+    for name, texts, seconds, cpu in rows:
         found, kept, n_with, n_without, misses = score(texts, labels)
-        print(f"{name:18} {found:10.3f} {kept:12.3f} {seconds:8.2f}")
+        print(f"{name:18} {found:10.3f} {kept:12.3f} {seconds:8.2f} {cpu:6.2f}")
         if args.misses and name == "lineage":
             for page, kind, snippet in misses:
                 print(f"  {kind:7} {page}: {snippet[:100]!r}", file=sys.stderr)
