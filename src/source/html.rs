@@ -464,10 +464,23 @@ fn non_empty(s: &str) -> Option<String> {
     (!s.is_empty()).then(|| s.to_string())
 }
 
-/// Trims each line and keeps at most one blank line between blocks.
+/// U+00AD, the soft hyphen.
+pub(crate) const SOFT_HYPHEN: char = '\u{ad}';
+
+/// Trims each line, drops soft hyphens and keeps at most one blank line
+/// between blocks.
 fn tidy(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut blank = false;
+    // Soft hyphens (`&shy;`) are hyphenation hints a reader never sees:
+    // left in, they cut words in two.
+    let unhyphenated;
+    let text = if text.contains(SOFT_HYPHEN) {
+        unhyphenated = text.replace(SOFT_HYPHEN, "");
+        unhyphenated.as_str()
+    } else {
+        text
+    };
     for line in text.lines().map(str::trim) {
         if line.is_empty() {
             blank = !out.is_empty();
@@ -636,6 +649,14 @@ mod tests {
         for gone in ["Photo", "Share this", "Related coverage", "Ferry", "Tunnel"] {
             assert!(!text.contains(gone), "{gone:?} kept in:\n{text}");
         }
+    }
+
+    #[test]
+    fn soft_hyphens_are_dropped() {
+        assert_eq!(
+            html_to_text("<p>Mit&shy;tel\u{ad}al&shy;ter</p>"),
+            "Mittelalter"
+        );
     }
 
     #[test]

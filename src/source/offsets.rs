@@ -303,7 +303,7 @@ impl Hay {
             cursor: 0,
         };
         for (c, start, end) in markup(&inner, false) {
-            if !c.is_whitespace() {
+            if !unseen(c) {
                 let at = hay.text.len();
                 hay.text.push(c);
                 hay.from
@@ -428,13 +428,19 @@ impl Hay {
     }
 }
 
+/// Whether `c` is left out of the comparison of text and file: whitespace
+/// (folded by the extractor) and soft hyphens (dropped by it).
+fn unseen(c: char) -> bool {
+    c.is_whitespace() || c == crate::source::html::SOFT_HYPHEN
+}
+
 /// `s` without its whitespace, and the text offset of each character
 /// left (`at` is the offset of `s`).
 fn without_space(s: &str, at: usize) -> (String, Vec<usize>) {
     let mut out = String::with_capacity(s.len());
     let mut offsets = Vec::new();
     for (i, c) in s.char_indices() {
-        if !c.is_whitespace() {
+        if !unseen(c) {
             out.push(c);
             offsets.push(at + i);
         }
@@ -704,6 +710,17 @@ mod tests {
         assert_eq!(m.line_of(text.find("reopened").unwrap()), Some(3));
         assert_eq!(m.line_of(text.find("Second").unwrap()), Some(4));
         assert_eq!(m.file_range(text.len()..text.len()), None);
+    }
+
+    #[test]
+    fn soft_hyphens_the_text_dropped_are_skipped() {
+        let file = "<p>Das Mit&shy;tel\u{ad}al&shy;ter</p>";
+        let text = "Das Mittelalter";
+        let m = map(file, text);
+        assert_eq!(
+            slice(file, &m, text, "Mittelalter"),
+            "Mit&shy;tel\u{ad}al&shy;ter"
+        );
     }
 
     #[test]
