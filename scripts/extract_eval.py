@@ -10,7 +10,8 @@ page by page) on the same bytes, and prints for each tool the share of
 spent extracting (wall clock, and CPU time, which depends less on what
 else the machine is running; lineage reads the pages one after another,
 as trafilatura does). Snippets and texts are compared the same way for both
-tools: Unicode NFC, lower case, every run of whitespace one space.
+tools: Unicode NFC, soft hyphens (U+00AD, invisible) dropped, lower case,
+every run of whitespace one space.
 
     python3 -m venv /tmp/venv && /tmp/venv/bin/pip install trafilatura lxml_html_clean
     /tmp/venv/bin/python scripts/extract_eval.py ../shared/data/web/pages
@@ -35,7 +36,8 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 
 
 def norm(text: str) -> str:
-    text = unicodedata.normalize("NFC", text).lower()
+    # Soft hyphens are invisible; some labels have them, some pages too.
+    text = unicodedata.normalize("NFC", text).replace("\u00ad", "").lower()
     return re.sub(r"\s+", " ", text).strip()
 
 
