@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
 use crate::source::feed::{looks_like_json_feed, looks_like_xml_feed, read_feed};
-use crate::source::html::{looks_like_html, read_html};
+use crate::source::html::{looks_like_html, read_page};
 use crate::source::jsonl::{JsonlFields, JsonlReader};
 use crate::source::table::{has_parquet_magic, read_table};
 use crate::source::walk::{
@@ -58,6 +58,10 @@ pub struct InputOptions {
     pub stdin_id: Option<String>,
     /// How folders are walked: globs and ignore files.
     pub walk: WalkOptions,
+    /// Whether an HTML page's document carries the map from its text back
+    /// to the page ([`Document::source_map`]), which reports of passages
+    /// need; a command that reports no offsets can save its cost.
+    pub source_maps: bool,
 }
 
 impl Default for InputOptions {
@@ -68,6 +72,7 @@ impl Default for InputOptions {
             max_doc_bytes: DEFAULT_MAX_DOC_BYTES,
             stdin_id: None,
             walk: WalkOptions::default(),
+            source_maps: true,
         }
     }
 }
@@ -503,7 +508,10 @@ fn text_item(file: &InputPath, options: &InputOptions, bytes: Vec<u8>) -> Item {
 }
 
 fn page_item(file: &InputPath, options: &InputOptions, bytes: Vec<u8>) -> Item {
-    binary_skipped(file, read_html(file_id(file, options), bytes))
+    binary_skipped(
+        file,
+        read_page(file_id(file, options), bytes, options.source_maps),
+    )
 }
 
 /// A binary file found by walking a folder is skipped with a note; named by

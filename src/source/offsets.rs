@@ -281,10 +281,11 @@ impl Hay {
     /// The character data of `text`, decoded from a file as `transcoded`
     /// says.
     pub(crate) fn new(text: &str, transcoded: &Transcoded, outer: Outer) -> Hay {
-        let located: Vec<Located> = text
-            .char_indices()
-            .map(|(at, c)| (c, transcoded.file(at), transcoded.file(at + c.len_utf8())))
-            .collect();
+        let mut located: Vec<Located> = Vec::with_capacity(text.len());
+        located.extend(
+            text.char_indices()
+                .map(|(at, c)| (c, transcoded.file(at), transcoded.file(at + c.len_utf8()))),
+        );
         let newlines = located
             .iter()
             .filter(|l| l.0 == '\n')
@@ -297,10 +298,12 @@ impl Hay {
         };
         let mut hay = Hay {
             newlines: std::sync::Arc::new(newlines),
-            ..Hay::default()
+            text: String::with_capacity(inner.len()),
+            from: Vec::with_capacity(inner.len()),
+            cursor: 0,
         };
         for (c, start, end) in markup(&inner, false) {
-            if !c.is_whitespace() {
+            if !unseen(c) {
                 let at = hay.text.len();
                 hay.text.push(c);
                 hay.from
@@ -425,13 +428,19 @@ impl Hay {
     }
 }
 
+/// Whether `c` is left out of the comparison of text and file: whitespace
+/// (folded by the extractor) and soft hyphens (dropped by it).
+fn unseen(c: char) -> bool {
+    c.is_whitespace() || c == crate::source::html::SOFT_HYPHEN
+}
+
 /// `s` without its whitespace, and the text offset of each character
 /// left (`at` is the offset of `s`).
 fn without_space(s: &str, at: usize) -> (String, Vec<usize>) {
     let mut out = String::with_capacity(s.len());
     let mut offsets = Vec::new();
     for (i, c) in s.char_indices() {
-        if !c.is_whitespace() {
+        if !unseen(c) {
             out.push(c);
             offsets.push(at + i);
         }
@@ -701,6 +710,17 @@ mod tests {
         assert_eq!(m.line_of(text.find("reopened").unwrap()), Some(3));
         assert_eq!(m.line_of(text.find("Second").unwrap()), Some(4));
         assert_eq!(m.file_range(text.len()..text.len()), None);
+    }
+
+    #[test]
+    fn soft_hyphens_the_text_dropped_are_skipped() {
+        let file = "<p>Das Mit&shy;tel\u{ad}al&shy;ter</p>";
+        let text = "Das Mittelalter";
+        let m = map(file, text);
+        assert_eq!(
+            slice(file, &m, text, "Mittelalter"),
+            "Mit&shy;tel\u{ad}al&shy;ter"
+        );
     }
 
     #[test]

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 use lineage::report::json::render_document;
-use lineage::source::input::{Inputs, Item};
+use lineage::source::input::{InputOptions, Inputs, Item};
 
 use crate::args::Format;
 use crate::exit::ExitCode;
@@ -37,7 +37,12 @@ pub struct ExtractArgs {
 /// (the others are still printed).
 pub fn run(args: &ExtractArgs) -> anyhow::Result<ExitCode> {
     let stages = args.verbosity.stages();
-    let inputs = Inputs::open(&args.inputs, args.input.options());
+    // The text is printed, not offsets into it: no map back to the page.
+    let options = InputOptions {
+        source_maps: false,
+        ..args.input.options()
+    };
+    let inputs = Inputs::open(&args.inputs, options);
     crate::verbosity::list_inputs(args.verbosity.verbose, &inputs);
     let mut documents = 0usize;
     let mut code = ExitCode::Clean;

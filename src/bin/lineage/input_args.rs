@@ -162,6 +162,7 @@ impl InputArgs {
                 globs: self.globs.clone(),
                 ignore_files: !self.no_ignore,
             },
+            source_maps: true,
         }
     }
 }
