@@ -599,6 +599,17 @@ mod tests {
 </html>"##;
 
     #[test]
+    fn a_page_with_broken_utf8_in_its_title_maps_back_without_panicking() {
+        // Found by fuzz/ (target html): a UTF-8 page whose title is 88
+        // bytes that are not UTF-8 once overflowed the map to the file.
+        let bytes = include_bytes!("../../tests/data/fuzz/html-lossy-title-offsets.html");
+        let doc = read_html("fuzz.html", bytes.to_vec()).unwrap();
+        let map = doc.source_map.as_ref().expect("a page keeps its map");
+        let r = map.to_file(0..doc.text.len());
+        assert!(r.start <= r.end && r.end <= bytes.len(), "{r:?}");
+    }
+
+    #[test]
     fn article_text_is_kept_and_boilerplate_dropped() {
         let doc = read_html("page.html", PAGE.as_bytes().to_vec()).unwrap();
         assert_eq!(doc.id, "page.html");

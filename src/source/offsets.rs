@@ -50,7 +50,7 @@ struct Segment {
 
 impl Segment {
     fn one_for_one(&self) -> bool {
-        self.text_end - self.text == self.file_end - self.file
+        self.text_end.checked_sub(self.text) == self.file_end.checked_sub(self.file)
     }
 }
 
@@ -403,6 +403,11 @@ impl Hay {
     fn take(&mut self, from: usize, needle: &str, offsets: &[usize], segments: &mut Vec<Segment>) {
         for ((i, c), &text) in needle.char_indices().zip(offsets) {
             let (file, file_end) = self.from[from + i];
+            if file_end < file {
+                // Bytes the decoder read ahead of (a broken sequence
+                // resynchronised later): no range of the file holds them.
+                continue;
+            }
             let text_end = text + c.len_utf8();
             let piece = Segment {
                 text,
@@ -414,7 +419,7 @@ impl Hay {
                 Some(last)
                     if last.one_for_one()
                         && piece.one_for_one()
-                        && text - last.text_end <= 1
+                        && text.checked_sub(last.text_end).is_some_and(|d| d <= 1)
                         && text.checked_sub(last.text_end) == file.checked_sub(last.file_end) =>
                 {
                     last.text_end = text_end;
