@@ -9,8 +9,8 @@
 //!
 //! Each document is fingerprinted once; the index proposes the archived
 //! documents that hold the most of its content shingles
-//! ([`candidates`]) and, for an index with words, those holding most
-//! of its rare words ([`word_candidates`]: a one-sentence summary
+//! (`candidates`) and, for an index with words, those holding most
+//! of its rare words (`word_candidates`: a one-sentence summary
 //! shares few 2-grams with its article); each candidate's stored text (or, for an index
 //! built without texts, the file its id names) is fingerprinted and
 //! compared. The archive is presumed older: the checked document is DERIVED
@@ -395,7 +395,7 @@ fn other_id(f: &Finding) -> &str {
 
 /// A checked text whose words a runner-up holds more than this share of
 /// what the best holds is ambiguous by words alone: see
-/// [`keep_best_summary`].
+/// `keep_best_summary`.
 pub const AMBIGUOUS_SHARE: f64 = 0.82;
 
 /// Findings without a word-for-word passage (reworded or condensed evidence

@@ -1059,7 +1059,7 @@ impl ArchiveWriter {
     /// Merges the segments this writer wrote into one (a large input,
     /// added a batch at a time, ends as one segment, which checks search
     /// fastest), then small segments left by earlier adds
-    /// ([`MERGE_FANOUT`]), writes the manifest of a new, empty archive if nothing
+    /// (`MERGE_FANOUT`), writes the manifest of a new, empty archive if nothing
     /// was added, and releases the lock; returns what every
     /// [`add`](Self::add) did.
     pub fn finish(mut self) -> Result<AddSummary> {

@@ -1,5 +1,5 @@
 //! What the archive keeps per document, and an index of documents in
-//! memory: the unit a segment is written from ([`segment`](super::segment))
+//! memory: the unit a segment is written from (`segment`)
 //! and what `check --within` searches.
 //!
 //! # Retrieval
@@ -21,10 +21,10 @@
 //! A one-sentence summary shares few content 2-grams with its article, but
 //! most of its rare words. An index built with words (the default) also
 //! keeps every document's distinct stemmed content words in a second
-//! inverted list, and [`retrieve::word_candidates`](super::retrieve::word_candidates)
+//! inverted list, and `retrieve::word_candidates`
 //! ranks archived documents by the share of the query's words they hold,
 //! each word weighted by its rarity in English ([`crate::compare::rarity`])
-//! as condensation weighs it ([`crate::compare::condense`]).
+//! as condensation weighs it (`crate::compare::condense`).
 //!
 //! Keys are full 64-bit hashes: at 100M documents, 32-bit ones would
 //! collide for a few percent of a query's shingles.
@@ -32,7 +32,7 @@
 //! # The single-file format of lineage 0.1
 //!
 //! Archives were one file before they were segmented
-//! ([`disk`](super::disk)); [`read_legacy`] reads one (magic
+//! ([`disk`](super::disk)); `read_legacy` reads one (magic
 //! `89 'L' 'N' 'G' 'I' 'X' '\r' '\n'`, versions 1 and 2, a checksum over
 //! the whole file) so that the next `index add` converts it. Its 32-bit
 //! inverted lists are not read: the documents are fingerprinted again from

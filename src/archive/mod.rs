@@ -2,7 +2,7 @@
 //! documents against them.
 //!
 //! - [`index`]: what is kept per document, and an index in memory.
-//! - [`segment`]: one immutable segment file: records and inverted lists.
+//! - `segment`: one immutable segment file: records and inverted lists.
 //! - [`disk`]: the archive on disk: a manifest naming segments, written
 //!   under a lock, read through memory maps.
 //! - [`retrieve`]: candidates from the inverted lists.

@@ -109,11 +109,11 @@ pub struct RetrievalOptions {
     pub max_document_share: f64,
     /// A hash held by at most this many documents is distinctive.
     pub rare_documents: usize,
-    /// Least distinctive share (see [`Candidate::distinctive`]) of a
+    /// Least distinctive share (see `Candidate::distinctive`) of a
     /// candidate.
     pub min_distinctive: f64,
     /// Least rarity-weighted share of the query's words a document must
-    /// hold to be a candidate by words ([`word_candidates`]); a
+    /// hold to be a candidate by words (`word_candidates`); a
     /// summary needs about 0.53 (with repeats credited less) to be a
     /// finding.
     pub min_word_share: f64,

@@ -105,7 +105,7 @@ pub enum PassageKind {
     Paraphrase,
     /// One DERIVED sentence whose rare words SOURCE holds, spread over
     /// sentences from anywhere in SOURCE: condensed (see
-    /// [`crate::compare::condense`]).
+    /// `crate::compare::condense`).
     Condensed,
     /// A quotation both texts contain (between quotation marks in DERIVED,
     /// word for word in SOURCE): two outlets quoting one statement. Not

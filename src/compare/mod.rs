@@ -4,7 +4,7 @@
 //!   a verdict.
 //! - [`align`]: the passages behind the score (verbatim, reworded,
 //!   condensed, quoted), with byte ranges into both texts.
-//! - [`condense`]: the evidence a summary leaves, its rare words weighted by
+//! - `condense`: the evidence a summary leaves, its rare words weighted by
 //!   [`rarity`], the background model of word rarity.
 
 pub mod align;

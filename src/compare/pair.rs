@@ -241,7 +241,7 @@ pub struct PairReport {
     /// The part of `reverse_score` backed by passages.
     pub reverse_aligned_score: f64,
     /// Rarity-weighted share of DERIVED's content words found in SOURCE
-    /// (see [`crate::compare::condense`]).
+    /// (see `crate::compare::condense`).
     pub condensation: f64,
     /// The same share of SOURCE's words found in DERIVED.
     pub reverse_condensation: f64,

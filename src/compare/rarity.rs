@@ -1,6 +1,6 @@
 //! Background model of word rarity: how much a shared word says.
 //!
-//! In: a stem hash (stage 3's [`content_term`](crate::text::shingle::content_term)).
+//! In: a stem hash (stage 3's `content_term`).
 //! Out: its weight, the inverse document frequency of the stem in a corpus
 //! of English, `ln((N + 1) / (df + 1))`.
 //!
@@ -9,7 +9,7 @@
 //! make them weigh least. Rarity in the language does not: "said" and
 //! "year" weigh little in every pair, "Maduro" and "amnesty" a lot.
 //!
-//! The table shipped in the binary ([`Rarity::builtin`], `src/compare/rarity/en.tsv`)
+//! The table shipped in the binary (`Rarity::builtin`, `src/compare/rarity/en.tsv`)
 //! holds the document frequencies of the stems found in at least two of the
 //! 19,043 Reuters-21578 newswire bodies (built by `scripts/rarity_table.sh`
 //! with `examples/rarity_table.rs`, through the same normaliser, tokeniser,
@@ -19,7 +19,7 @@
 //! `--weights FILE`): a `# documents N` line, then `stem<TAB>df` lines.
 //!
 //! Texts in other languages fall back to weights counted inside the pair:
-//! [`Rarity::covers`] tells whether a text's words are the table's language.
+//! `Rarity::covers` tells whether a text's words are the table's language.
 
 use std::collections::HashMap;
 use std::path::Path;

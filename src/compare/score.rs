@@ -14,7 +14,7 @@
 //! * `containment`: |D ∩ S| / |D|, how much of DERIVED occurs in SOURCE.
 //! * `reverse_containment`: |D ∩ S| / |S|.
 //! * `score`: how much of DERIVED is derived from SOURCE, in [0, 1]; see
-//!   [`derivation_score`].
+//!   `derivation_score`.
 
 use serde::{Deserialize, Serialize};
 
@@ -125,7 +125,7 @@ pub(crate) fn derivation_score(aligned: f64, condensed: f64) -> f64 {
 /// text at [`REWORDED_WEIGHT`]; raw containment is verbatim evidence too, and
 /// what remains for texts too short to hold a passage. Without an
 /// alignment, the larger of raw containment and content containment above
-/// [`CONTENT_FLOOR`]. Paraphrase seeds can fire on two texts about the same
+/// `CONTENT_FLOOR`. Paraphrase seeds can fire on two texts about the same
 /// thing; verbatim runs almost never do, so verbatim text ranks higher (on
 /// Clough & Stevenson this orders cut > light > heavy > non, see README,
 /// "Calibration").
@@ -160,7 +160,7 @@ pub(crate) fn condensed_share_for(score: f64) -> f64 {
 }
 
 /// Weight of reworded (aligned but not verbatim) text in the score; see
-/// [`derivation_score`].
+/// `derivation_score`.
 pub const REWORDED_WEIGHT: f64 = 0.4;
 
 /// Content-pair containment reached by chance between unrelated texts on one

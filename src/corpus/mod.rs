@@ -20,7 +20,7 @@
 //! runs on the calling thread, and the events are the same for any number
 //! of threads.
 //!
-//! Per document: [`RawShingler`] (raw word shingles, the fast path on ASCII
+//! Per document: `RawShingler` (raw word shingles, the fast path on ASCII
 //! text) then [`Sketcher::sketch`]; a thread reuses its buffers across
 //! all the documents it handles.
 

@@ -9,13 +9,13 @@
 //! * [`lsh_candidates`]: documents that agree on all rows of at least one
 //!   band ([`crate::lsh`]). Each band's `(key, document)` list is sorted and
 //!   scanned for runs of equal keys; bands run in parallel.
-//! * [`jaccard_join_candidates`]: an exact similarity join by prefix
+//! * `jaccard_join_candidates`: an exact similarity join by prefix
 //!   filtering (Bayardo, Ma & Srikant, "Scaling up all pairs similarity
 //!   search", WWW 2007). Shingles are ranked rarest first; two sets with
 //!   Jaccard `>= t` must share one of the first `|x| - ceil(t|x|) + 1`
 //!   shingles of each, and their sizes are within a factor `t`. No pair at
 //!   or above `t` is missed.
-//! * [`containment_join_candidates`]: the same idea for one-way
+//! * `containment_join_candidates`: the same idea for one-way
 //!   containment: if `|x ∩ y| >= T|x|`, `y` holds one of the first
 //!   `|x| - ceil(T|x|) + 1` shingles of `x`, so probing an index of every
 //!   set with that prefix misses nothing.

@@ -1,11 +1,11 @@
 //! GitHub Actions workflow commands for a `lineage check` run: annotations
 //! on the checked files of a pull request.
 //!
-//! In: the [`DocCheck`]s, which findings are accepted, and a [`RunInfo`].
+//! In: the [`DocCheck`]s, which findings are accepted, and a `RunInfo`.
 //! Out: one line per finding, `::error file=PATH,line=L,endLine=E,title=
 //! lineage: VERDICT::MESSAGE` for a failing finding and `::notice ...` for
 //! one accepted in the baseline. The location is the checked document's
-//! first passage (see [`ci`]); a document whose id is a URL or
+//! first passage (see `ci`); a document whose id is a URL or
 //! standard input gets no `file` and shows on the run's summary instead.
 //! The run's summary line is left to the caller (the binary prints it on
 //! standard error).

@@ -6,7 +6,7 @@
 //! Passage byte ranges point into the files the documents were read from:
 //! for a text file they are offsets into its text, which is the file; for
 //! an HTML page or a feed item, whose text was extracted, they are
-//! translated through the document's [`SourceMap`] ([`in_files`]), so that
+//! translated through the document's [`SourceMap`] (`in_files`), so that
 //! they slice the page or the feed as written (tags and entities
 //! included).
 
@@ -71,7 +71,7 @@ pub fn render_pair(r: &PairReport) -> String {
 }
 
 /// [`render_pair`] of the report of `derived` against `source`, its
-/// passage ranges in their files ([`in_files`]).
+/// passage ranges in their files (`in_files`).
 pub fn render_pair_in_files(r: &PairReport, derived: &Document, source: &Document) -> String {
     tagged_line(
         "pair",
@@ -120,7 +120,7 @@ pub fn render_attribution(a: &crate::compare::Attribution) -> String {
 }
 
 /// [`render_attribution`] with passage ranges in the files `derived` and
-/// `sources` were read from ([`in_files`]).
+/// `sources` were read from (`in_files`).
 pub fn render_attribution_in_files(
     a: &Attribution,
     derived: &Document,

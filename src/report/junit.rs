@@ -1,7 +1,7 @@
 //! JUnit XML rendering of a `lineage check` run, for CI test reports
 //! (GitLab, Jenkins, Azure Pipelines and the like).
 //!
-//! In: the [`DocCheck`]s, which findings are accepted, and a [`RunInfo`].
+//! In: the [`DocCheck`]s, which findings are accepted, and a `RunInfo`.
 //! Out: one `<testsuites>` document holding one `<testsuite name="lineage
 //! check">` with one `<testcase classname="lineage.check" name=ID>` per
 //! checked document. A document with failing findings has one `<failure>`:

@@ -5,7 +5,7 @@
 //! object per line for programs.
 //! The results of `lineage check` also render for CI: [`sarif`] (code
 //! scanning), [`junit`] (test reports) and [`github`] (Actions
-//! annotations), with what they share in [`ci`]. [`html`] renders either
+//! annotations), with what they share in `ci`. [`html`] renders either
 //! as one self-contained page with the texts side by side. Renderers write into a
 //! `String`; the binary decides where it goes.
 

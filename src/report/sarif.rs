@@ -1,7 +1,7 @@
 //! SARIF 2.1.0 rendering of a `lineage check` run, for code-scanning UIs
 //! (GitHub code scanning and other SARIF viewers).
 //!
-//! In: the [`DocCheck`]s, which findings are accepted, and a [`RunInfo`].
+//! In: the [`DocCheck`]s, which findings are accepted, and a `RunInfo`.
 //! Out: one SARIF log (pretty JSON) with one run and one result per
 //! finding. Each verdict is a rule (`lineage/derived`, `lineage/partial`,
 //! `lineage/near-duplicate`, `lineage/duplicate`, and `lineage/contained`
@@ -9,7 +9,7 @@
 //! run uses are listed. A failing finding is an `error`; a finding accepted
 //! in the baseline keeps its level and carries an `external` suppression,
 //! which viewers show as dismissed. The result points at the checked
-//! document (see [`ci`] for how ids become locations) and at
+//! document (see `ci` for how ids become locations) and at
 //! the first passage's lines, with the archived source as a related
 //! location. `partialFingerprints["lineageFinding/v1"]` is an xxh3 hash of
 //! the two ids, so a finding keeps its identity across runs and edits.

@@ -8,7 +8,7 @@
 //! - text: the item's content (`content:encoded`, Atom `content`,
 //!   `content_html` / `content_text`), else its summary (`description`);
 //!   HTML is turned into plain text with paragraphs kept
-//!   ([`html_to_text`]);
+//!   (`html_to_text`);
 //! - meta: title, link, and the published (else updated) date as RFC 3339
 //!   in UTC (`2024-03-05T08:30:00Z`).
 //!

@@ -1,6 +1,6 @@
 //! Stage 1: documents and where they come from.
 //!
-//! A [`Document`] is an id plus its text as UTF-8. [`read_document`] reads one
+//! A [`Document`] is an id plus its text as UTF-8. `read_document` reads one
 //! from a file or from standard input (`-`, never guessed). Bad input is an
 //! [`Error`] naming the path; recoverable oddities (invalid UTF-8
 //! decoded lossily, an empty text) are [`Warning`]s carried on the document so
@@ -122,7 +122,7 @@ impl Document {
         }
     }
 
-    /// Decodes raw bytes ([`decode`](decode::decode)): UTF-8 is taken as
+    /// Decodes raw bytes (`decode`): UTF-8 is taken as
     /// it is, UTF-16 and UTF-32 by their marks, anything else in the
     /// encoding guessed from the bytes, with a warning; NUL bytes in what
     /// is not UTF-16 or UTF-32 make it binary (an error).

@@ -9,14 +9,14 @@
 //! file a user opens.
 //!
 //! It is built without the parser's help (the DOM keeps no positions):
-//! the file's character data is scanned once ([`Hay`]: tags, comments,
+//! the file's character data is scanned once (`Hay`: tags, comments,
 //! scripts and styles skipped, entities decoded as the HTML parser decodes
 //! them, whitespace dropped, each character remembering the file bytes it
 //! came from), and each line of the extracted text, its whitespace
 //! dropped too, is found in it in order. A line that is not found whole
 //! (a rare rewrite by the extractor) is found word by word near where the
 //! previous one ended; a word not found at all maps to its neighbours.
-//! The map is piecewise: [`Segment`]s of text bytes that are copied one
+//! The map is piecewise: `Segment`s of text bytes that are copied one
 //! for one from the file, and single characters that are not (an entity,
 //! a transcoded character).
 //!

@@ -1,13 +1,13 @@
 //! Replacing a file so that a reader (or a crash) never sees half of it.
 //!
-//! Writers write to [`temp_path`] beside the target, sync it and call
-//! [`persist`], which renames it into place and syncs the directory. A crash
+//! Writers write to `temp_path` beside the target, sync it and call
+//! `persist`, which renames it into place and syncs the directory. A crash
 //! at any point leaves either the old file or the new one, plus at worst a
-//! stray temporary file that [`remove_stale_temps`] (under a writers' lock)
-//! or [`remove_dead_temps`] (without one) clears later.
+//! stray temporary file that `remove_stale_temps` (under a writers' lock)
+//! or `remove_dead_temps` (without one) clears later.
 //!
 //! The target is the file a path names after following symbolic links
-//! ([`target`]): writing `archive.idx -> /data/archive.idx` replaces
+//! (`target`): writing `archive.idx -> /data/archive.idx` replaces
 //! `/data/archive.idx` and keeps the link. A replaced file keeps its
 //! permissions (and, where the process may, its owner). [`same_file`] tells
 //! whether an output would replace one of the inputs, which callers refuse.

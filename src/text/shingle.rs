@@ -23,9 +23,9 @@
 //! compare.
 //!
 //! Corpus sketching needs only the raw hashes, not offsets or sentences:
-//! [`RawShingler`] computes exactly the hashes of [`raw_shingles`] into buffers
+//! `RawShingler` computes exactly the hashes of [`raw_shingles`] into buffers
 //! it reuses, and on ASCII text goes straight from the bytes to the hashes
-//! (lower-case, [`crate::text::tokenize::lowercase_ascii_words`], xxh3) without building the normalised text,
+//! (lower-case, `crate::text::tokenize::lowercase_ascii_words`, xxh3) without building the normalised text,
 //! its offset map or the token list.
 
 use std::cell::RefCell;
@@ -335,7 +335,7 @@ pub(crate) fn content_term(token: &str) -> Option<u64> {
 }
 
 /// The stem of a normalised token as text, or `None` for a stop word (for
-/// display and tests; scoring uses [`content_term`]).
+/// display and tests; scoring uses `content_term`).
 pub fn stem(token: &str) -> Option<String> {
     if stop_words().contains(&token_hash(token)) {
         return None;

@@ -12,7 +12,7 @@
 //! Every token carries its range in the normalised text (what is hashed) and
 //! in the original text (what is reported).
 //!
-//! Fast path: on ASCII text, words come from [`ascii_words`], a byte scanner
+//! Fast path: on ASCII text, words come from `ascii_words`, a byte scanner
 //! that implements the ASCII subset of the UAX #29 word rules and yields the
 //! same words at the same offsets as the Unicode segmenter (the tests compare
 //! the two on samples and on random ASCII strings).
@@ -276,7 +276,7 @@ pub(crate) fn ascii_lowercase_into(text: &[u8], out: &mut Vec<u8>) -> bool {
     high < 0x80
 }
 
-/// Buffers reused by [`for_each_ascii_word`] and [`lowercase_ascii_words`].
+/// Buffers reused by [`for_each_ascii_word`] and `lowercase_ascii_words`.
 #[derive(Debug, Clone, Default)]
 pub struct WordScratch {
     words: Vec<u64>,
@@ -287,7 +287,7 @@ pub struct WordScratch {
 }
 
 /// Calls `f` with every word of an ASCII text, in order: the same ranges
-/// as [`ascii_words`], found 64 bytes at a time with bit masks (words are
+/// as `ascii_words`, found 64 bytes at a time with bit masks (words are
 /// the runs of word bytes plus the joiners that sit between two matching
 /// letters or digits). This is the hot loop of corpus sketching.
 pub fn for_each_ascii_word(bytes: &[u8], scratch: &mut WordScratch, f: impl FnMut(Range<usize>)) {
