@@ -36,7 +36,7 @@ pub fn read_feed(path: &Path, bytes: &[u8]) -> Vec<Result<Document>> {
     };
     // Where each item's text is in the file, searched in item order.
     let mut hay = Hay::new(&decoded.text, &transcoded, outer);
-    let bytes = &*with_channel(with_rss_version(as_utf8(bytes, &decoded)));
+    let bytes = &*with_rss_root(as_utf8(bytes, &decoded));
     // feed-rs fills a missing id with a hash or a random UUID; an empty one
     // tells us there was none, so that the fallback id is stable.
     let parser = feed_rs::parser::Builder::new()
@@ -63,53 +63,50 @@ pub fn read_feed(path: &Path, bytes: &[u8]) -> Vec<Result<Document>> {
         .collect()
 }
 
-/// An `<rss>` root without a version (real feeds have them; feed-rs finds
-/// no feed in them) is given `version="2.0"`.
-fn with_rss_version(bytes: std::borrow::Cow<'_, [u8]>) -> std::borrow::Cow<'_, [u8]> {
-    let Some(at) = memchr::memmem::find(&bytes[..bytes.len().min(4096)], b"<rss") else {
-        return bytes;
-    };
-    let end = memchr::memchr(b'>', &bytes[at..]).map_or(bytes.len(), |e| at + e);
-    let tag = &bytes[at..end];
-    let named = matches!(tag.get(4), Some(b' ' | b'\t' | b'\r' | b'\n') | None);
-    if !named || memchr::memmem::find(tag, b"version").is_some() {
-        return bytes;
-    }
-    let mut out = Vec::with_capacity(bytes.len() + 16);
-    out.extend_from_slice(&bytes[..at + 4]);
-    out.extend_from_slice(b" version=\"2.0\"");
-    out.extend_from_slice(&bytes[at + 4..]);
-    std::borrow::Cow::Owned(out)
-}
-
-/// An `<rss>` root whose items are not inside a `<channel>` (feedparser
-/// reads them; feed-rs finds no root) gets one around its content.
-fn with_channel(bytes: std::borrow::Cow<'_, [u8]>) -> std::borrow::Cow<'_, [u8]> {
+/// An `<rss>` root repaired as feedparser tolerates it, in one copy: a
+/// root without a version (feed-rs finds no feed in it) is given
+/// `version="2.0"`, and items not inside a `<channel>` (feed-rs finds no
+/// root) get one around them.
+fn with_rss_root(bytes: std::borrow::Cow<'_, [u8]>) -> std::borrow::Cow<'_, [u8]> {
+    use memchr::memmem;
     let head = &bytes[..bytes.len().min(4096)];
-    let Some(at) = memchr::memmem::find(head, b"<rss") else {
+    let Some(at) = memmem::find(head, b"<rss") else {
         return bytes;
     };
-    if !matches!(head.get(at + 4), Some(b' ' | b'\t' | b'\r' | b'\n' | b'>')) {
+    let after = head.get(at + 4);
+    let tag_end = memchr::memchr(b'>', &bytes[at..]).map(|e| at + e);
+    let tag = &bytes[at..tag_end.unwrap_or(bytes.len())];
+    // `tag` stops before the `>`: `<rss>` is a root without a version too.
+    let add_version = matches!(tag.get(4), Some(b' ' | b'\t' | b'\r' | b'\n') | None)
+        && memmem::find(tag, b"version").is_none();
+    let channel = tag_end
+        .filter(|_| matches!(after, Some(b' ' | b'\t' | b'\r' | b'\n' | b'>')))
+        .and_then(|end| {
+            let open_end = end + 1;
+            let close = memmem::rfind(&bytes, b"</rss")?;
+            let bare = close >= open_end
+                && bytes[open_end - 2] != b'/'
+                && memmem::find(&bytes[open_end..close], b"<channel").is_none();
+            bare.then_some((open_end, close))
+        });
+    if !add_version && channel.is_none() {
         return bytes;
     }
-    let Some(open_end) = memchr::memchr(b'>', &bytes[at..]).map(|e| at + e + 1) else {
-        return bytes;
-    };
-    let Some(close) = memchr::memmem::rfind(&bytes, b"</rss") else {
-        return bytes;
-    };
-    if close < open_end
-        || bytes[open_end - 2] == b'/'
-        || memchr::memmem::find(&bytes[open_end..close], b"<channel").is_some()
-    {
-        return bytes;
+    let mut out = Vec::with_capacity(bytes.len() + 40);
+    out.extend_from_slice(&bytes[..at + 4]);
+    if add_version {
+        out.extend_from_slice(b" version=\"2.0\"");
     }
-    let mut out = Vec::with_capacity(bytes.len() + 24);
-    out.extend_from_slice(&bytes[..open_end]);
-    out.extend_from_slice(b"<channel>");
-    out.extend_from_slice(&bytes[open_end..close]);
-    out.extend_from_slice(b"</channel>");
-    out.extend_from_slice(&bytes[close..]);
+    match channel {
+        Some((open_end, close)) => {
+            out.extend_from_slice(&bytes[at + 4..open_end]);
+            out.extend_from_slice(b"<channel>");
+            out.extend_from_slice(&bytes[open_end..close]);
+            out.extend_from_slice(b"</channel>");
+            out.extend_from_slice(&bytes[close..]);
+        }
+        None => out.extend_from_slice(&bytes[at + 4..]),
+    }
     std::borrow::Cow::Owned(out)
 }
 
