@@ -2,8 +2,8 @@
 //! lineage (Spark, DuckDB, pandas).
 //!
 //! In: [`DocFingerprint`]s with their [`SketchParams`] and the LSH
-//! [`Banding`] to key them for. Out: a Parquet file of one row per document,
-//! written in row groups of [`ParquetSketchWriter::ROW_GROUP_DOCS`] as the
+//! `Banding` to key them for. Out: a Parquet file of one row per document,
+//! written in row groups of `ParquetSketchWriter::ROW_GROUP_DOCS` as the
 //! documents stream (encoded on a writer thread of its own when a core is
 //! free for it, so encoding overlaps sketching, or else inline), to a
 //! temporary file that is synced and renamed into
@@ -40,7 +40,7 @@
 //!   exact verification (only when asked for: 8 bytes per shingle).
 //!
 //! The file's key-value metadata names every parameter, so a job reading it
-//! needs nothing else: see [`MetadataKey`].
+//! needs nothing else: see `MetadataKey`.
 //! Pages are uncompressed: signatures and keys are random bits, which no
 //! codec shrinks, and skipping it keeps writing as fast as the native file.
 //! The scalar columns go through the `parquet` crate's column writers; the
@@ -590,7 +590,7 @@ impl ParquetSketchWriter {
 
     /// Starts a file at `path` whose band keys are for the banding
     /// `lineage dedup` picks at `threshold` with `weights`
-    /// ([`Banding::for_threshold`]).
+    /// (`Banding::for_threshold`).
     pub fn create_for_threshold(
         path: &Path,
         params: SketchParams,
