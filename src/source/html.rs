@@ -15,15 +15,25 @@
 //!   container's class said `comment` or `sidebar`;
 //! - after, inside the article it chose: the same class rule up to 800
 //!   characters, blocks of which more than 60% is link text (lists of
-//!   related articles), and the headings left with nothing under them;
+//!   related articles), and the headings that no text follows before the
+//!   next heading (their section was boilerplate);
+//! - when an `<article>` element of the page holds at least 80% of that
+//!   text and more, it is taken instead (without its scripts, footer,
+//!   asides, navigation and forms, cleaned as above), keeping of what it
+//!   adds only paragraphs of 80 characters or more: Readability often
+//!   settles on one section of an article, or leaves out its lead;
+//! - elements whose class or id names a consent dialog ([`CONSENT`]) go
+//!   whatever their length;
 //! - a text under 1000 characters is replaced by the page's densest block
 //!   of paragraphs when that holds more than twice as much: on some pages
 //!   Readability settles on a small wrong element.
 //!
 //! On the 300 labelled pages of `../shared/data/web/pages`
-//! (`scripts/extract_eval.py`) this keeps 10.0% of the boilerplate snippets
-//! (Readability alone: 14.6%) and finds 91.7% of the main-text ones
+//! (`scripts/extract_eval.py`) this keeps 9.9% of the boilerplate snippets
+//! (Readability alone: 14.6%) and finds 94.8% of the main-text ones
 //! (91.2%; soft hyphens, which cut words in two, are dropped too).
+//! Pages are parsed without the content of their scripts, styles,
+//! comments and inline drawings (`svg`), which no rule reads.
 //! When Readability finds no article the whole `<body>` is taken instead,
 //! still without scripts and styles.
 //! The title is Readability's (the `<title>` tidied) and the date is
@@ -124,7 +134,17 @@ const RAW_TEXT: &[&[u8]] = &[b"script", b"style", b"textarea", b"title", b"xmp"]
 /// (every real page). Depth is counted as a parser would, roughly: void
 /// and self-closing elements add nothing, elements with implied ends are
 /// not counted, and the content of scripts and styles is skipped.
+#[cfg(test)]
 pub(crate) fn flatten_deep(html: &str, max_depth: usize) -> std::borrow::Cow<'_, str> {
+    prepare(html, max_depth, false)
+}
+
+/// [`flatten_deep`], and with `blank_code` the content of scripts and
+/// styles left out too (their tags kept), except JSON-LD, which holds the
+/// page's metadata: every extraction removes them, and a third of the bytes
+/// of real pages are code the HTML tokenizer would otherwise read character
+/// by character.
+fn prepare(html: &str, max_depth: usize, blank_code: bool) -> std::borrow::Cow<'_, str> {
     let bytes = html.as_bytes();
     let mut out: Option<String> = None;
     let (mut depth, mut excess, mut copied, mut at) = (0usize, 0usize, 0usize, 0usize);
@@ -134,6 +154,16 @@ pub(crate) fn flatten_deep(html: &str, max_depth: usize) -> std::borrow::Cow<'_,
         };
         let tag = &bytes[lt + 1..gt];
         at = gt + 1;
+        if blank_code && bytes[lt..].starts_with(b"<!--") {
+            // A comment goes whole (it may hold `>`): no extraction reads it.
+            let end = memchr::memmem::find(&bytes[lt + 4..], b"-->")
+                .map_or(bytes.len(), |e| lt + 4 + e + 3);
+            let o = out.get_or_insert_with(|| String::with_capacity(html.len()));
+            o.push_str(&html[copied..lt]);
+            copied = end;
+            at = end;
+            continue;
+        }
         let closing = tag.first() == Some(&b'/');
         let name = name(if closing { &tag[1..] } else { tag });
         let lower = name.to_ascii_lowercase();
@@ -147,7 +177,13 @@ pub(crate) fn flatten_deep(html: &str, max_depth: usize) -> std::borrow::Cow<'_,
         }
         if !closing && RAW_TEXT.contains(&lower.as_slice()) {
             // Skip to the element's end tag: its content is not markup.
-            at = end_tag(bytes, at, &lower).unwrap_or(bytes.len());
+            let end = end_tag(bytes, at, &lower).unwrap_or(bytes.len());
+            if blank_code && is_code(&lower, tag) && end > at {
+                let o = out.get_or_insert_with(|| String::with_capacity(html.len()));
+                o.push_str(&html[copied..at]);
+                copied = end;
+            }
+            at = end;
             continue;
         }
         let drop = if closing {
@@ -169,6 +205,13 @@ pub(crate) fn flatten_deep(html: &str, max_depth: usize) -> std::borrow::Cow<'_,
             let o = out.get_or_insert_with(|| String::with_capacity(html.len()));
             o.push_str(&html[copied..lt]);
             copied = gt + 1;
+        } else if blank_code && !closing && lower == b"svg" {
+            // Drawings: many elements, no prose.
+            let end = end_tag(bytes, at, b"svg").unwrap_or(bytes.len());
+            let o = out.get_or_insert_with(|| String::with_capacity(html.len()));
+            o.push_str(&html[copied..at]);
+            copied = end;
+            at = end;
         }
     }
     match out {
@@ -177,6 +220,18 @@ pub(crate) fn flatten_deep(html: &str, max_depth: usize) -> std::borrow::Cow<'_,
             o.push_str(&html[copied..]);
             std::borrow::Cow::Owned(o)
         }
+    }
+}
+
+/// Whether an element named `name` (lower case) whose start tag is `tag`
+/// holds code: a style, or a script other than JSON-LD data.
+fn is_code(name: &[u8], tag: &[u8]) -> bool {
+    match name {
+        b"style" => true,
+        b"script" => !tag
+            .windows(b"ld+json".len())
+            .any(|w| w.eq_ignore_ascii_case(b"ld+json")),
+        _ => false,
     }
 }
 
@@ -194,7 +249,7 @@ fn end_tag(bytes: &[u8], mut from: usize, name: &[u8]) -> Option<usize> {
 
 /// The main text, title and date of a page.
 pub(crate) fn extract(html: &str) -> Extracted {
-    let html = &*flatten_deep(html, MAX_DEPTH);
+    let html = &*prepare(html, MAX_DEPTH, true);
     let config = Config {
         text_mode: TextMode::Formatted,
         // The article keeps its classes for `post_clean`.
@@ -206,22 +261,49 @@ pub(crate) fn extract(html: &str) -> Extracted {
     // parsed a second time for the date.
     let page_date = page_date(&page);
     pre_clean(&page);
+    // A copy of the page when it holds article elements, kept from
+    // Readability's changes (copying a tree is cheaper than parsing).
+    let whole = (!articles(&page).is_empty()).then(|| page.clone());
     // Moderate: without Readability's removal of "unlikely" elements by
     // their class names before scoring, which `pre_clean` has done with
     // a limit on their length (it also took out elements holding the
     // article when their class said `comment` or `sidebar`).
-    let article = Readability::with_document(page, None, Some(config))
-        .and_then(|mut r| r.parse_with_policy(dom_smoothie::ParsePolicy::Moderate));
+    let mut reader = Readability::with_document(page, None, Some(config));
+    let article = reader.as_mut().ok().and_then(|r| {
+        let article = r
+            .parse_with_policy(dom_smoothie::ParsePolicy::Moderate)
+            .ok()
+            .filter(|a| !a.text_content.trim().is_empty())?;
+        // The article as it stands in Readability's tree, cleaned there:
+        // not written out as HTML and parsed again.
+        let root = *r.doc.select("#readability-page-1").nodes().first()?;
+        Some((
+            post_clean(&root, true),
+            article.title,
+            article.published_time,
+        ))
+    });
     // The page is parsed again only when Readability left something out.
     let dom = std::cell::OnceCell::new();
     let dom = || dom.get_or_init(|| dom_query::Document::from(html));
     let (text, title, date) = match article {
-        Ok(article) if !article.text_content.trim().is_empty() => (
-            post_clean(&article.content, true),
-            Some(article.title),
-            article.published_time,
-        ),
-        _ => (body_text(dom()), None, None),
+        Some((text, title, date)) => (text, Some(title), date),
+        None => (body_text(dom()), None, None),
+    };
+    // Readability often settles on one part of an article (a section, the
+    // body without its lead): an `<article>` element holding most of its
+    // text gives the rest.
+    let text = match &whole {
+        Some(copy) => articles(copy)
+            .into_iter()
+            .find_map(|node| {
+                dom_query::Selection::from(node)
+                    .select("script, style, noscript, template, footer, aside, nav, form")
+                    .remove();
+                grow(&text, &post_clean(&node, true))
+            })
+            .unwrap_or(text),
+        None => text,
     };
     // A short text is checked against the page's densest block: on some
     // pages Readability settles on a small wrong element.
@@ -238,6 +320,48 @@ pub(crate) fn extract(html: &str) -> Extracted {
     let date = date.or(page_date).map(|d| normalize_date(&d));
     Extracted { text, title, date }
 }
+
+/// The page's `<article>` elements that are not inside another.
+fn articles<'a>(page: &'a dom_query::Document) -> Vec<dom_query::NodeRef<'a>> {
+    let found = page.select("article");
+    found
+        .nodes()
+        .iter()
+        .filter(|a| {
+            !a.ancestors_it(None)
+                .any(|p| p.node_name().is_some_and(|n| &*n == "article"))
+        })
+        .copied()
+        .collect()
+}
+
+/// `alt` in place of `text` when it holds more and most of `text`: at least
+/// 80% of the characters of `text` are in paragraphs that `alt` has too.
+/// Of the paragraphs `alt` adds, only those of [`GROWN_PARAGRAPH`]
+/// characters or more are taken.
+fn grow(text: &str, alt: &str) -> Option<String> {
+    let all = chars(text);
+    if chars(alt) <= all {
+        return None;
+    }
+    let ours: std::collections::HashSet<&str> = text.split("\n\n").collect();
+    let kept: usize = alt
+        .split("\n\n")
+        .filter(|p| ours.contains(p))
+        .map(chars)
+        .sum();
+    if kept * 10 < all * 8 {
+        return None;
+    }
+    let grown: Vec<&str> = alt
+        .split("\n\n")
+        .filter(|p| ours.contains(p) || chars(p) >= GROWN_PARAGRAPH)
+        .collect();
+    Some(grown.join("\n\n"))
+}
+
+/// See [`grow`].
+const GROWN_PARAGRAPH: usize = 80;
 
 /// Class and id words of boilerplate: captions, credits, share bars,
 /// related links, ads, newsletters, author boxes.
@@ -272,6 +396,33 @@ const BOILERPLATE: &[&str] = &[
     "outbrain",
     "taboola",
 ];
+
+/// A matcher of the [`BOILERPLATE`] words in any case, built once: one
+/// pass over a class attribute instead of one search for each word.
+fn boilerplate_name(names: &str) -> bool {
+    static MATCHER: std::sync::OnceLock<Option<aho_corasick::AhoCorasick>> =
+        std::sync::OnceLock::new();
+    MATCHER
+        .get_or_init(|| {
+            aho_corasick::AhoCorasick::builder()
+                .ascii_case_insensitive(true)
+                .build(BOILERPLATE)
+                .ok()
+        })
+        .as_ref()
+        .is_some_and(|m| m.is_match(names))
+}
+
+/// Class and id words of consent dialogs (cookies, data protection): such
+/// an element goes whatever its length, as no article is held in one, and
+/// the long legal text of some was taken for the article.
+const CONSENT: &[&str] = &["consent", "gdpr", "dsgvo"];
+
+/// Whether class or id `names` name a consent dialog ([`CONSENT`]).
+fn consent_name(names: &str) -> bool {
+    let names = names.to_ascii_lowercase();
+    CONSENT.iter().any(|w| names.contains(w))
+}
 
 /// Extracted texts shorter than this (in characters other than
 /// whitespace) are compared with [`densest_text`].
@@ -312,19 +463,18 @@ fn doom(sel: &dom_query::Selection<'_>, max_len: usize) {
         {
             continue;
         }
-        let mut names = String::new();
-        if let Some(c) = node.attr("class") {
-            names.push_str(&c.to_ascii_lowercase());
-        }
-        names.push(' ');
-        if let Some(i) = node.attr("id") {
-            names.push_str(&i.to_ascii_lowercase());
-        }
-        let hit = BOILERPLATE.iter().any(|b| names.contains(b))
-            || names
-                .split([' ', '-', '_'])
-                .any(|w| w == "ad" || w == "ads");
-        if hit && chars(&node.text()) < max_len {
+        let hit = ["class", "id"].iter().any(|a| {
+            node.attr(a).is_some_and(|names| {
+                boilerplate_name(&names)
+                    || names
+                        .split([' ', '-', '_'])
+                        .any(|w| w.eq_ignore_ascii_case("ad") || w.eq_ignore_ascii_case("ads"))
+            })
+        });
+        let dialog = ["class", "id"]
+            .iter()
+            .any(|a| node.attr(a).is_some_and(|names| consent_name(&names)));
+        if dialog || hit && chars(&node.text()) < max_len {
             doomed.push(*node);
         }
     }
@@ -333,16 +483,24 @@ fn doom(sel: &dom_query::Selection<'_>, max_len: usize) {
     }
 }
 
-/// The text of Readability's article after dropping link lists (blocks
-/// mostly made of links) and the headings they leave alone.
-fn post_clean(content: &str, classes: bool) -> String {
-    let dom = dom_query::Document::fragment(content);
+/// Elements checked for link lists by [`post_clean`].
+const BLOCKS: &str = "p, li, ul, ol, div, section, table, dl";
+
+/// The text of `root` (Readability's article) after dropping link lists
+/// (blocks mostly made of links) and the headings they leave alone; with
+/// `classes`, figure captions and boilerplate classes ([`doom`]) too.
+fn post_clean(root: &dom_query::NodeRef<'_>, classes: bool) -> String {
+    let dom = dom_query::Selection::from(*root);
     if classes {
         dom.select("figcaption").remove();
         doom(&dom.select("[class], [id]"), ARTICLE_BOILERPLATE_CHARS);
     }
     let mut doomed = Vec::new();
-    for node in dom.select("p, li, ul, ol, div, section, table, dl").nodes() {
+    let blocks = dom.select(BLOCKS);
+    let this = root
+        .node_name()
+        .is_some_and(|n| BLOCKS.split(", ").any(|b| b == &*n));
+    for node in this.then_some(root).into_iter().chain(blocks.nodes()) {
         let text = node.text();
         let len = text.chars().filter(|c| !c.is_whitespace()).count();
         if len == 0 {
@@ -358,24 +516,51 @@ fn post_clean(content: &str, classes: bool) -> String {
             doomed.push(*node);
         }
     }
+    if doomed.first().is_some_and(|n| n.id == root.id) {
+        // The whole article is a list of links.
+        return String::new();
+    }
     for node in doomed {
         node.remove_from_parent();
     }
-    let mut lonely = Vec::new();
+    for h in lonely_headings(root) {
+        h.remove_from_parent();
+    }
+    tidy(&root.formatted_text())
+}
+
+/// The headings under `root` that no text follows before the next heading
+/// or the end (their section was boilerplate and is gone). Text is taken
+/// in document order, so a heading wrapped alone in its own block (a
+/// lead, a subtitle) is not lonely when paragraphs follow the block.
+fn lonely_headings<'a>(root: &dom_query::NodeRef<'a>) -> Vec<dom_query::NodeRef<'a>> {
     let heading = |n: &dom_query::NodeRef<'_>| {
         n.node_name()
             .is_some_and(|n| matches!(&*n, "h1" | "h2" | "h3" | "h4" | "h5" | "h6"))
     };
-    for h in dom.select("h1, h2, h3, h4, h5, h6").nodes() {
-        match h.next_element_sibling() {
-            Some(n) if !heading(&n) => {}
-            _ => lonely.push(*h),
+    // The runs of text in document order, each with the heading it is in.
+    let mut runs: Vec<Option<dom_query::NodeRef<'a>>> = Vec::new();
+    for node in root.descendants_it() {
+        if !node.is_text() || node.text().trim().is_empty() {
+            continue;
+        }
+        let owner = node
+            .ancestors_it(None)
+            .take_while(|a| a.id != root.id)
+            .find(|a| heading(a));
+        if runs.last().map(|r| r.map(|h| h.id)) != Some(owner.map(|h| h.id)) {
+            runs.push(owner);
         }
     }
-    for h in lonely {
-        h.remove_from_parent();
+    let mut lonely = Vec::new();
+    for (i, run) in runs.iter().enumerate() {
+        if let Some(h) = run {
+            if !matches!(runs.get(i + 1), Some(None)) {
+                lonely.push(*h);
+            }
+        }
     }
-    tidy(&dom.root().formatted_text())
+    lonely
 }
 
 /// Characters of `text` that are not whitespace.
@@ -411,14 +596,14 @@ fn densest_text(html: &str) -> Option<String> {
     let best = scores
         .into_values()
         .max_by(|a, b| a.0.cmp(&b.0).then_with(|| b.1.id.cmp(&a.1.id)))?;
-    let text = post_clean(&best.1.html(), false);
+    let text = post_clean(&best.1, false);
     (!text.is_empty()).then_some(text)
 }
 
 /// The text of an HTML fragment (or page) with its paragraphs kept as
 /// blank-line separated blocks, without scripts or styles.
 pub(crate) fn html_to_text(html: &str) -> String {
-    let dom = dom_query::Document::fragment(&*flatten_deep(html, MAX_DEPTH));
+    let dom = dom_query::Document::fragment(&*prepare(html, MAX_DEPTH, true));
     dom.select(NOT_TEXT).remove();
     tidy(&dom.root().formatted_text())
 }
@@ -654,12 +839,87 @@ mod tests {
             <h2>Related coverage</h2>
             <ul><li><a href="/a">Ferry timetable changes</a></li><li><a href="/b">Tunnel closed</a></li></ul>
             </div>"#;
-        let text = post_clean(article, true);
+        let text = post_clean(&dom_query::Document::fragment(article).root(), true);
         assert!(text.contains("First paragraph"), "{text}");
         assert!(text.contains("with one link among"), "{text}");
         for gone in ["Photo", "Share this", "Related coverage", "Ferry", "Tunnel"] {
             assert!(!text.contains(gone), "{gone:?} kept in:\n{text}");
         }
+    }
+
+    #[test]
+    fn code_comments_and_drawings_are_left_out_before_parsing() {
+        let page = r#"<html><head><script type="application/ld+json">{"a": 1}</script>
+            <script>var s = "<p>not text</p>";</script><STYLE>p > a { color: red }</STYLE></head>
+            <body><!-- a <b>comment</b> --><p>Kept <svg viewBox="0 0 1 1"><path d="M0"/><title>icon</title></svg>text.</p></body></html>"#;
+        let got = prepare(page, MAX_DEPTH, true);
+        assert!(got.contains(r#"{"a": 1}"#), "{got}");
+        for gone in ["not text", "color", "comment", "<path", "icon"] {
+            assert!(!got.contains(gone), "{gone:?} in {got}");
+        }
+        assert!(got.contains("<script></script>"), "{got}");
+        assert!(
+            got.contains("<p>Kept <svg viewBox=\"0 0 1 1\"></svg>text.</p>"),
+            "{got}"
+        );
+        // The plain pre-pass keeps them all.
+        assert_eq!(prepare(page, MAX_DEPTH, false), page);
+    }
+
+    #[test]
+    fn a_heading_alone_in_its_block_is_kept_when_text_follows() {
+        // A lead in a block of its own, a heading whose section is gone, and
+        // one at the end with nothing after it.
+        let article = r#"<div><div class="lead"><h2>The lead, in a heading of its own.</h2></div>
+            <p>The first paragraph of the story follows the lead.</p>
+            <h3>Gone section</h3><h3>Next section</h3><p>Its text.</p><h4>Last words</h4></div>"#;
+        let text = post_clean(&dom_query::Document::fragment(article).root(), false);
+        assert!(text.starts_with("The lead, in a heading"), "{text}");
+        assert!(text.contains("Next section\n\nIts text."), "{text}");
+        for gone in ["Gone section", "Last words"] {
+            assert!(!text.contains(gone), "{gone:?} kept in:\n{text}");
+        }
+    }
+
+    #[test]
+    fn an_article_element_gives_the_parts_readability_left_out() {
+        let readability = "First paragraph of the body, long enough to count.\n\nSecond one.";
+        let article =
+            "The lead of the story, which sits above the body in a block of its own and is as long as a paragraph of the body.\n\n\
+            First paragraph of the body, long enough to count.\n\nSecond one.\n\nShare\n\n\
+            A later section that Readability did not take, in another block, and it is long enough to be a paragraph.";
+        let grown = grow(readability, article).expect("it holds all of Readability's text");
+        assert!(grown.starts_with("The lead of the story"), "{grown}");
+        assert!(grown.ends_with("long enough to be a paragraph."), "{grown}");
+        assert!(
+            grown.contains("count.\n\nSecond one.\n\nA later"),
+            "{grown}"
+        );
+        // A short block it adds is not a paragraph: a button, a date, a teaser.
+        assert!(!grown.contains("Share"), "{grown}");
+        // An element that holds little of Readability's text is another article.
+        assert_eq!(
+            grow(
+                readability,
+                "Another story entirely, with a text that is longer than the first."
+            ),
+            None
+        );
+        // Nor is a shorter one taken.
+        assert_eq!(grow(readability, "Second one."), None);
+    }
+
+    #[test]
+    fn consent_dialogs_go_whatever_their_length() {
+        let legal =
+            "Wir verarbeiten Ihre Daten zur Wiedergabe von Videos und zur Messung. ".repeat(40);
+        let page = format!(
+            r#"<html><body><div class="sp-dsgvo-popup"><p>{legal}</p></div>
+            <article><p>The story itself, a paragraph of an ordinary length for a news article.</p></article></body></html>"#
+        );
+        let got = extract(&page);
+        assert!(got.text.contains("The story itself"), "{}", got.text);
+        assert!(!got.text.contains("Wiedergabe"), "{}", got.text);
     }
 
     #[test]
