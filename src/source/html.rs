@@ -8,7 +8,7 @@
 //! need no knowledge of a site:
 //!
 //! - before: figure captions go, and so do short elements (under 150
-//!   characters) whose class or id names boilerplate ([`BOILERPLATE`]:
+//!   characters) whose class or id names boilerplate (`BOILERPLATE`:
 //!   captions, credits, share bars, related links, ads, newsletters);
 //!   Readability then scores with its class weights but without its own
 //!   removal of "unlikely" elements, which took out whole articles whose
@@ -22,7 +22,7 @@
 //!   asides, navigation and forms, cleaned as above), keeping of what it
 //!   adds only paragraphs of 80 characters or more: Readability often
 //!   settles on one section of an article, or leaves out its lead;
-//! - elements whose class or id names a consent dialog ([`CONSENT`]) go
+//! - elements whose class or id names a consent dialog (`CONSENT`) go
 //!   whatever their length;
 //! - a text under 1000 characters is replaced by the page's densest block
 //!   of paragraphs when that holds more than twice as much: on some pages
@@ -41,7 +41,7 @@
 //! `<time datetime>`, in RFC 3339 UTC when it parses as RFC 3339 (as feed
 //! dates are) and as written otherwise.
 //!
-//! [`html_to_text`] is the plain converter used for HTML fragments such as
+//! `html_to_text` is the plain converter used for HTML fragments such as
 //! feed item content, which are already the article and need no boilerplate
 //! removal.
 
