@@ -17,7 +17,8 @@
 //!   characters, blocks of which more than 60% is link text (lists of
 //!   related articles), and the headings that no text follows before the
 //!   next heading (their section was boilerplate);
-//! - when an `<article>` element of the page holds at least 80% of that
+//! - when an `<article>` element of the page (or one marked as a schema.org
+//!   article's body, `itemprop="articleBody"`) holds at least 80% of that
 //!   text and more, it is taken instead (without its scripts, footer,
 //!   asides, navigation and forms, cleaned as above), keeping of what it
 //!   adds only paragraphs of 80 characters or more: Readability often
@@ -321,15 +322,20 @@ pub(crate) fn extract(html: &str) -> Extracted {
     Extracted { text, title, date }
 }
 
-/// The page's `<article>` elements that are not inside another.
+/// The page's `<article>` elements, and elements marked as a schema.org
+/// article's body (`itemprop="articleBody"`, as blog platforms write
+/// theirs), that are not inside another.
 fn articles<'a>(page: &'a dom_query::Document) -> Vec<dom_query::NodeRef<'a>> {
-    let found = page.select("article");
+    let found = page.select(r#"article, [itemprop~="articleBody"]"#);
     found
         .nodes()
         .iter()
         .filter(|a| {
-            !a.ancestors_it(None)
-                .any(|p| p.node_name().is_some_and(|n| &*n == "article"))
+            !a.ancestors_it(None).any(|p| {
+                p.node_name().is_some_and(|n| &*n == "article")
+                    || p.attr("itemprop")
+                        .is_some_and(|v| v.split_whitespace().any(|w| w == "articleBody"))
+            })
         })
         .copied()
         .collect()
@@ -907,6 +913,20 @@ mod tests {
         );
         // Nor is a shorter one taken.
         assert_eq!(grow(readability, "Second one."), None);
+    }
+
+    #[test]
+    fn article_elements_are_articles_and_article_bodies_outermost_first() {
+        let page = dom_query::Document::from(
+            r#"<html><body><div itemprop="description articleBody"><div>
+            <article><p>Nested.</p></article></div></div>
+            <div itemprop="description"><p>Not a body.</p></div>
+            <article><p>Another.</p></article></body></html>"#,
+        );
+        let found = articles(&page);
+        assert_eq!(found.len(), 2);
+        assert!(found[0].attr("itemprop").is_some());
+        assert!(found[1].node_name().is_some_and(|n| &*n == "article"));
     }
 
     #[test]
