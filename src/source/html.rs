@@ -264,7 +264,7 @@ pub(crate) fn extract(html: &str) -> Extracted {
     pre_clean(&page);
     // A copy of the page when it holds article elements, kept from
     // Readability's changes (copying a tree is cheaper than parsing).
-    let whole = (!articles(&page).is_empty()).then(|| page.clone());
+    let whole = page.select(ARTICLES).exists().then(|| page.clone());
     // Moderate: without Readability's removal of "unlikely" elements by
     // their class names before scoring, which `pre_clean` has done with
     // a limit on their length (it also took out elements holding the
@@ -322,21 +322,20 @@ pub(crate) fn extract(html: &str) -> Extracted {
     Extracted { text, title, date }
 }
 
-/// The page's `<article>` elements, and elements marked as a schema.org
+/// Article elements: `<article>`, and elements marked as a schema.org
 /// article's body (`itemprop="articleBody"`, as blog platforms write
-/// theirs), that are not inside another.
+/// theirs).
+const ARTICLES: &str = r#"article, [itemprop~="articleBody"]"#;
+
+/// The page's [`ARTICLES`] that are not inside another.
 fn articles<'a>(page: &'a dom_query::Document) -> Vec<dom_query::NodeRef<'a>> {
-    let found = page.select(r#"article, [itemprop~="articleBody"]"#);
-    found
+    let Ok(matcher) = dom_query::Matcher::new(ARTICLES) else {
+        return Vec::new();
+    };
+    page.select_matcher(&matcher)
         .nodes()
         .iter()
-        .filter(|a| {
-            !a.ancestors_it(None).any(|p| {
-                p.node_name().is_some_and(|n| &*n == "article")
-                    || p.attr("itemprop")
-                        .is_some_and(|v| v.split_whitespace().any(|w| w == "articleBody"))
-            })
-        })
+        .filter(|a| !a.ancestors_it(None).any(|p| p.is_match(&matcher)))
         .copied()
         .collect()
 }
@@ -403,20 +402,26 @@ const BOILERPLATE: &[&str] = &[
     "taboola",
 ];
 
-/// A matcher of the [`BOILERPLATE`] words in any case, built once: one
-/// pass over a class attribute instead of one search for each word.
+/// A matcher of a word list in any case, built once in `cell`: one pass
+/// over a class attribute instead of one search for each word.
+type WordMatcher = std::sync::OnceLock<Option<aho_corasick::AhoCorasick>>;
+
+/// Whether `names` holds any of `words`, in any case.
+fn names_any(cell: &WordMatcher, words: &[&str], names: &str) -> bool {
+    cell.get_or_init(|| {
+        aho_corasick::AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .build(words)
+            .ok()
+    })
+    .as_ref()
+    .is_some_and(|m| m.is_match(names))
+}
+
+/// Whether class or id `names` hold a [`BOILERPLATE`] word.
 fn boilerplate_name(names: &str) -> bool {
-    static MATCHER: std::sync::OnceLock<Option<aho_corasick::AhoCorasick>> =
-        std::sync::OnceLock::new();
-    MATCHER
-        .get_or_init(|| {
-            aho_corasick::AhoCorasick::builder()
-                .ascii_case_insensitive(true)
-                .build(BOILERPLATE)
-                .ok()
-        })
-        .as_ref()
-        .is_some_and(|m| m.is_match(names))
+    static MATCHER: WordMatcher = WordMatcher::new();
+    names_any(&MATCHER, BOILERPLATE, names)
 }
 
 /// Class and id words of consent dialogs (cookies, data protection): such
@@ -426,8 +431,8 @@ const CONSENT: &[&str] = &["consent", "gdpr", "dsgvo"];
 
 /// Whether class or id `names` name a consent dialog ([`CONSENT`]).
 fn consent_name(names: &str) -> bool {
-    let names = names.to_ascii_lowercase();
-    CONSENT.iter().any(|w| names.contains(w))
+    static MATCHER: WordMatcher = WordMatcher::new();
+    names_any(&MATCHER, CONSENT, names)
 }
 
 /// Extracted texts shorter than this (in characters other than
