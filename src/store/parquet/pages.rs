@@ -2,16 +2,25 @@
 //! crate decodes it.
 //!
 //! In: the file and the column chunks its footer lists. Out: `Ok` when
-//! every page header of every chunk can be read, lies inside its chunk and
+//! every page header of every chunk can be read, lies inside its chunk,
 //! claims no more uncompressed bytes than its compressed bytes can expand
-//! to; else a message for [`Error::Corrupt`](crate::Error::Corrupt).
+//! to, uses an encoding whose decoder sizes its memory by the page, and
+//! (a dictionary page) claims no more values than its bytes can hold; else
+//! a message for [`Error::Corrupt`](crate::Error::Corrupt).
 //!
-//! Why: the crate trusts a page header's uncompressed size and fills a
-//! buffer that large (up to 2 GiB) before it decompresses the page, so one
-//! damaged header in a file of a few kilobytes costs a gigabyte of memory
-//! (found by `fuzz/` on the cluster-file reader). The crate keeps its page
-//! header reader private, so the headers (Thrift compact protocol) are
-//! walked here: the three sizes are read, everything else is skipped.
+//! Why: the crate trusts the counts it reads. It fills a buffer of a page
+//! header's uncompressed size (up to 2 GiB) before it decompresses the
+//! page, so one damaged header in a file of a few kilobytes costs a
+//! gigabyte of memory (found by `fuzz/` on the cluster-file reader); it
+//! sizes a dictionary by the count in the dictionary page's header; and
+//! its `DELTA_LENGTH_BYTE_ARRAY` and `DELTA_BYTE_ARRAY` decoders size a
+//! buffer by a 64-bit count inside the page's data (a 7 KB file asked for
+//! 25 GB, found by `fuzz/` on the sketch reader). Neither lineage nor
+//! Spark's default writer uses those two encodings, so their pages are
+//! refused by name. The crate keeps its page header reader private, so
+//! the headers (Thrift compact protocol) are walked here: the sizes, the
+//! encoding and the dictionary's count are read, everything else is
+//! skipped.
 
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
@@ -27,6 +36,10 @@ const EXPANSION_SLACK: u64 = 64 << 10;
 const MAX_HEADER: usize = 16 << 20;
 /// Deepest nesting of Thrift structures skipped.
 const MAX_DEPTH: u32 = 32;
+/// Page encodings (Parquet's `Encoding` enum) whose decoders in the crate
+/// size a buffer by a count read from the page's data, unchecked.
+const UNBOUNDED_ENCODINGS: &[(i64, &str)] =
+    &[(6, "DELTA_LENGTH_BYTE_ARRAY"), (7, "DELTA_BYTE_ARRAY")];
 
 /// Checks the pages of every column chunk `(start, length)` of `file`, a
 /// file of `file_len` bytes.
@@ -55,6 +68,23 @@ pub(super) fn check(
                 return Err(format!(
                     "the page at byte {at} claims {} bytes from {} compressed bytes",
                     page.uncompressed, page.compressed
+                ));
+            }
+            if let Some((_, name)) = UNBOUNDED_ENCODINGS
+                .iter()
+                .find(|(code, _)| page.encoding == Some(*code))
+            {
+                return Err(format!(
+                    "the page at byte {at} is {name}-encoded, which lineage does not read \
+                     (write the file with dictionary or plain encoding, as Parquet \
+                     writer version 1 does)"
+                ));
+            }
+            // Every value takes at least one bit.
+            if page.dictionary_values > page.uncompressed.saturating_mul(8) {
+                return Err(format!(
+                    "the dictionary page at byte {at} claims {} values in {} bytes",
+                    page.dictionary_values, page.uncompressed
                 ));
             }
             at = data_end;
@@ -97,12 +127,17 @@ pub(super) fn check_footer(file: &mut File, file_len: u64) -> Result<(), String>
         .ok_or_else(|| "the footer (file metadata) is damaged".to_string())
 }
 
-/// The sizes of one page.
+/// What one page's header claims.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct PageSizes {
     header_len: u64,
     uncompressed: u64,
     compressed: u64,
+    /// The values' encoding (Parquet's `Encoding` enum), for data and
+    /// dictionary pages.
+    encoding: Option<i64>,
+    /// The values a dictionary page holds (0 for other pages).
+    dictionary_values: u64,
 }
 
 /// Reads the header at `at`, with a window that grows until the header
@@ -131,26 +166,35 @@ fn read_header(
 }
 
 /// Parses a Thrift compact `PageHeader`: field 2 is the uncompressed size,
-/// field 3 the compressed size (both i32). `None` when the bytes end first
-/// or are not a header.
+/// field 3 the compressed size (both i32); field 5 (a data page), 7 (a
+/// dictionary page) and 8 (a version 2 data page) are structures holding
+/// the encoding (field 2, or 4 in version 2) and, for the dictionary, the
+/// number of values (field 1). `None` when the bytes end first or are not
+/// a header.
 fn parse_header(bytes: &[u8]) -> Option<PageSizes> {
     let mut c = Compact { bytes, at: 0 };
     let (mut uncompressed, mut compressed) = (None, None);
-    let mut last = 0i16;
-    loop {
-        let head = c.byte()?;
-        if head == 0 {
-            break;
-        }
-        let kind = head & 0x0f;
-        let id = match head >> 4 {
-            0 => i16::try_from(zigzag(c.varint()?)).ok()?,
-            delta => last.checked_add(i16::from(delta))?,
-        };
-        last = id;
+    let (mut encoding, mut dictionary_values) = (None, 0);
+    let mut fields = Fields::default();
+    while let Some((id, kind)) = fields.next(&mut c)? {
         match (id, kind) {
             (2, 5) => uncompressed = Some(zigzag(c.varint()?)),
             (3, 5) => compressed = Some(zigzag(c.varint()?)),
+            (5 | 7 | 8, 12) => {
+                let encoding_field = if id == 8 { 4 } else { 2 };
+                let mut inner = Fields::default();
+                while let Some((inner_id, kind)) = inner.next(&mut c)? {
+                    match (inner_id, kind) {
+                        (1, 5) if id == 7 => {
+                            dictionary_values = u64::try_from(zigzag(c.varint()?)).ok()?
+                        }
+                        (field, 5) if field == encoding_field => {
+                            encoding = Some(zigzag(c.varint()?))
+                        }
+                        _ => c.skip(kind, 1)?,
+                    }
+                }
+            }
             _ => c.skip(kind, 0)?,
         }
     }
@@ -159,7 +203,32 @@ fn parse_header(bytes: &[u8]) -> Option<PageSizes> {
         header_len: c.at as u64,
         uncompressed: size(uncompressed)?,
         compressed: size(compressed)?,
+        encoding,
+        dictionary_values,
     })
+}
+
+/// The field headers of one Thrift compact structure, in turn.
+#[derive(Default)]
+struct Fields {
+    last: i16,
+}
+
+impl Fields {
+    /// The next field's id and compact type; `Some(None)` at the
+    /// structure's end, `None` when the bytes end or are not a field.
+    fn next(&mut self, c: &mut Compact) -> Option<Option<(i16, u8)>> {
+        let head = c.byte()?;
+        if head == 0 {
+            return Some(None);
+        }
+        let id = match head >> 4 {
+            0 => i16::try_from(zigzag(c.varint()?)).ok()?,
+            delta => self.last.checked_add(i16::from(delta))?,
+        };
+        self.last = id;
+        Some(Some((id, head & 0x0f)))
+    }
 }
 
 fn zigzag(n: u64) -> i64 {
@@ -233,19 +302,11 @@ impl Compact<'_> {
                 self.elements(count, &[kinds >> 4, kinds & 0x0f], depth)
             }
             12 => {
-                let mut last = 0i16;
-                loop {
-                    let head = self.byte()?;
-                    if head == 0 {
-                        return Some(());
-                    }
-                    if head >> 4 == 0 {
-                        last = i16::try_from(zigzag(self.varint()?)).ok()?;
-                    } else {
-                        last = last.checked_add(i16::from(head >> 4))?;
-                    }
-                    self.skip(head & 0x0f, depth + 1)?;
+                let mut fields = Fields::default();
+                while let Some((_, kind)) = fields.next(self)? {
+                    self.skip(kind, depth + 1)?;
                 }
+                Some(())
             }
             _ => None,
         }
@@ -300,24 +361,95 @@ mod tests {
     /// and a data page header struct (field 5) with a nested statistics
     /// struct holding a binary.
     fn header(uncompressed: i32, compressed: i32) -> Vec<u8> {
-        let z = |v: i32| ((v << 1) ^ (v >> 31)) as u32;
-        let mut out = vec![0x15, 0x00]; // field 1, i32: type 0
+        data_header(uncompressed, compressed, 0)
+    }
+
+    /// An i32 as Thrift compact writes it: zigzag, then a varint.
+    fn push_i32(out: &mut Vec<u8>, v: i32) {
+        let mut n = ((v << 1) ^ (v >> 31)) as u32;
+        while n >= 0x80 {
+            out.push((n as u8 & 0x7f) | 0x80);
+            n >>= 7;
+        }
+        out.push(n as u8);
+    }
+
+    /// Type and sizes, the start of every page header.
+    fn sizes(kind: i32, uncompressed: i32, compressed: i32) -> Vec<u8> {
+        let mut out = vec![0x15];
+        push_i32(&mut out, kind);
         for v in [uncompressed, compressed] {
             out.push(0x15);
-            let mut n = z(v);
-            while n >= 0x80 {
-                out.push((n as u8 & 0x7f) | 0x80);
-                n >>= 7;
-            }
-            out.push(n as u8);
+            push_i32(&mut out, v);
         }
+        out
+    }
+
+    /// [`header`] with the values in `encoding`.
+    fn data_header(uncompressed: i32, compressed: i32, encoding: i32) -> Vec<u8> {
+        let mut out = sizes(0, uncompressed, compressed);
         out.push(0x2c); // field 5, struct
         out.extend([0x15, 0x04]); // num_values 2
-        out.extend([0x15, 0x00, 0x15, 0x06, 0x15, 0x06]); // encodings
+        out.push(0x15);
+        push_i32(&mut out, encoding);
+        out.extend([0x15, 0x06, 0x15, 0x06]); // level encodings
         out.extend([0x1c, 0x18, 0x03, b'a', b'b', b'c', 0x00]); // statistics { binary }
         out.push(0x00); // end of data page header
         out.push(0x00); // end of page header
         out
+    }
+
+    /// A dictionary page header (field 7) of `values` values, plain.
+    fn dictionary_header(uncompressed: i32, compressed: i32, values: i32) -> Vec<u8> {
+        let mut out = sizes(2, uncompressed, compressed);
+        out.push(0x4c); // field 7 (after 3: delta 4), struct
+        out.push(0x15);
+        push_i32(&mut out, values);
+        out.extend([0x15, 0x00, 0x00]); // plain, end of dictionary header
+        out.push(0x00);
+        out
+    }
+
+    /// `check` of one page of `header` followed by `data` bytes.
+    fn check_page(header: &[u8], data: usize) -> Result<(), String> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("x.parquet");
+        let mut bytes = header.to_vec();
+        bytes.resize(header.len() + data, 0);
+        std::fs::write(&path, &bytes).unwrap();
+        let len = bytes.len() as u64;
+        check(&mut File::open(&path).unwrap(), len, [(0, len)])
+    }
+
+    #[test]
+    fn reads_the_encoding_and_the_dictionary_size() {
+        let page = parse_header(&data_header(100, 10, 8)).unwrap();
+        assert_eq!((page.encoding, page.dictionary_values), (Some(8), 0));
+        let page = parse_header(&dictionary_header(100, 10, 7)).unwrap();
+        assert_eq!((page.encoding, page.dictionary_values), (Some(0), 7));
+    }
+
+    #[test]
+    fn pages_whose_decoder_trusts_a_count_in_the_data_are_refused() {
+        // Found by fuzz/ on the sketch reader: the id column's page turned
+        // DELTA_LENGTH_BYTE_ARRAY, and the crate asked for 25 GB.
+        for (code, name) in [(6, "DELTA_LENGTH_BYTE_ARRAY"), (7, "DELTA_BYTE_ARRAY")] {
+            let err = check_page(&data_header(10, 10, code), 10).unwrap_err();
+            assert!(err.contains(name) && err.contains("byte 0"), "{err}");
+        }
+        for code in [0, 2, 3, 5, 8] {
+            check_page(&data_header(10, 10, code), 10).unwrap();
+        }
+    }
+
+    #[test]
+    fn a_dictionary_claiming_more_values_than_bits_is_refused() {
+        let err = check_page(&dictionary_header(10, 10, 1 << 30), 10).unwrap_err();
+        assert!(
+            err.contains("claims 1073741824 values in 10 bytes"),
+            "{err}"
+        );
+        check_page(&dictionary_header(10, 10, 80), 10).unwrap();
     }
 
     #[test]
