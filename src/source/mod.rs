@@ -19,6 +19,7 @@ pub mod jsonl;
 pub mod list;
 pub mod offsets;
 pub mod table;
+pub(crate) mod untrusted;
 pub mod walk;
 
 use crate::error::{Error, Result};

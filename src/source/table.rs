@@ -16,10 +16,9 @@
 //! Parquet is read by seeking to its footer, so it must be a file, not
 //! standard input or a compressed stream.
 
-use std::cell::Cell;
 use std::fs::File;
 use std::path::Path;
-use std::sync::{Arc, Once};
+use std::sync::Arc;
 
 use parquet::file::reader::{FileReader, SerializedFileReader};
 use parquet::record::{Field, Row};
@@ -27,6 +26,7 @@ use parquet::schema::types::Type;
 
 use crate::error::{Error, Result};
 use crate::source::jsonl::JsonlFields;
+use crate::source::untrusted;
 use crate::source::{Document, Metadata};
 
 /// Whether the file at `path` starts with the Parquet magic bytes.
@@ -101,50 +101,6 @@ pub fn is_document_table(path: &Path) -> bool {
         .is_some_and(|kv| kv.iter().any(|kv| kv.key.starts_with("lineage.")))
 }
 
-thread_local! {
-    /// Set while this thread runs [`guarded`]: its panics are not printed.
-    static SILENT: Cell<bool> = const { Cell::new(false) };
-}
-
-/// Runs a reader of an untrusted Parquet file, turning a panic inside the
-/// `parquet` crate (a damaged file reaches `panic!`s and failed slice
-/// bounds in its decoders; `tests/data/reliability` has such files) into
-/// [`Error::BadTable`] naming the file. The crate's message is kept off
-/// the terminal by a panic hook installed once, which stays silent only on
-/// a thread inside this function and hands every other panic to the hook
-/// it replaced, so files read in parallel do not race on the hook.
-fn guarded<T>(path: &Path, read: impl FnOnce() -> Result<T>) -> Result<T> {
-    static HOOK: Once = Once::new();
-    HOOK.call_once(|| {
-        let previous = std::panic::take_hook();
-        std::panic::set_hook(Box::new(move |info| {
-            if !SILENT.with(Cell::get) {
-                previous(info);
-            }
-        }));
-    });
-    SILENT.with(|s| s.set(true));
-    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(read));
-    SILENT.with(|s| s.set(false));
-    outcome.unwrap_or_else(|panic| {
-        let why = panic
-            .downcast_ref::<&str>()
-            .map(|s| s.to_string())
-            .or_else(|| panic.downcast_ref::<String>().cloned())
-            .unwrap_or_default();
-        // One line, of a readable length.
-        let mut why = why.lines().next().unwrap_or("").to_string();
-        if let Some((cut, _)) = why.char_indices().nth(120) {
-            why.truncate(cut);
-            why.push_str("...");
-        }
-        Err(Error::BadTable {
-            path: path.to_path_buf(),
-            message: format!("the Parquet decoder failed on damaged data ({why})"),
-        })
-    })
-}
-
 /// The columns the fields name, as paths into the schema.
 struct Columns {
     text: Vec<String>,
@@ -157,7 +113,11 @@ struct Columns {
 /// Reads every row of the Parquet file at `path` as a document (or the
 /// error for that row), in row order. `limit` is the longest text read.
 pub(crate) fn read_table(path: &Path, fields: &JsonlFields, limit: u64) -> Vec<Result<Document>> {
-    match guarded(path, || read_rows(path, fields, limit)) {
+    let damaged = |message| Error::BadTable {
+        path: path.to_path_buf(),
+        message,
+    };
+    match untrusted::guarded(|| read_rows(path, fields, limit), damaged) {
         Ok(rows) => rows,
         Err(err) => vec![Err(err)],
     }

@@ -73,9 +73,8 @@ use crate::error::{Error, Result};
 use crate::lsh::{band_keys_into, lsh_params_for, min_equal_slots, LshParams, LshWeights};
 use crate::sketch::DocFingerprint;
 use crate::sketch::{Scheme, SketchParams, EMPTY_SLOT};
+use crate::source::untrusted;
 use crate::store::atomic::{commit, temp_path, BackgroundSync, SYNC_EVERY};
-
-mod pages;
 
 /// The value of [`MetadataKey::Format`] in files this library writes.
 pub(crate) const FORMAT: &str = "lineage-sketch/1";
@@ -1216,27 +1215,7 @@ fn corrupt(path: &Path, message: impl Into<String>) -> Error {
 }
 
 fn open_reader(path: &Path) -> Result<SerializedFileReader<File>> {
-    let file = File::open(path).map_err(|source| Error::Read {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    let mut pages = file.try_clone().map_err(|source| Error::Read {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    let file_len = pages.metadata().map(|m| m.len()).unwrap_or(0);
-    pages::check_footer(&mut pages, file_len).map_err(|message| corrupt(path, message))?;
-    let reader = SerializedFileReader::new(file)
-        .map_err(|e| corrupt(path, format!("not a Parquet file: {e}")))?;
-    let chunks = reader
-        .metadata()
-        .row_groups()
-        .iter()
-        .flat_map(|group| group.columns())
-        .map(|column| column.byte_range());
-    pages::check(&mut pages, file_len, chunks)
-        .map_err(|message| corrupt(path, format!("damaged page: {message}")))?;
-    Ok(reader)
+    untrusted::open(path, |message| corrupt(path, message))
 }
 
 fn parse_header(path: &Path, kv: &HashMap<String, String>) -> Result<ParquetSketchHeader> {
@@ -1316,34 +1295,10 @@ pub fn read_parquet_sketch(path: &Path) -> Result<(ParquetSketchHeader, Vec<DocF
     guarded(path, || read_sketch_file(path))
 }
 
-/// Runs a reader of an untrusted Parquet file, turning a panic inside the
-/// `parquet` crate (a damaged file can reach several `panic!`s and failed
-/// slice bounds in its decoders) into [`Error::Corrupt`] naming the file.
-/// The panic hook is silenced meanwhile, so the crate's message does not
-/// reach the terminal; a panic on another thread in that window is not
-/// printed either (it still ends that thread as usual).
+/// Runs a reader of an untrusted Parquet file ([`untrusted::guarded`]), a
+/// panic inside the `parquet` crate becoming [`Error::Corrupt`].
 fn guarded<T>(path: &Path, read: impl FnOnce() -> Result<T>) -> Result<T> {
-    let hook = std::panic::take_hook();
-    std::panic::set_hook(Box::new(|_| {}));
-    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(read));
-    std::panic::set_hook(hook);
-    outcome.unwrap_or_else(|panic| {
-        let why = panic
-            .downcast_ref::<&str>()
-            .map(|s| s.to_string())
-            .or_else(|| panic.downcast_ref::<String>().cloned())
-            .unwrap_or_else(|| "unknown".into());
-        // One line, of a readable length: some messages dump whole types.
-        let mut why = why.lines().next().unwrap_or("").to_string();
-        if let Some((cut, _)) = why.char_indices().nth(120) {
-            why.truncate(cut);
-            why.push_str("...");
-        }
-        Err(corrupt(
-            path,
-            format!("the Parquet decoder failed on damaged data ({why})"),
-        ))
-    })
+    untrusted::guarded(read, |message| corrupt(path, message))
 }
 
 /// Rows a file of `bytes` bytes can plausibly hold: a footer that claims

@@ -43,7 +43,7 @@ const UNBOUNDED_ENCODINGS: &[(i64, &str)] =
 
 /// Checks the pages of every column chunk `(start, length)` of `file`, a
 /// file of `file_len` bytes.
-pub(super) fn check(
+pub(crate) fn check(
     file: &mut File,
     file_len: u64,
     chunks: impl IntoIterator<Item = (u64, u64)>,
@@ -100,7 +100,7 @@ pub(super) fn check(
 /// 2^31 of them in an 8 KB file held it for seconds (found by
 /// `fuzz/`); a file that is not Parquet at all is left to the crate to
 /// name.
-pub(super) fn check_footer(file: &mut File, file_len: u64) -> Result<(), String> {
+pub(crate) fn check_footer(file: &mut File, file_len: u64) -> Result<(), String> {
     if file_len < 12 {
         return Ok(());
     }
