@@ -43,8 +43,7 @@ pub(crate) fn open(
         .iter()
         .flat_map(|group| group.columns())
         .map(|column| column.byte_range());
-    pages::check(&mut pages, file_len, chunks)
-        .map_err(|message| damaged(format!("damaged page: {message}")))?;
+    pages::check(&mut pages, file_len, chunks).map_err(damaged)?;
     Ok(reader)
 }
 

@@ -54,7 +54,9 @@ pub(crate) fn check(
             .checked_add(len)
             .filter(|&end| end <= file_len)
             .ok_or_else(|| {
-                format!("a column chunk ({start}+{len}) lies past the end of the file")
+                format!(
+                    "damaged page: a column chunk ({start}+{len}) lies past the end of the file"
+                )
             })?;
         let mut at = start;
         while at < end {
@@ -63,10 +65,12 @@ pub(crate) fn check(
                 .checked_add(page.header_len)
                 .and_then(|p| p.checked_add(page.compressed))
                 .filter(|&p| p <= end)
-                .ok_or_else(|| format!("the page at byte {at} runs past its column chunk"))?;
+                .ok_or_else(|| {
+                    format!("damaged page: the page at byte {at} runs past its column chunk")
+                })?;
             if page.uncompressed > page.compressed * MAX_EXPANSION + EXPANSION_SLACK {
                 return Err(format!(
-                    "the page at byte {at} claims {} bytes from {} compressed bytes",
+                    "damaged page: the page at byte {at} claims {} bytes from {} compressed bytes",
                     page.uncompressed, page.compressed
                 ));
             }
@@ -76,14 +80,14 @@ pub(crate) fn check(
             {
                 return Err(format!(
                     "the page at byte {at} is {name}-encoded, which lineage does not read \
-                     (write the file with dictionary or plain encoding, as Parquet \
-                     writer version 1 does)"
+                     (rewrite it with plain or dictionary encoding, the defaults of \
+                     pyarrow and Spark)"
                 ));
             }
             // Every value takes at least one bit.
             if page.dictionary_values > page.uncompressed.saturating_mul(8) {
                 return Err(format!(
-                    "the dictionary page at byte {at} claims {} values in {} bytes",
+                    "damaged page: the dictionary page at byte {at} claims {} values in {} bytes",
                     page.dictionary_values, page.uncompressed
                 ));
             }
@@ -154,13 +158,17 @@ fn read_header(
         window.resize(want, 0);
         file.seek(SeekFrom::Start(at))
             .and_then(|_| file.read_exact(window))
-            .map_err(|e| format!("cannot read the page at byte {at}: {e}"))?;
+            .map_err(|e| format!("damaged page: cannot read the page at byte {at}: {e}"))?;
         match parse_header(window) {
             Some(page) => return Ok(page),
             None if want < available && want < MAX_HEADER => {
                 want = (want * 4).min(available).min(MAX_HEADER)
             }
-            None => return Err(format!("the page header at byte {at} is damaged")),
+            None => {
+                return Err(format!(
+                    "damaged page: the page header at byte {at} cannot be read"
+                ))
+            }
         }
     }
 }
