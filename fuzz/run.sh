@@ -29,7 +29,7 @@ for target in "${targets[@]}"; do
     extra=()
     case "$target" in
         text | score_pair) extra=(../samples) ;;
-        input_file) extra=(../samples ../tests/data/web) ;;
+        input_file) extra=(../samples ../tests/data/web ../tests/data/parquet) ;;
         parquet_sketch | parquet_clusters) extra=(../tests/data/reliability) ;;
     esac
     log=$(mktemp)
