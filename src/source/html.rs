@@ -252,7 +252,9 @@ fn end_tag(bytes: &[u8], mut from: usize, name: &[u8]) -> Option<usize> {
 pub(crate) fn extract(html: &str) -> Extracted {
     let html = &*prepare(html, MAX_DEPTH, true);
     let config = Config {
-        text_mode: TextMode::Formatted,
+        // Readability's own text is only checked for being empty, which
+        // the raw text tells as well as the formatted one, and cheaper.
+        text_mode: TextMode::Raw,
         // The article keeps its classes for `post_clean`.
         keep_classes: true,
         ..Config::default()
@@ -458,34 +460,70 @@ const ARTICLE_BOILERPLATE_CHARS: usize = 800;
 /// captions, and short elements whose class or id names boilerplate.
 fn pre_clean(page: &dom_query::Document) {
     page.select("figcaption").remove();
-    doom(&page.select("[class], [id]"), PAGE_BOILERPLATE_CHARS);
+    doom(&named(&page.root()), PAGE_BOILERPLATE_CHARS);
 }
 
-/// Removes the elements of `sel` whose class or id names boilerplate and
+/// The elements under `root` that have a class or an id, in document
+/// order: what `[class], [id]` selects, without matching a selector at
+/// each node.
+fn named<'a>(root: &dom_query::NodeRef<'a>) -> Vec<dom_query::NodeRef<'a>> {
+    root.descendants_it()
+        .filter(|n| {
+            n.element_ref().is_some_and(|e| {
+                e.attrs.iter().any(|a| {
+                    a.name.local == dom_query::local_name!("class")
+                        || a.name.local == dom_query::local_name!("id")
+                })
+            })
+        })
+        .collect()
+}
+
+/// Characters of the text under `node` that are not whitespace, counted
+/// until `limit` is reached (an element far longer than a limit is not
+/// read to its end).
+fn chars_under(node: &dom_query::NodeRef<'_>, limit: usize) -> usize {
+    let mut n = 0;
+    for d in node.descendants_it() {
+        if n >= limit {
+            break;
+        }
+        n += d.query_or(0, |t| match &t.data {
+            dom_query::NodeData::Text { contents } => chars(contents),
+            _ => 0,
+        });
+    }
+    n
+}
+
+/// Removes the elements of `nodes` whose class or id names boilerplate and
 /// whose text is shorter than `max_len` characters.
-fn doom(sel: &dom_query::Selection<'_>, max_len: usize) {
+fn doom(nodes: &[dom_query::NodeRef<'_>], max_len: usize) {
+    use dom_query::local_name;
     let mut doomed = Vec::new();
-    for node in sel.nodes() {
+    for node in nodes {
         // By name: a CSS selector would be parsed again for each node.
-        let name = node.node_name();
-        if name
-            .as_deref()
-            .is_some_and(|n| matches!(n, "html" | "body" | "article" | "main"))
-        {
+        if node.qual_name_ref().is_some_and(|n| {
+            matches!(
+                n.local,
+                local_name!("html")
+                    | local_name!("body")
+                    | local_name!("article")
+                    | local_name!("main")
+            )
+        }) {
             continue;
         }
-        let hit = ["class", "id"].iter().any(|a| {
-            node.attr(a).is_some_and(|names| {
-                boilerplate_name(&names)
-                    || names
-                        .split([' ', '-', '_'])
-                        .any(|w| w.eq_ignore_ascii_case("ad") || w.eq_ignore_ascii_case("ads"))
-            })
+        let names = [node.attr("class"), node.attr("id")];
+        let names = names.iter().flatten();
+        let hit = names.clone().any(|names| {
+            boilerplate_name(names)
+                || names
+                    .split([' ', '-', '_'])
+                    .any(|w| w.eq_ignore_ascii_case("ad") || w.eq_ignore_ascii_case("ads"))
         });
-        let dialog = ["class", "id"]
-            .iter()
-            .any(|a| node.attr(a).is_some_and(|names| consent_name(&names)));
-        if dialog || hit && chars(&node.text()) < max_len {
+        let dialog = names.clone().any(|names| consent_name(names));
+        if dialog || hit && chars_under(node, max_len) < max_len {
             doomed.push(*node);
         }
     }
@@ -494,9 +532,6 @@ fn doom(sel: &dom_query::Selection<'_>, max_len: usize) {
     }
 }
 
-/// Elements checked for link lists by [`post_clean`].
-const BLOCKS: &str = "p, li, ul, ol, div, section, table, dl";
-
 /// The text of `root` (Readability's article) after dropping link lists
 /// (blocks mostly made of links) and the headings they leave alone; with
 /// `classes`, figure captions and boilerplate classes ([`doom`]) too.
@@ -504,29 +539,9 @@ fn post_clean(root: &dom_query::NodeRef<'_>, classes: bool) -> String {
     let dom = dom_query::Selection::from(*root);
     if classes {
         dom.select("figcaption").remove();
-        doom(&dom.select("[class], [id]"), ARTICLE_BOILERPLATE_CHARS);
+        doom(&named(root), ARTICLE_BOILERPLATE_CHARS);
     }
-    let mut doomed = Vec::new();
-    let blocks = dom.select(BLOCKS);
-    let this = root
-        .node_name()
-        .is_some_and(|n| BLOCKS.split(", ").any(|b| b == &*n));
-    for node in this.then_some(root).into_iter().chain(blocks.nodes()) {
-        let text = node.text();
-        let len = text.chars().filter(|c| !c.is_whitespace()).count();
-        if len == 0 {
-            continue;
-        }
-        let links: usize = node
-            .find(&["a"])
-            .iter()
-            .map(|a| a.text().chars().filter(|c| !c.is_whitespace()).count())
-            .sum();
-        // More than 60% of the text in links: a list of links.
-        if links * 10 > len * 6 {
-            doomed.push(*node);
-        }
-    }
+    let doomed = link_lists(root);
     if doomed.first().is_some_and(|n| n.id == root.id) {
         // The whole article is a list of links.
         return String::new();
@@ -540,19 +555,102 @@ fn post_clean(root: &dom_query::NodeRef<'_>, classes: bool) -> String {
     tidy(&root.formatted_text())
 }
 
+/// Whether an element named `name` is checked for link lists by
+/// [`post_clean`]: `p`, `li`, `ul`, `ol`, `div`, `section`, `table`, `dl`.
+fn is_block(name: &dom_query::LocalName) -> bool {
+    use dom_query::local_name;
+    matches!(
+        *name,
+        local_name!("p")
+            | local_name!("li")
+            | local_name!("ul")
+            | local_name!("ol")
+            | local_name!("div")
+            | local_name!("section")
+            | local_name!("table")
+            | local_name!("dl")
+    )
+}
+
+/// The blocks ([`is_block`]) under `root` (and `root` when it is one), in document
+/// order, of which more than 60% of the text is in links. The text of
+/// each block and of the links in it is counted in one walk over the
+/// text under `root`, not read again for each block and each link.
+fn link_lists<'a>(root: &dom_query::NodeRef<'a>) -> Vec<dom_query::NodeRef<'a>> {
+    // Per block: characters, and characters in links (counted once for
+    // each link holding them, as reading each link's text would).
+    let mut counts: std::collections::HashMap<dom_query::NodeId, (usize, usize)> =
+        std::collections::HashMap::new();
+    let mut blocks = Vec::new();
+    if root.qual_name_ref().is_some_and(|n| is_block(&n.local)) {
+        blocks.push(*root);
+    }
+    for node in root.descendants_it() {
+        let (block, len) = node.query_or((false, 0), |t| match &t.data {
+            dom_query::NodeData::Element(e) => (is_block(&e.name.local), 0),
+            dom_query::NodeData::Text { contents } => (false, chars(contents)),
+            _ => (false, 0),
+        });
+        if block {
+            blocks.push(node);
+        }
+        if len == 0 {
+            continue;
+        }
+        let mut links = 0;
+        for a in node.ancestors_it(None) {
+            let (block, link) = a.qual_name_ref().map_or((false, false), |n| {
+                (is_block(&n.local), n.local == dom_query::local_name!("a"))
+            });
+            if block {
+                let c = counts.entry(a.id).or_default();
+                c.0 += len;
+                c.1 += len * links;
+            }
+            if a.id == root.id {
+                break;
+            }
+            links += usize::from(link);
+        }
+    }
+    blocks
+        .into_iter()
+        .filter(|b| {
+            counts
+                .get(&b.id)
+                // More than 60% of the text in links: a list of links.
+                .is_some_and(|&(len, links)| len > 0 && links * 10 > len * 6)
+        })
+        .collect()
+}
+
 /// The headings under `root` that no text follows before the next heading
 /// or the end (their section was boilerplate and is gone). Text is taken
 /// in document order, so a heading wrapped alone in its own block (a
 /// lead, a subtitle) is not lonely when paragraphs follow the block.
 fn lonely_headings<'a>(root: &dom_query::NodeRef<'a>) -> Vec<dom_query::NodeRef<'a>> {
+    use dom_query::local_name;
     let heading = |n: &dom_query::NodeRef<'_>| {
-        n.node_name()
-            .is_some_and(|n| matches!(&*n, "h1" | "h2" | "h3" | "h4" | "h5" | "h6"))
+        n.qual_name_ref().is_some_and(|n| {
+            matches!(
+                n.local,
+                local_name!("h1")
+                    | local_name!("h2")
+                    | local_name!("h3")
+                    | local_name!("h4")
+                    | local_name!("h5")
+                    | local_name!("h6")
+            )
+        })
     };
     // The runs of text in document order, each with the heading it is in.
     let mut runs: Vec<Option<dom_query::NodeRef<'a>>> = Vec::new();
     for node in root.descendants_it() {
-        if !node.is_text() || node.text().trim().is_empty() {
+        let text = node.query_or(false, |t| match &t.data {
+            dom_query::NodeData::Text { contents } => !contents.trim().is_empty(),
+            _ => false,
+        });
+        if !text {
             continue;
         }
         let owner = node
@@ -587,7 +685,7 @@ fn densest_text(html: &str) -> Option<String> {
     let page = dom_query::Document::from(html);
     page.select("script, style, noscript, template, nav, header, footer, aside, form, figcaption")
         .remove();
-    doom(&page.select("[class], [id]"), DENSEST_BOILERPLATE_CHARS);
+    doom(&named(&page.root()), DENSEST_BOILERPLATE_CHARS);
     let mut scores: std::collections::HashMap<dom_query::NodeId, (usize, dom_query::NodeRef<'_>)> =
         std::collections::HashMap::new();
     for p in page.select("p, pre, blockquote, li, td").nodes() {
