@@ -34,7 +34,9 @@
 //! (Readability alone: 14.6%) and finds 94.8% of the main-text ones
 //! (91.2%; soft hyphens, which cut words in two, are dropped too).
 //! Pages are parsed without the content of their scripts, styles,
-//! comments and inline drawings (`svg`), which no rule reads.
+//! comments and inline drawings (`svg`), which no rule reads, nor the
+//! attributes that no rule reads (`data-*`, event handlers, most `aria-*`,
+//! `title`, most `style`), and with link addresses cut short.
 //! When Readability finds no article the whole `<body>` is taken instead,
 //! still without scripts and styles.
 //! The title is Readability's (the `<title>` tidied) and the date is
@@ -144,11 +146,15 @@ pub(crate) fn flatten_deep(html: &str, max_depth: usize) -> std::borrow::Cow<'_,
 /// styles left out too (their tags kept), except JSON-LD, which holds the
 /// page's metadata: every extraction removes them, and a third of the bytes
 /// of real pages are code the HTML tokenizer would otherwise read character
-/// by character.
+/// by character. With `blank_code` the attributes no rule reads go too
+/// ([`slim_tag`]).
 fn prepare(html: &str, max_depth: usize, blank_code: bool) -> std::borrow::Cow<'_, str> {
     let bytes = html.as_bytes();
     let mut out: Option<String> = None;
     let (mut depth, mut excess, mut copied, mut at) = (0usize, 0usize, 0usize, 0usize);
+    // Tags before this are inside an element whose content is kept as
+    // written ([`AS_WRITTEN`]).
+    let mut as_written = 0usize;
     while let Some(lt) = memchr::memchr(b'<', &bytes[at..]).map(|i| at + i) {
         let Some(gt) = memchr::memchr(b'>', &bytes[lt..]).map(|i| lt + i) else {
             break;
@@ -168,12 +174,30 @@ fn prepare(html: &str, max_depth: usize, blank_code: bool) -> std::borrow::Cow<'
         let closing = tag.first() == Some(&b'/');
         let name = name(if closing { &tag[1..] } else { tag });
         let lower = name.to_ascii_lowercase();
-        if name.is_empty()
-            || tag.first().is_some_and(|c| matches!(c, b'!' | b'?'))
+        let markup = name.is_empty() || tag.first().is_some_and(|c| matches!(c, b'!' | b'?'));
+        // A start tag's unread attributes go (it is never dropped below
+        // when it ends here).
+        let slim = |out: &mut Option<String>, copied: &mut usize| {
+            if let Some(slim) = slim_tag(&html[lt..=gt], &lower) {
+                let o = out.get_or_insert_with(|| String::with_capacity(html.len()));
+                o.push_str(&html[*copied..lt]);
+                o.push_str(&slim);
+                *copied = gt + 1;
+            }
+        };
+        let slim_here = blank_code && !closing && !markup && lt >= as_written;
+        if markup
             || VOID.contains(&lower.as_slice())
             || IMPLIED_END.contains(&lower.as_slice())
             || (!closing && tag.last() == Some(&b'/'))
         {
+            if slim_here {
+                slim(&mut out, &mut copied);
+                if AS_WRITTEN.contains(&lower.as_slice()) {
+                    // `<iframe/>` starts an iframe all the same.
+                    as_written = end_tag(bytes, at, &lower).unwrap_or(bytes.len());
+                }
+            }
             continue;
         }
         if !closing && RAW_TEXT.contains(&lower.as_slice()) {
@@ -206,7 +230,15 @@ fn prepare(html: &str, max_depth: usize, blank_code: bool) -> std::borrow::Cow<'
             let o = out.get_or_insert_with(|| String::with_capacity(html.len()));
             o.push_str(&html[copied..lt]);
             copied = gt + 1;
-        } else if blank_code && !closing && lower == b"svg" {
+            continue;
+        }
+        if slim_here {
+            slim(&mut out, &mut copied);
+            if AS_WRITTEN.contains(&lower.as_slice()) {
+                as_written = end_tag(bytes, at, &lower).unwrap_or(bytes.len());
+            }
+        }
+        if blank_code && !closing && lower == b"svg" {
             // Drawings: many elements, no prose.
             let end = end_tag(bytes, at, b"svg").unwrap_or(bytes.len());
             let o = out.get_or_insert_with(|| String::with_capacity(html.len()));
@@ -222,6 +254,151 @@ fn prepare(html: &str, max_depth: usize, blank_code: bool) -> std::borrow::Cow<'
             std::borrow::Cow::Owned(o)
         }
     }
+}
+
+/// Elements whose content [`slim_tag`] leaves as written: the parser
+/// keeps the content of some as text that Readability reads as markup
+/// (`noscript`, for its images), and Readability looks for video
+/// addresses in all of an `object`.
+const AS_WRITTEN: &[&[u8]] = &[
+    b"noscript",
+    b"iframe",
+    b"noembed",
+    b"noframes",
+    b"object",
+    b"plaintext",
+];
+
+/// Elements whose attributes [`slim_tag`] keeps all: Readability reads
+/// any attribute of images and embedded media for their addresses.
+const MEDIA: &[&[u8]] = &[
+    b"img", b"image", b"picture", b"figure", b"source", b"video", b"audio", b"track", b"iframe",
+    b"embed", b"object",
+];
+
+/// Characters of a link's address kept by [`slim_tag`]: Readability only
+/// asks whether it starts with `#`, `http` or `javascript:`.
+const HREF_KEPT: usize = 16;
+
+/// The start tag `tag` (from `<` to `>`) of an element named `name`
+/// (lower case) without the attributes that neither these rules nor
+/// Readability read, and with the addresses of links cut short
+/// ([`HREF_KEPT`]); `None` when nothing goes or when the tag is not
+/// plain enough to be sure how the parser reads it. A third of the bytes
+/// left after [`prepare`] blanks the code are attributes, and the parser
+/// reads, copies and stores each one.
+///
+/// What goes: `data-*` (but Readability's own `data-readability-*`),
+/// event handlers (`on*`), `aria-*` other than `aria-hidden` and
+/// `aria-modal`, `title`, and `style` unless it mentions `display` or
+/// `visibility` (how Readability tells hidden elements). Images and
+/// embedded media ([`MEDIA`]) keep all theirs.
+fn slim_tag(tag: &str, name: &[u8]) -> Option<String> {
+    if MEDIA.contains(&name) {
+        return None;
+    }
+    let b = tag.as_bytes();
+    let end = b.len().checked_sub(1)?;
+    let space = |c: u8| matches!(c, b'\t' | b'\n' | b'\x0c' | b'\r' | b' ');
+    // The tag name, as the tokenizer reads it.
+    let mut i = 1;
+    while i < end && !space(b[i]) && b[i] != b'/' {
+        i += 1;
+    }
+    if !b[1..i].eq_ignore_ascii_case(name) {
+        return None;
+    }
+    let link = matches!(name, b"a" | b"link");
+    // Byte ranges of `tag` left out.
+    let mut gone: Vec<(usize, usize)> = Vec::new();
+    loop {
+        while i < end && space(b[i]) {
+            i += 1;
+        }
+        if i == end {
+            break;
+        }
+        if b[i] == b'/' {
+            // Only a closing `/>` is plain: elsewhere a `/` would join
+            // what is left around an attribute that goes.
+            if i + 1 == end {
+                break;
+            }
+            return None;
+        }
+        let start = i;
+        i += 1;
+        while i < end && !space(b[i]) && !matches!(b[i], b'/' | b'=') {
+            i += 1;
+        }
+        let attr = b[start..i].to_ascii_lowercase();
+        let mut j = i;
+        while j < end && space(b[j]) {
+            j += 1;
+        }
+        // The value and its quote, if any.
+        let mut value: Option<(usize, usize, bool)> = None;
+        if j < end && b[j] == b'=' {
+            j += 1;
+            while j < end && space(b[j]) {
+                j += 1;
+            }
+            if j < end && matches!(b[j], b'"' | b'\'') {
+                let q = b[j];
+                let close = j + 1 + memchr::memchr(q, &b[j + 1..end])?;
+                value = Some((j + 1, close, true));
+                i = close + 1;
+            } else {
+                let mut k = j;
+                while k < end && !space(b[k]) {
+                    k += 1;
+                }
+                value = Some((j, k, false));
+                i = k;
+            }
+        }
+        let text = value.map_or(&b[0..0], |(s, e, _)| &b[s..e]);
+        let unread = (attr.starts_with(b"data-") && !attr.starts_with(b"data-readability"))
+            || attr.starts_with(b"on")
+            || (attr.starts_with(b"aria-") && !matches!(&attr[..], b"aria-hidden" | b"aria-modal"))
+            || attr == b"title"
+            || (attr == b"style"
+                && memchr::memchr(b'&', text).is_none()
+                && !has_word(text, b"display")
+                && !has_word(text, b"visibility"));
+        if unread {
+            gone.push((start, i));
+        } else if link && attr == b"href" {
+            // A quoted address without character references in what is
+            // kept, cut at a character boundary.
+            if let Some((s, e, true)) = value {
+                let mut cut = s + HREF_KEPT;
+                while cut < e && !tag.is_char_boundary(cut) {
+                    cut += 1;
+                }
+                if cut < e && memchr::memchr(b'&', &b[s..cut]).is_none() {
+                    gone.push((cut, e));
+                }
+            }
+        }
+    }
+    if gone.is_empty() {
+        return None;
+    }
+    let mut slim = String::with_capacity(tag.len());
+    let mut from = 0;
+    for (s, e) in gone {
+        slim.push_str(&tag[from..s]);
+        from = e;
+    }
+    slim.push_str(&tag[from..]);
+    Some(slim)
+}
+
+/// Whether `text` holds `word` in any case.
+fn has_word(text: &[u8], word: &[u8]) -> bool {
+    text.windows(word.len())
+        .any(|w| w.eq_ignore_ascii_case(word))
 }
 
 /// Whether an element named `name` (lower case) whose start tag is `tag`
@@ -973,6 +1150,50 @@ mod tests {
         );
         // The plain pre-pass keeps them all.
         assert_eq!(prepare(page, MAX_DEPTH, false), page);
+    }
+
+    #[test]
+    fn unread_attributes_are_left_out_before_parsing() {
+        let slim = |tag: &str, name: &str| slim_tag(tag, name.as_bytes());
+        assert_eq!(
+            slim(
+                r#"<div class="a" data-x='1' onclick=go() aria-label="x" aria-hidden="true" title="t" style="color: red" id=b>"#,
+                "div"
+            )
+            .as_deref(),
+            Some(r#"<div class="a"    aria-hidden="true"   id=b>"#)
+        );
+        // What Readability reads stays: hidden styles, its own data.
+        for (kept, name) in [
+            (r#"<p style="DISPLAY: none">"#, "p"),
+            (r#"<p style="visibility:hidden">"#, "p"),
+            (r#"<p style="dis&#112;lay:none">"#, "p"),
+            (r#"<table data-readability-table="true">"#, "table"),
+            (r#"<img data-src="a.jpg" title="t">"#, "img"),
+            (r#"<p class="a" role="dialog">"#, "p"),
+        ] {
+            assert_eq!(slim(kept, name), None, "{kept}");
+        }
+        // Link addresses keep their start.
+        assert_eq!(
+            slim(r#"<a href="https://example.com/a/long/path" class=x>"#, "a").as_deref(),
+            Some(r#"<a href="https://example." class=x>"#)
+        );
+        assert_eq!(slim(r##"<a href="#top">"##, "a"), None);
+        assert_eq!(
+            slim(r#"<a href="https://example.com/&amp;x">"#, "a").as_deref(),
+            Some(r#"<a href="https://example.">"#)
+        );
+        assert_eq!(slim(r#"<a href="https://exa&amp;mple.com/x">"#, "a"), None);
+        // Tags the parser might read otherwise are left as they are.
+        assert_eq!(slim(r#"<div/data-x="1">"#, "div"), None);
+        assert_eq!(slim(r#"<div title="a"#, "div"), None);
+        assert_eq!(slim(r#"<br data-x="1"/>"#, "br").as_deref(), Some("<br />"));
+        // And so is the content of elements the parser keeps as text.
+        let page = r#"<html><body><noscript><img data-src="a.jpg"><p data-x="1">n</p></noscript><p data-y="2">t</p></body></html>"#;
+        let got = prepare(page, MAX_DEPTH, true);
+        assert!(got.contains(r#"<p data-x="1">n</p>"#), "{got}");
+        assert!(got.contains("<p >t</p>"), "{got}");
     }
 
     #[test]
