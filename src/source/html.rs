@@ -33,10 +33,11 @@
 //! (`scripts/extract_eval.py`) this keeps 9.9% of the boilerplate snippets
 //! (Readability alone: 14.6%) and finds 94.8% of the main-text ones
 //! (91.2%; soft hyphens, which cut words in two, are dropped too).
-//! Pages are parsed without the content of their scripts, styles,
-//! comments and inline drawings (`svg`), which no rule reads, nor the
-//! attributes that no rule reads (`data-*`, event handlers, most `aria-*`,
-//! `title`, most `style`), and with link addresses cut short.
+//! Pages are parsed without what no rule reads: their scripts (but
+//! JSON-LD), styles and comments, the content of their inline drawings
+//! (`svg`), and the attributes that nothing reads (`data-*`, event
+//! handlers, most `aria-*`, `title`, most `style`); link addresses are cut
+//! short.
 //! When Readability finds no article the whole `<body>` is taken instead,
 //! still without scripts and styles.
 //! The title is Readability's (the `<title>` tidied) and the date is
@@ -142,9 +143,9 @@ pub(crate) fn flatten_deep(html: &str, max_depth: usize) -> std::borrow::Cow<'_,
     prepare(html, max_depth, false)
 }
 
-/// [`flatten_deep`], and with `blank_code` the content of scripts and
-/// styles left out too (their tags kept), except JSON-LD, which holds the
-/// page's metadata: every extraction removes them, and a third of the bytes
+/// [`flatten_deep`], and with `blank_code` scripts and styles left out too
+/// (tags and content), except JSON-LD, which holds the page's metadata:
+/// every extraction removes them, and a third of the bytes
 /// of real pages are code the HTML tokenizer would otherwise read character
 /// by character. With `blank_code` the attributes no rule reads go too
 /// ([`slim_tag`]).
@@ -203,10 +204,15 @@ fn prepare(html: &str, max_depth: usize, blank_code: bool) -> std::borrow::Cow<'
         if !closing && RAW_TEXT.contains(&lower.as_slice()) {
             // Skip to the element's end tag: its content is not markup.
             let end = end_tag(bytes, at, &lower).unwrap_or(bytes.len());
-            if blank_code && is_code(&lower, tag) && end > at {
+            if blank_code && is_code(&lower, tag) {
+                // The whole element goes, its tags too.
+                let close =
+                    memchr::memchr(b'>', &bytes[end..]).map_or(bytes.len(), |i| end + i + 1);
                 let o = out.get_or_insert_with(|| String::with_capacity(html.len()));
-                o.push_str(&html[copied..at]);
-                copied = end;
+                o.push_str(&html[copied..lt]);
+                copied = close;
+                at = close;
+                continue;
             }
             at = end;
             continue;
@@ -1143,7 +1149,7 @@ mod tests {
         for gone in ["not text", "color", "comment", "<path", "icon"] {
             assert!(!got.contains(gone), "{gone:?} in {got}");
         }
-        assert!(got.contains("<script></script>"), "{got}");
+        assert!(!got.contains("<script>") && !got.contains("STYLE"), "{got}");
         assert!(
             got.contains("<p>Kept <svg viewBox=\"0 0 1 1\"></svg>text.</p>"),
             "{got}"
