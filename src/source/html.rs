@@ -38,8 +38,11 @@
 //! (`scripts/extract_eval.py`) this keeps 9.9% of the boilerplate snippets
 //! (Readability alone: 14.6%) and finds 95.5% of the main-text ones
 //! (91.2%; soft hyphens, which cut words in two, are dropped too).
-//! Pages are parsed without the content of their scripts, styles,
-//! comments and inline drawings (`svg`), which no rule reads.
+//! Pages are parsed without what no rule reads: their scripts (but
+//! JSON-LD), styles and comments, the content of their inline drawings
+//! (`svg`), and the attributes that nothing reads (`data-*`, event
+//! handlers, most `aria-*`, `title`, most `style`); link addresses are cut
+//! short.
 //! When Readability finds no article the whole `<body>` is taken instead,
 //! still without scripts and styles.
 //! The title is Readability's (the `<title>` tidied) and the date is
@@ -145,15 +148,19 @@ pub(crate) fn flatten_deep(html: &str, max_depth: usize) -> std::borrow::Cow<'_,
     prepare(html, max_depth, false)
 }
 
-/// [`flatten_deep`], and with `blank_code` the content of scripts and
-/// styles left out too (their tags kept), except JSON-LD, which holds the
-/// page's metadata: every extraction removes them, and a third of the bytes
+/// [`flatten_deep`], and with `blank_code` scripts and styles left out too
+/// (tags and content), except JSON-LD, which holds the page's metadata:
+/// every extraction removes them, and a third of the bytes
 /// of real pages are code the HTML tokenizer would otherwise read character
-/// by character.
+/// by character. With `blank_code` the attributes no rule reads go too
+/// ([`slim_tag`]).
 fn prepare(html: &str, max_depth: usize, blank_code: bool) -> std::borrow::Cow<'_, str> {
     let bytes = html.as_bytes();
     let mut out: Option<String> = None;
     let (mut depth, mut excess, mut copied, mut at) = (0usize, 0usize, 0usize, 0usize);
+    // Tags before this are inside an element whose content is kept as
+    // written ([`AS_WRITTEN`]).
+    let mut as_written = 0usize;
     while let Some(lt) = memchr::memchr(b'<', &bytes[at..]).map(|i| at + i) {
         let Some(gt) = memchr::memchr(b'>', &bytes[lt..]).map(|i| lt + i) else {
             break;
@@ -173,21 +180,44 @@ fn prepare(html: &str, max_depth: usize, blank_code: bool) -> std::borrow::Cow<'
         let closing = tag.first() == Some(&b'/');
         let name = name(if closing { &tag[1..] } else { tag });
         let lower = name.to_ascii_lowercase();
-        if name.is_empty()
-            || tag.first().is_some_and(|c| matches!(c, b'!' | b'?'))
+        let markup = name.is_empty() || tag.first().is_some_and(|c| matches!(c, b'!' | b'?'));
+        // A start tag's unread attributes go (it is never dropped below
+        // when it ends here).
+        let slim = |out: &mut Option<String>, copied: &mut usize| {
+            if let Some(slim) = slim_tag(&html[lt..=gt], &lower) {
+                let o = out.get_or_insert_with(|| String::with_capacity(html.len()));
+                o.push_str(&html[*copied..lt]);
+                o.push_str(&slim);
+                *copied = gt + 1;
+            }
+        };
+        let slim_here = blank_code && !closing && !markup && lt >= as_written;
+        if markup
             || VOID.contains(&lower.as_slice())
             || IMPLIED_END.contains(&lower.as_slice())
             || (!closing && tag.last() == Some(&b'/'))
         {
+            if slim_here {
+                slim(&mut out, &mut copied);
+                if AS_WRITTEN.contains(&lower.as_slice()) {
+                    // `<iframe/>` starts an iframe all the same.
+                    as_written = end_tag(bytes, at, &lower).unwrap_or(bytes.len());
+                }
+            }
             continue;
         }
         if !closing && RAW_TEXT.contains(&lower.as_slice()) {
             // Skip to the element's end tag: its content is not markup.
             let end = end_tag(bytes, at, &lower).unwrap_or(bytes.len());
-            if blank_code && is_code(&lower, tag) && end > at {
+            if blank_code && is_code(&lower, tag) {
+                // The whole element goes, its tags too.
+                let close =
+                    memchr::memchr(b'>', &bytes[end..]).map_or(bytes.len(), |i| end + i + 1);
                 let o = out.get_or_insert_with(|| String::with_capacity(html.len()));
-                o.push_str(&html[copied..at]);
-                copied = end;
+                o.push_str(&html[copied..lt]);
+                copied = close;
+                at = close;
+                continue;
             }
             at = end;
             continue;
@@ -211,7 +241,15 @@ fn prepare(html: &str, max_depth: usize, blank_code: bool) -> std::borrow::Cow<'
             let o = out.get_or_insert_with(|| String::with_capacity(html.len()));
             o.push_str(&html[copied..lt]);
             copied = gt + 1;
-        } else if blank_code && !closing && lower == b"svg" {
+            continue;
+        }
+        if slim_here {
+            slim(&mut out, &mut copied);
+            if AS_WRITTEN.contains(&lower.as_slice()) {
+                as_written = end_tag(bytes, at, &lower).unwrap_or(bytes.len());
+            }
+        }
+        if blank_code && !closing && lower == b"svg" {
             // Drawings: many elements, no prose.
             let end = end_tag(bytes, at, b"svg").unwrap_or(bytes.len());
             let o = out.get_or_insert_with(|| String::with_capacity(html.len()));
@@ -227,6 +265,151 @@ fn prepare(html: &str, max_depth: usize, blank_code: bool) -> std::borrow::Cow<'
             std::borrow::Cow::Owned(o)
         }
     }
+}
+
+/// Elements whose content [`slim_tag`] leaves as written: the parser
+/// keeps the content of some as text that Readability reads as markup
+/// (`noscript`, for its images), and Readability looks for video
+/// addresses in all of an `object`.
+const AS_WRITTEN: &[&[u8]] = &[
+    b"noscript",
+    b"iframe",
+    b"noembed",
+    b"noframes",
+    b"object",
+    b"plaintext",
+];
+
+/// Elements whose attributes [`slim_tag`] keeps all: Readability reads
+/// any attribute of images and embedded media for their addresses.
+const MEDIA: &[&[u8]] = &[
+    b"img", b"image", b"picture", b"figure", b"source", b"video", b"audio", b"track", b"iframe",
+    b"embed", b"object",
+];
+
+/// Characters of a link's address kept by [`slim_tag`]: Readability only
+/// asks whether it starts with `#`, `http` or `javascript:`.
+const HREF_KEPT: usize = 16;
+
+/// The start tag `tag` (from `<` to `>`) of an element named `name`
+/// (lower case) without the attributes that neither these rules nor
+/// Readability read, and with the addresses of links cut short
+/// ([`HREF_KEPT`]); `None` when nothing goes or when the tag is not
+/// plain enough to be sure how the parser reads it. A third of the bytes
+/// left after [`prepare`] blanks the code are attributes, and the parser
+/// reads, copies and stores each one.
+///
+/// What goes: `data-*` (but Readability's own `data-readability-*`),
+/// event handlers (`on*`), `aria-*` other than `aria-hidden` and
+/// `aria-modal`, `title`, and `style` unless it mentions `display` or
+/// `visibility` (how Readability tells hidden elements). Images and
+/// embedded media ([`MEDIA`]) keep all theirs.
+fn slim_tag(tag: &str, name: &[u8]) -> Option<String> {
+    if MEDIA.contains(&name) {
+        return None;
+    }
+    let b = tag.as_bytes();
+    let end = b.len().checked_sub(1)?;
+    let space = |c: u8| matches!(c, b'\t' | b'\n' | b'\x0c' | b'\r' | b' ');
+    // The tag name, as the tokenizer reads it.
+    let mut i = 1;
+    while i < end && !space(b[i]) && b[i] != b'/' {
+        i += 1;
+    }
+    if !b[1..i].eq_ignore_ascii_case(name) {
+        return None;
+    }
+    let link = matches!(name, b"a" | b"link");
+    // Byte ranges of `tag` left out.
+    let mut gone: Vec<(usize, usize)> = Vec::new();
+    loop {
+        while i < end && space(b[i]) {
+            i += 1;
+        }
+        if i == end {
+            break;
+        }
+        if b[i] == b'/' {
+            // Only a closing `/>` is plain: elsewhere a `/` would join
+            // what is left around an attribute that goes.
+            if i + 1 == end {
+                break;
+            }
+            return None;
+        }
+        let start = i;
+        i += 1;
+        while i < end && !space(b[i]) && !matches!(b[i], b'/' | b'=') {
+            i += 1;
+        }
+        let attr = b[start..i].to_ascii_lowercase();
+        let mut j = i;
+        while j < end && space(b[j]) {
+            j += 1;
+        }
+        // The value and its quote, if any.
+        let mut value: Option<(usize, usize, bool)> = None;
+        if j < end && b[j] == b'=' {
+            j += 1;
+            while j < end && space(b[j]) {
+                j += 1;
+            }
+            if j < end && matches!(b[j], b'"' | b'\'') {
+                let q = b[j];
+                let close = j + 1 + memchr::memchr(q, &b[j + 1..end])?;
+                value = Some((j + 1, close, true));
+                i = close + 1;
+            } else {
+                let mut k = j;
+                while k < end && !space(b[k]) {
+                    k += 1;
+                }
+                value = Some((j, k, false));
+                i = k;
+            }
+        }
+        let text = value.map_or(&b[0..0], |(s, e, _)| &b[s..e]);
+        let unread = (attr.starts_with(b"data-") && !attr.starts_with(b"data-readability"))
+            || attr.starts_with(b"on")
+            || (attr.starts_with(b"aria-") && !matches!(&attr[..], b"aria-hidden" | b"aria-modal"))
+            || attr == b"title"
+            || (attr == b"style"
+                && memchr::memchr(b'&', text).is_none()
+                && !has_word(text, b"display")
+                && !has_word(text, b"visibility"));
+        if unread {
+            gone.push((start, i));
+        } else if link && attr == b"href" {
+            // A quoted address without character references in what is
+            // kept, cut at a character boundary.
+            if let Some((s, e, true)) = value {
+                let mut cut = s + HREF_KEPT;
+                while cut < e && !tag.is_char_boundary(cut) {
+                    cut += 1;
+                }
+                if cut < e && memchr::memchr(b'&', &b[s..cut]).is_none() {
+                    gone.push((cut, e));
+                }
+            }
+        }
+    }
+    if gone.is_empty() {
+        return None;
+    }
+    let mut slim = String::with_capacity(tag.len());
+    let mut from = 0;
+    for (s, e) in gone {
+        slim.push_str(&tag[from..s]);
+        from = e;
+    }
+    slim.push_str(&tag[from..]);
+    Some(slim)
+}
+
+/// Whether `text` holds `word` in any case.
+fn has_word(text: &[u8], word: &[u8]) -> bool {
+    text.windows(word.len())
+        .any(|w| w.eq_ignore_ascii_case(word))
 }
 
 /// Whether an element named `name` (lower case) whose start tag is `tag`
@@ -257,7 +440,9 @@ fn end_tag(bytes: &[u8], mut from: usize, name: &[u8]) -> Option<usize> {
 pub(crate) fn extract(html: &str) -> Extracted {
     let html = &*prepare(html, MAX_DEPTH, true);
     let config = Config {
-        text_mode: TextMode::Formatted,
+        // Readability's own text is only checked for being empty, which
+        // the raw text tells as well as the formatted one, and cheaper.
+        text_mode: TextMode::Raw,
         // The article keeps its classes for `post_clean`.
         keep_classes: true,
         ..Config::default()
@@ -468,34 +653,70 @@ const ARTICLE_BOILERPLATE_CHARS: usize = 800;
 /// captions, and short elements whose class or id names boilerplate.
 fn pre_clean(page: &dom_query::Document) {
     page.select("figcaption").remove();
-    doom(&page.select("[class], [id]"), PAGE_BOILERPLATE_CHARS);
+    doom(&named(&page.root()), PAGE_BOILERPLATE_CHARS);
 }
 
-/// Removes the elements of `sel` whose class or id names boilerplate and
+/// The elements under `root` that have a class or an id, in document
+/// order: what `[class], [id]` selects, without matching a selector at
+/// each node.
+fn named<'a>(root: &dom_query::NodeRef<'a>) -> Vec<dom_query::NodeRef<'a>> {
+    root.descendants_it()
+        .filter(|n| {
+            n.element_ref().is_some_and(|e| {
+                e.attrs.iter().any(|a| {
+                    a.name.local == dom_query::local_name!("class")
+                        || a.name.local == dom_query::local_name!("id")
+                })
+            })
+        })
+        .collect()
+}
+
+/// Characters of the text under `node` that are not whitespace, counted
+/// until `limit` is reached (an element far longer than a limit is not
+/// read to its end).
+fn chars_under(node: &dom_query::NodeRef<'_>, limit: usize) -> usize {
+    let mut n = 0;
+    for d in node.descendants_it() {
+        if n >= limit {
+            break;
+        }
+        n += d.query_or(0, |t| match &t.data {
+            dom_query::NodeData::Text { contents } => chars(contents),
+            _ => 0,
+        });
+    }
+    n
+}
+
+/// Removes the elements of `nodes` whose class or id names boilerplate and
 /// whose text is shorter than `max_len` characters.
-fn doom(sel: &dom_query::Selection<'_>, max_len: usize) {
+fn doom(nodes: &[dom_query::NodeRef<'_>], max_len: usize) {
+    use dom_query::local_name;
     let mut doomed = Vec::new();
-    for node in sel.nodes() {
+    for node in nodes {
         // By name: a CSS selector would be parsed again for each node.
-        let name = node.node_name();
-        if name
-            .as_deref()
-            .is_some_and(|n| matches!(n, "html" | "body" | "article" | "main"))
-        {
+        if node.qual_name_ref().is_some_and(|n| {
+            matches!(
+                n.local,
+                local_name!("html")
+                    | local_name!("body")
+                    | local_name!("article")
+                    | local_name!("main")
+            )
+        }) {
             continue;
         }
-        let hit = ["class", "id"].iter().any(|a| {
-            node.attr(a).is_some_and(|names| {
-                boilerplate_name(&names)
-                    || names
-                        .split([' ', '-', '_'])
-                        .any(|w| w.eq_ignore_ascii_case("ad") || w.eq_ignore_ascii_case("ads"))
-            })
+        let names = [node.attr("class"), node.attr("id")];
+        let names = names.iter().flatten();
+        let hit = names.clone().any(|names| {
+            boilerplate_name(names)
+                || names
+                    .split([' ', '-', '_'])
+                    .any(|w| w.eq_ignore_ascii_case("ad") || w.eq_ignore_ascii_case("ads"))
         });
-        let dialog = ["class", "id"]
-            .iter()
-            .any(|a| node.attr(a).is_some_and(|names| consent_name(&names)));
-        if dialog || hit && chars(&node.text()) < max_len {
+        let dialog = names.clone().any(|names| consent_name(names));
+        if dialog || hit && chars_under(node, max_len) < max_len {
             doomed.push(*node);
         }
     }
@@ -504,9 +725,6 @@ fn doom(sel: &dom_query::Selection<'_>, max_len: usize) {
     }
 }
 
-/// Elements checked for link lists by [`post_clean`].
-const BLOCKS: &str = "p, li, ul, ol, div, section, table, dl";
-
 /// The text of `root` (Readability's article) after dropping link lists
 /// (blocks mostly made of links) and the headings they leave alone; with
 /// `classes`, figure captions and boilerplate classes ([`doom`]) too.
@@ -514,29 +732,9 @@ fn post_clean(root: &dom_query::NodeRef<'_>, classes: bool) -> String {
     let dom = dom_query::Selection::from(*root);
     if classes {
         dom.select("figcaption").remove();
-        doom(&dom.select("[class], [id]"), ARTICLE_BOILERPLATE_CHARS);
+        doom(&named(root), ARTICLE_BOILERPLATE_CHARS);
     }
-    let mut doomed = Vec::new();
-    let blocks = dom.select(BLOCKS);
-    let this = root
-        .node_name()
-        .is_some_and(|n| BLOCKS.split(", ").any(|b| b == &*n));
-    for node in this.then_some(root).into_iter().chain(blocks.nodes()) {
-        let text = node.text();
-        let len = text.chars().filter(|c| !c.is_whitespace()).count();
-        if len == 0 {
-            continue;
-        }
-        let links: usize = node
-            .find(&["a"])
-            .iter()
-            .map(|a| a.text().chars().filter(|c| !c.is_whitespace()).count())
-            .sum();
-        // More than 60% of the text in links: a list of links.
-        if links * 10 > len * 6 {
-            doomed.push(*node);
-        }
-    }
+    let doomed = link_lists(root);
     if doomed.first().is_some_and(|n| n.id == root.id) {
         // The whole article is a list of links.
         return String::new();
@@ -550,19 +748,102 @@ fn post_clean(root: &dom_query::NodeRef<'_>, classes: bool) -> String {
     tidy(&root.formatted_text())
 }
 
+/// Whether an element named `name` is checked for link lists by
+/// [`post_clean`]: `p`, `li`, `ul`, `ol`, `div`, `section`, `table`, `dl`.
+fn is_block(name: &dom_query::LocalName) -> bool {
+    use dom_query::local_name;
+    matches!(
+        *name,
+        local_name!("p")
+            | local_name!("li")
+            | local_name!("ul")
+            | local_name!("ol")
+            | local_name!("div")
+            | local_name!("section")
+            | local_name!("table")
+            | local_name!("dl")
+    )
+}
+
+/// The blocks ([`is_block`]) under `root` (and `root` when it is one), in document
+/// order, of which more than 60% of the text is in links. The text of
+/// each block and of the links in it is counted in one walk over the
+/// text under `root`, not read again for each block and each link.
+fn link_lists<'a>(root: &dom_query::NodeRef<'a>) -> Vec<dom_query::NodeRef<'a>> {
+    // Per block: characters, and characters in links (counted once for
+    // each link holding them, as reading each link's text would).
+    let mut counts: std::collections::HashMap<dom_query::NodeId, (usize, usize)> =
+        std::collections::HashMap::new();
+    let mut blocks = Vec::new();
+    if root.qual_name_ref().is_some_and(|n| is_block(&n.local)) {
+        blocks.push(*root);
+    }
+    for node in root.descendants_it() {
+        let (block, len) = node.query_or((false, 0), |t| match &t.data {
+            dom_query::NodeData::Element(e) => (is_block(&e.name.local), 0),
+            dom_query::NodeData::Text { contents } => (false, chars(contents)),
+            _ => (false, 0),
+        });
+        if block {
+            blocks.push(node);
+        }
+        if len == 0 {
+            continue;
+        }
+        let mut links = 0;
+        for a in node.ancestors_it(None) {
+            let (block, link) = a.qual_name_ref().map_or((false, false), |n| {
+                (is_block(&n.local), n.local == dom_query::local_name!("a"))
+            });
+            if block {
+                let c = counts.entry(a.id).or_default();
+                c.0 += len;
+                c.1 += len * links;
+            }
+            if a.id == root.id {
+                break;
+            }
+            links += usize::from(link);
+        }
+    }
+    blocks
+        .into_iter()
+        .filter(|b| {
+            counts
+                .get(&b.id)
+                // More than 60% of the text in links: a list of links.
+                .is_some_and(|&(len, links)| len > 0 && links * 10 > len * 6)
+        })
+        .collect()
+}
+
 /// The headings under `root` that no text follows before the next heading
 /// or the end (their section was boilerplate and is gone). Text is taken
 /// in document order, so a heading wrapped alone in its own block (a
 /// lead, a subtitle) is not lonely when paragraphs follow the block.
 fn lonely_headings<'a>(root: &dom_query::NodeRef<'a>) -> Vec<dom_query::NodeRef<'a>> {
+    use dom_query::local_name;
     let heading = |n: &dom_query::NodeRef<'_>| {
-        n.node_name()
-            .is_some_and(|n| matches!(&*n, "h1" | "h2" | "h3" | "h4" | "h5" | "h6"))
+        n.qual_name_ref().is_some_and(|n| {
+            matches!(
+                n.local,
+                local_name!("h1")
+                    | local_name!("h2")
+                    | local_name!("h3")
+                    | local_name!("h4")
+                    | local_name!("h5")
+                    | local_name!("h6")
+            )
+        })
     };
     // The runs of text in document order, each with the heading it is in.
     let mut runs: Vec<Option<dom_query::NodeRef<'a>>> = Vec::new();
     for node in root.descendants_it() {
-        if !node.is_text() || node.text().trim().is_empty() {
+        let text = node.query_or(false, |t| match &t.data {
+            dom_query::NodeData::Text { contents } => !contents.trim().is_empty(),
+            _ => false,
+        });
+        if !text {
             continue;
         }
         let owner = node
@@ -597,7 +878,7 @@ fn densest_text(html: &str) -> Option<String> {
     let page = dom_query::Document::from(html);
     page.select("script, style, noscript, template, nav, header, footer, aside, form, figcaption")
         .remove();
-    doom(&page.select("[class], [id]"), DENSEST_BOILERPLATE_CHARS);
+    doom(&named(&page.root()), DENSEST_BOILERPLATE_CHARS);
     let mut scores: std::collections::HashMap<dom_query::NodeId, (usize, dom_query::NodeRef<'_>)> =
         std::collections::HashMap::new();
     for p in page.select("p, pre, blockquote, li, td").nodes() {
@@ -940,13 +1221,57 @@ mod tests {
         for gone in ["not text", "color", "comment", "<path", "icon"] {
             assert!(!got.contains(gone), "{gone:?} in {got}");
         }
-        assert!(got.contains("<script></script>"), "{got}");
+        assert!(!got.contains("<script>") && !got.contains("STYLE"), "{got}");
         assert!(
             got.contains("<p>Kept <svg viewBox=\"0 0 1 1\"></svg>text.</p>"),
             "{got}"
         );
         // The plain pre-pass keeps them all.
         assert_eq!(prepare(page, MAX_DEPTH, false), page);
+    }
+
+    #[test]
+    fn unread_attributes_are_left_out_before_parsing() {
+        let slim = |tag: &str, name: &str| slim_tag(tag, name.as_bytes());
+        assert_eq!(
+            slim(
+                r#"<div class="a" data-x='1' onclick=go() aria-label="x" aria-hidden="true" title="t" style="color: red" id=b>"#,
+                "div"
+            )
+            .as_deref(),
+            Some(r#"<div class="a"    aria-hidden="true"   id=b>"#)
+        );
+        // What Readability reads stays: hidden styles, its own data.
+        for (kept, name) in [
+            (r#"<p style="DISPLAY: none">"#, "p"),
+            (r#"<p style="visibility:hidden">"#, "p"),
+            (r#"<p style="dis&#112;lay:none">"#, "p"),
+            (r#"<table data-readability-table="true">"#, "table"),
+            (r#"<img data-src="a.jpg" title="t">"#, "img"),
+            (r#"<p class="a" role="dialog">"#, "p"),
+        ] {
+            assert_eq!(slim(kept, name), None, "{kept}");
+        }
+        // Link addresses keep their start.
+        assert_eq!(
+            slim(r#"<a href="https://example.com/a/long/path" class=x>"#, "a").as_deref(),
+            Some(r#"<a href="https://example." class=x>"#)
+        );
+        assert_eq!(slim(r##"<a href="#top">"##, "a"), None);
+        assert_eq!(
+            slim(r#"<a href="https://example.com/&amp;x">"#, "a").as_deref(),
+            Some(r#"<a href="https://example.">"#)
+        );
+        assert_eq!(slim(r#"<a href="https://exa&amp;mple.com/x">"#, "a"), None);
+        // Tags the parser might read otherwise are left as they are.
+        assert_eq!(slim(r#"<div/data-x="1">"#, "div"), None);
+        assert_eq!(slim(r#"<div title="a"#, "div"), None);
+        assert_eq!(slim(r#"<br data-x="1"/>"#, "br").as_deref(), Some("<br />"));
+        // And so is the content of elements the parser keeps as text.
+        let page = r#"<html><body><noscript><img data-src="a.jpg"><p data-x="1">n</p></noscript><p data-y="2">t</p></body></html>"#;
+        let got = prepare(page, MAX_DEPTH, true);
+        assert!(got.contains(r#"<p data-x="1">n</p>"#), "{got}");
+        assert!(got.contains("<p >t</p>"), "{got}");
     }
 
     #[test]
