@@ -40,7 +40,8 @@
 //! (91.2%; soft hyphens, which cut words in two, are dropped too).
 //! Pages are parsed without what no rule reads: their scripts (but
 //! JSON-LD), styles and comments, the content of their inline drawings
-//! (`svg`), and the attributes that nothing reads (`data-*`, event
+//! (`svg`), navigation (`nav`) and drop-down lists (`select`), and the
+//! attributes that nothing reads (`data-*`, event
 //! handlers, most `aria-*`, `title`, most `style`); link addresses are cut
 //! short.
 //! When Readability finds no article the whole `<body>` is taken instead,
@@ -249,9 +250,8 @@ fn prepare(html: &str, max_depth: usize, blank_code: bool) -> std::borrow::Cow<'
                 as_written = end_tag(bytes, at, &lower).unwrap_or(bytes.len());
             }
         }
-        if blank_code && !closing && lower == b"svg" {
-            // Drawings: many elements, no prose.
-            let end = end_tag(bytes, at, b"svg").unwrap_or(bytes.len());
+        if blank_code && !closing && EMPTIED.contains(&lower.as_slice()) {
+            let end = end_tag(bytes, at, &lower).unwrap_or(bytes.len());
             let o = out.get_or_insert_with(|| String::with_capacity(html.len()));
             o.push_str(&html[copied..at]);
             copied = end;
@@ -266,6 +266,13 @@ fn prepare(html: &str, max_depth: usize, blank_code: bool) -> std::borrow::Cow<'
         }
     }
 }
+
+/// Elements whose content goes before parsing: drawings, menus and
+/// drop-down lists hold many elements and no prose. Emptying `nav` and
+/// `select` takes a tenth off the time of extraction and changes 7 of the
+/// 300 pages of `scripts/extract_eval.py` (menus gone), none of its
+/// snippets.
+const EMPTIED: &[&[u8]] = &[b"svg", b"nav", b"select"];
 
 /// Elements whose content [`slim_tag`] leaves as written: the parser
 /// keeps the content of some as text that Readability reads as markup
@@ -595,6 +602,11 @@ const BOILERPLATE: &[&str] = &[
     "modal",
     "outbrain",
     "taboola",
+    // Tables of contents (the "Easy Table of Contents" and "Table of
+    // Contents Plus" plugins, and by name).
+    "ez-toc",
+    "toc_container",
+    "table-of-contents",
 ];
 
 /// A matcher of a word list in any case, built once in `cell`: one pass
@@ -1215,10 +1227,16 @@ mod tests {
     fn code_comments_and_drawings_are_left_out_before_parsing() {
         let page = r#"<html><head><script type="application/ld+json">{"a": 1}</script>
             <script>var s = "<p>not text</p>";</script><STYLE>p > a { color: red }</STYLE></head>
-            <body><!-- a <b>comment</b> --><p>Kept <svg viewBox="0 0 1 1"><path d="M0"/><title>icon</title></svg>text.</p></body></html>"#;
+            <body><nav class="menu"><a href="/">Home</a></nav><!-- a <b>comment</b> -->
+            <p>Kept <svg viewBox="0 0 1 1"><path d="M0"/><title>icon</title></svg>text.</p>
+            <form><select><option>Choose a city</option></select></form></body></html>"#;
         let got = prepare(page, MAX_DEPTH, true);
         assert!(got.contains(r#"{"a": 1}"#), "{got}");
-        for gone in ["not text", "color", "comment", "<path", "icon"] {
+        assert!(got.contains(r#"<nav class="menu"></nav>"#), "{got}");
+        assert!(got.contains("<select></select>"), "{got}");
+        for gone in [
+            "not text", "color", "comment", "<path", "icon", "Home", "Choose",
+        ] {
             assert!(!got.contains(gone), "{gone:?} in {got}");
         }
         assert!(!got.contains("<script>") && !got.contains("STYLE"), "{got}");
