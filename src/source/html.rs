@@ -42,8 +42,10 @@
 //! JSON-LD), styles and comments, the content of their inline drawings
 //! (`svg`), navigation (`nav`), drop-down lists (`select`) and footers,
 //! and the attributes that nothing reads (`data-*`, event
-//! handlers, most `aria-*`, `title`, most `style`); link addresses are cut
-//! short.
+//! handlers, most `aria-*`, `title`, most `style`, images' alternative
+//! sources); link addresses are cut short, links to style sheets and
+//! icons (`<link>`) go, and so does indentation between tags (outside
+//! `<pre>`).
 //! When Readability finds no article the whole `<body>` is taken instead,
 //! still without scripts and styles.
 //! The title is Readability's (the `<title>` tidied) and the date is
@@ -162,10 +164,21 @@ fn prepare(html: &str, max_depth: usize, blank_code: bool) -> std::borrow::Cow<'
     // Tags before this are inside an element whose content is kept as
     // written ([`AS_WRITTEN`]).
     let mut as_written = 0usize;
+    // Whitespace before this is inside an element that keeps it as
+    // written (`pre`, `listing`).
+    let mut spaced = 0usize;
     while let Some(lt) = memchr::memchr(b'<', &bytes[at..]).map(|i| at + i) {
         let Some(gt) = memchr::memchr(b'>', &bytes[lt..]).map(|i| lt + i) else {
             break;
         };
+        if blank_code && lt >= at + 2 && at >= as_written && at >= spaced {
+            if let Some(short) = short_space(&bytes[at..lt]) {
+                let o = out.get_or_insert_with(|| String::with_capacity(html.len()));
+                o.push_str(&html[copied..at]);
+                o.push_str(short);
+                copied = lt;
+            }
+        }
         let tag = &bytes[lt + 1..gt];
         at = gt + 1;
         if blank_code && bytes[lt..].starts_with(b"<!--") {
@@ -198,7 +211,13 @@ fn prepare(html: &str, max_depth: usize, blank_code: bool) -> std::borrow::Cow<'
             || IMPLIED_END.contains(&lower.as_slice())
             || (!closing && tag.last() == Some(&b'/'))
         {
-            if slim_here {
+            if slim_here && lower == b"link" {
+                // Links to style sheets, icons, feeds and other languages:
+                // no extraction reads them.
+                let o = out.get_or_insert_with(|| String::with_capacity(html.len()));
+                o.push_str(&html[copied..lt]);
+                copied = gt + 1;
+            } else if slim_here {
                 slim(&mut out, &mut copied);
                 if AS_WRITTEN.contains(&lower.as_slice()) {
                     // `<iframe/>` starts an iframe all the same.
@@ -250,6 +269,9 @@ fn prepare(html: &str, max_depth: usize, blank_code: bool) -> std::borrow::Cow<'
                 as_written = end_tag(bytes, at, &lower).unwrap_or(bytes.len());
             }
         }
+        if blank_code && !closing && matches!(lower.as_slice(), b"pre" | b"listing") {
+            spaced = spaced.max(end_tag(bytes, at, &lower).unwrap_or(bytes.len()));
+        }
         if blank_code && !closing && EMPTIED.contains(&lower.as_slice()) {
             let end = end_tag(bytes, at, &lower).unwrap_or(bytes.len());
             let o = out.get_or_insert_with(|| String::with_capacity(html.len()));
@@ -265,6 +287,27 @@ fn prepare(html: &str, max_depth: usize, blank_code: bool) -> std::borrow::Cow<'
             std::borrow::Cow::Owned(o)
         }
     }
+}
+
+/// The whitespace that stands for `space`, a run of it between two tags,
+/// when it is longer: a paragraph break (two line ends) when it holds
+/// one, a line end, or a space. Indentation is a seventh of what is left
+/// of a page to parse, and the text it makes is read as one space.
+fn short_space(space: &[u8]) -> Option<&'static str> {
+    let mut lines = 0;
+    for &b in space {
+        match b {
+            b'\n' => lines += 1,
+            b' ' | b'\t' | b'\r' | b'\x0c' => {}
+            _ => return None,
+        }
+    }
+    let short = match lines {
+        0 => " ",
+        1 => "\n",
+        _ => "\n\n",
+    };
+    (short.len() < space.len()).then_some(short)
 }
 
 /// Elements whose content goes before parsing: drawings, menus, drop-down
@@ -312,7 +355,8 @@ const HREF_KEPT: usize = 16;
 /// `visibility` (how Readability tells hidden elements). Images and
 /// embedded media ([`MEDIA`]) keep all theirs.
 fn slim_tag(tag: &str, name: &[u8]) -> Option<String> {
-    if MEDIA.contains(&name) {
+    let image = matches!(name, b"img" | b"source");
+    if MEDIA.contains(&name) && !image {
         return None;
     }
     let b = tag.as_bytes();
@@ -329,6 +373,11 @@ fn slim_tag(tag: &str, name: &[u8]) -> Option<String> {
     let link = matches!(name, b"a" | b"link");
     // Byte ranges of `tag` left out.
     let mut gone: Vec<(usize, usize)> = Vec::new();
+    // An image's alternative sources (`srcset`, `sizes`, their lazy
+    // `data-` forms), which only Readability's HTML output reads, go when
+    // it has a `src` (without one, Readability would take it for an
+    // image with no address and remove it).
+    let (mut has_src, mut sources) = (false, Vec::new());
     loop {
         while i < end && space(b[i]) {
             i += 1;
@@ -375,6 +424,14 @@ fn slim_tag(tag: &str, name: &[u8]) -> Option<String> {
                 i = k;
             }
         }
+        if image {
+            has_src |= attr == b"src";
+            let plain = attr.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'-');
+            if plain && (attr.ends_with(b"srcset") || attr.ends_with(b"sizes")) {
+                sources.push((start, i));
+            }
+            continue;
+        }
         let text = value.map_or(&b[0..0], |(s, e, _)| &b[s..e]);
         let unread = (attr.starts_with(b"data-") && !attr.starts_with(b"data-readability"))
             || attr.starts_with(b"on")
@@ -399,6 +456,9 @@ fn slim_tag(tag: &str, name: &[u8]) -> Option<String> {
                 }
             }
         }
+    }
+    if image && (has_src || name == b"source") {
+        gone = sources;
     }
     if gone.is_empty() {
         return None;
@@ -879,7 +939,28 @@ fn lonely_headings<'a>(root: &dom_query::NodeRef<'a>) -> Vec<dom_query::NodeRef<
 
 /// Characters of `text` that are not whitespace.
 fn chars(text: &str) -> usize {
-    text.chars().filter(|c| !c.is_whitespace()).count()
+    // ASCII a byte at a time (most text, and the indentation between
+    // tags), the rest a character at a time.
+    let bytes = text.as_bytes();
+    let mut n = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if b.is_ascii() {
+            // `char::is_whitespace` in ASCII: tab, line feed, vertical
+            // tab, form feed, carriage return, space.
+            n += usize::from(!matches!(
+                b,
+                b'\t' | b'\n' | b'\x0b' | b'\x0c' | b'\r' | b' '
+            ));
+            i += 1;
+        } else {
+            let c = text[i..].chars().next().unwrap_or(' ');
+            n += usize::from(!c.is_whitespace());
+            i += c.len_utf8();
+        }
+    }
+    n
 }
 
 /// The text of the element that holds the most paragraph text (each
@@ -969,12 +1050,49 @@ fn lead(dom: &dom_query::Document) -> Option<String> {
     .filter_map(|s| dom.select(s).attr("content"))
     .map(|d| squashed(&d))
     .find(|d| d.chars().count() >= SHORTEST)?;
-    let stem = description.trim_end_matches(['…', '.', ' ']).to_string();
+    let stem = description.trim_end_matches(['…', '.', ' ']);
     dom.select("body p").iter().find_map(|p| {
-        let text = tidy(&p.text());
+        // Most paragraphs differ from the description in their first
+        // words: only a paragraph that starts like it is tidied.
+        let text = p.text();
+        if !squashed_starts_with(&text, stem) {
+            return None;
+        }
+        let text = tidy(&text);
         let flat = squashed(&text);
-        (flat == description || flat.starts_with(&stem)).then_some(text)
+        (flat == description || flat.starts_with(stem)).then_some(text)
     })
+}
+
+/// Whether `squashed(&tidy(text))` would start with `prefix`, read
+/// without building it: words of `text` (soft hyphens dropped) one space
+/// apart.
+fn squashed_starts_with(text: &str, prefix: &str) -> bool {
+    let mut rest = prefix;
+    let mut first = true;
+    for word in text.split_whitespace() {
+        let mut letters = word.chars().filter(|&c| c != SOFT_HYPHEN).peekable();
+        if letters.peek().is_none() {
+            continue;
+        }
+        if rest.is_empty() {
+            return true;
+        }
+        if !first {
+            match rest.strip_prefix(' ') {
+                Some(r) => rest = r,
+                None => return false,
+            }
+        }
+        first = false;
+        for c in letters {
+            match rest.strip_prefix(c) {
+                Some(r) => rest = r,
+                None => return rest.is_empty(),
+            }
+        }
+    }
+    rest.is_empty()
 }
 
 /// `text` with every run of whitespace one space, trimmed.
@@ -1124,6 +1242,41 @@ mod tests {
   <a href="/privacy">Privacy policy</a></footer>
 </body>
 </html>"##;
+
+    #[test]
+    fn chars_counts_what_is_not_whitespace() {
+        for text in [
+            "",
+            "  a b\tc\n",
+            "T\u{fc}bingen\u{a0}\u{2003}\u{3000}x\u{85}",
+            "\u{1680}\u{2028}\u{202f}\u{205f} \u{ad}\u{1F600}",
+            "\x0b\x0c\r\u{1c}\u{1f}",
+        ] {
+            let slow = text.chars().filter(|c| !c.is_whitespace()).count();
+            assert_eq!(chars(text), slow, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn squashed_starts_with_reads_as_tidy_and_squashed_do() {
+        let cases = [
+            ("  The lead\n of it \u{ad}  all", "The lead of it all"),
+            ("The le\u{ad}ad", "The lead"),
+            ("The lead", "The lea"),
+            ("The lead", "The lead, longer"),
+            ("The  lead", "The  lead"),
+            ("", ""),
+            ("Other", "The"),
+        ];
+        for (text, prefix) in cases {
+            let expected = squashed(&tidy(text)).starts_with(prefix);
+            assert_eq!(
+                squashed_starts_with(text, prefix),
+                expected,
+                "{text:?} {prefix:?}"
+            );
+        }
+    }
 
     #[test]
     fn a_page_with_broken_utf8_in_its_title_maps_back_without_panicking() {
@@ -1291,6 +1444,37 @@ mod tests {
         let got = prepare(page, MAX_DEPTH, true);
         assert!(got.contains(r#"<p data-x="1">n</p>"#), "{got}");
         assert!(got.contains("<p >t</p>"), "{got}");
+        // An image's alternative sources go when it has an address.
+        assert_eq!(
+            slim(
+                r#"<img src="a.jpg" srcset="a2.jpg 2x" sizes="50vw" data-srcset="b" alt=x>"#,
+                "img"
+            )
+            .as_deref(),
+            Some(r#"<img src="a.jpg"    alt=x>"#)
+        );
+        assert_eq!(
+            slim(r#"<img data-srcset="a.jpg 2x" class=lazy>"#, "img"),
+            None
+        );
+        assert_eq!(
+            slim(r#"<source srcset="a.webp" type="image/webp">"#, "source").as_deref(),
+            Some(r#"<source  type="image/webp">"#)
+        );
+    }
+
+    #[test]
+    fn indentation_and_links_to_resources_are_left_out_before_parsing() {
+        let page = "<html><head>\n  <link rel=stylesheet href=a.css>\n</head><body>\n\n    <p>a</p>   <pre>\n  x\n   y\n</pre>\t\t<b>b</b> <i>c</i></body></html>";
+        let got = prepare(page, MAX_DEPTH, true);
+        assert_eq!(
+            got,
+            "<html><head>\n\n</head><body>\n\n<p>a</p> <pre>\n  x\n   y\n</pre> <b>b</b> <i>c</i></body></html>"
+        );
+        assert_eq!(
+            extract(page).text,
+            extract(&page.replace("<link", "<meta")).text
+        );
     }
 
     #[test]
