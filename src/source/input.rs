@@ -9,6 +9,9 @@
 //! input has no extension, so its format comes from its first bytes. Each
 //! outcome is an [`Item`]: a document, a skip note, or an error
 //! for that document alone, so one bad document never stops a batch.
+//! Files read whole are read in parallel on the rayon pool, their items
+//! always handed on in input order ([`Inputs::read_all`],
+//! [`Inputs::read_each`]).
 
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
@@ -184,15 +187,80 @@ impl Inputs {
         Ok(number)
     }
 
-    /// Reads the files one after another and hands every item to `f`, in
-    /// the order of [`Inputs::read_all`], holding one document of JSON
-    /// Lines (or one file of any other format) at a time.
+    /// Reads every file and hands every item to `f`, in the order of
+    /// [`Inputs::read_all`] whatever the number of threads, without holding
+    /// all the inputs in memory.
+    ///
+    /// The files are taken in windows of four per thread of the rayon
+    /// pool. In a window, each file read whole (a text, a page, a feed)
+    /// is opened and turned into its items on the pool, since extracting
+    /// a page's main text costs far more than reading it, and one core
+    /// would otherwise do it all; then the window's items go to `f` on
+    /// the calling thread, file after file, before the next window is
+    /// read. A JSON Lines input is only opened
+    /// on the pool: its records are read one at a time when its turn
+    /// comes. Standard input and Parquet tables are read entirely in
+    /// their turn, on the calling thread, as before. So memory holds at
+    /// most one window of files read whole (each under
+    /// [`InputOptions::max_doc_bytes`]), the read buffer of each JSON Lines
+    /// input of the window and one record, or one table, however many
+    /// inputs there are.
     pub fn read_each(&self, mut f: impl FnMut(Item)) {
+        use rayon::prelude::*;
         for skipped in &self.walk.skipped {
             f(Item::Skipped(skipped.clone()));
         }
-        for file in &self.walk.files {
-            for_each_item(file, &self.options, &mut f);
+        let window = rayon::current_num_threads()
+            .saturating_mul(WINDOW_PER_THREAD)
+            .max(1);
+        for files in self.walk.files.chunks(window) {
+            let read: Vec<Prepared> = files
+                .par_iter()
+                .map(|file| prepare(file, &self.options))
+                .collect();
+            for (file, read) in files.iter().zip(read) {
+                match read {
+                    Prepared::Items(items) => items.into_iter().for_each(&mut f),
+                    Prepared::Lines(reader) => {
+                        for_each_record_item(reader, file, &self.options, &mut f)
+                    }
+                    Prepared::InTurn => for_each_item(file, &self.options, &mut f),
+                }
+            }
+        }
+    }
+}
+
+/// How many files per thread of the rayon pool [`Inputs::read_each`] reads
+/// at once: enough that a slow page in a window leaves the other threads
+/// work, few enough that the window's documents stay a small part of
+/// memory.
+const WINDOW_PER_THREAD: usize = 4;
+
+/// A file of a window of [`Inputs::read_each`], as far as it is read on
+/// the rayon pool.
+enum Prepared {
+    /// A file read whole, or one that could not be opened: its items.
+    Items(Vec<Item>),
+    /// A JSON Lines input, opened, its records to be read in its turn.
+    Lines(Box<dyn BufRead + Send>),
+    /// Standard input or a Parquet table: read entirely in its turn.
+    InTurn,
+}
+
+/// Reads what of `file` can be read ahead of its turn (see [`Prepared`]).
+/// Standard input is left to its turn so that it is read in its place
+/// even when named twice; a table because it may hold a whole corpus,
+/// which is not to be held beside a window of other files.
+fn prepare(file: &InputPath, options: &InputOptions) -> Prepared {
+    if file.path == Path::new("-") || is_table(&file.path, options) {
+        return Prepared::InTurn;
+    }
+    match open(&file.path, options) {
+        Err(err) => Prepared::Items(vec![Item::Failed(err)]),
+        Ok(Opened::Lines(reader, _)) => Prepared::Lines(reader),
+        Ok(Opened::Whole(format, bytes)) => {
+            Prepared::Items(whole_items(file, options, format, bytes))
         }
     }
 }
@@ -413,18 +481,27 @@ fn for_each_item(file: &InputPath, options: &InputOptions, f: &mut impl FnMut(It
     }
     match open(&file.path, options) {
         Err(err) => f(Item::Failed(err)),
-        Ok(Opened::Lines(reader, _)) => {
-            JsonlReader::new(reader, &file.path, options.fields.clone())
-                .with_limit(options.max_doc_bytes)
-                .map(to_item)
-                .for_each(f);
-        }
+        Ok(Opened::Lines(reader, _)) => for_each_record_item(reader, file, options, f),
         Ok(Opened::Whole(format, bytes)) => {
             whole_items(file, options, format, bytes)
                 .into_iter()
                 .for_each(f);
         }
     }
+}
+
+/// Reads the JSON Lines records of `file` from `reader`, handing each
+/// outcome to `f` as it is read, so that one record at a time is held.
+fn for_each_record_item(
+    reader: Box<dyn BufRead + Send>,
+    file: &InputPath,
+    options: &InputOptions,
+    f: &mut impl FnMut(Item),
+) {
+    JsonlReader::new(reader, &file.path, options.fields.clone())
+        .with_limit(options.max_doc_bytes)
+        .map(to_item)
+        .for_each(f);
 }
 
 /// The documents of an input read whole.
@@ -706,6 +783,50 @@ mod tests {
             .for_each_record(|_, _, _| Ok::<(), Error>(()))
             .unwrap_err();
         assert!(matches!(err, Error::NotJsonl { .. }), "{err:?}");
+    }
+
+    #[test]
+    fn read_each_gives_the_items_of_read_all_in_their_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let page = |n: usize| {
+            format!(
+                "<!doctype html><html><head><title>Page {n}</title></head><body>\
+                 <article><p>The main text of page number {n}, long enough to be \
+                 kept as the article of the page by the extractor.</p></article>\
+                 </body></html>"
+            )
+        };
+        // More files than a window, a JSON Lines file (with a bad line)
+        // and a binary file among the pages and texts.
+        for n in 0..30 {
+            let path = dir.path().join(format!("f{n:02}"));
+            match n % 5 {
+                0 => std::fs::write(path.with_extension("txt"), format!("text {n}")),
+                4 if n == 14 => std::fs::write(
+                    path.with_extension("jsonl"),
+                    "{\"id\":\"x\",\"text\":\"one\"}\nnot json\n{\"id\":\"y\",\"text\":\"two\"}\n",
+                ),
+                3 if n == 23 => std::fs::write(path.with_extension("bin"), b"\x00\x01"),
+                _ => std::fs::write(path.with_extension("html"), page(n)),
+            }
+            .unwrap();
+        }
+        let inputs = Inputs::open(&[dir.path().to_path_buf()], InputOptions::default());
+        let shown = |items: Vec<Item>| -> Vec<String> {
+            items.iter().map(|item| format!("{item:?}")).collect()
+        };
+        let all = shown(inputs.read_all());
+        assert_eq!(all.len(), 32, "{all:#?}");
+        assert!(all.iter().any(|i| i.contains("Malformed")), "{all:#?}");
+        for threads in [1, 2, 3] {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap();
+            let mut each = Vec::new();
+            pool.install(|| inputs.read_each(|item| each.push(item)));
+            assert_eq!(shown(each), all, "{threads} threads");
+        }
     }
 
     #[test]

@@ -175,8 +175,10 @@ fn add(args: &AddArgs) -> anyhow::Result<ExitCode> {
         bar.suspend(|| eprintln!("{}", skipped_message(err)));
     }
     // A reader thread reads and parses the next batch while this one is
-    // fingerprinted and written: reading is serial, and would otherwise
-    // leave a core idle for a fifth of the build.
+    // fingerprinted and written: reading hands its documents on in input
+    // order (pages are parsed on the rayon pool, a window at a time, see
+    // `Inputs::read_each`), and would otherwise leave the cores idle for
+    // a part of the build.
     let (send, batches) = std::sync::mpsc::sync_channel::<Vec<Document>>(1);
     let stop = AtomicBool::new(false);
     let mut error: Option<anyhow::Error> = None;
