@@ -204,7 +204,8 @@ impl Inputs {
     /// most one window of files read whole (each under
     /// [`InputOptions::max_doc_bytes`]), the read buffer of each JSON Lines
     /// input of the window and one record, or one table, however many
-    /// inputs there are.
+    /// inputs there are; a window also ends before its files pass
+    /// 256 MiB on disk.
     pub fn read_each(&self, mut f: impl FnMut(Item)) {
         use rayon::prelude::*;
         for skipped in &self.walk.skipped {
@@ -213,7 +214,10 @@ impl Inputs {
         let window = rayon::current_num_threads()
             .saturating_mul(WINDOW_PER_THREAD)
             .max(1);
-        for files in self.walk.files.chunks(window) {
+        let mut rest = self.walk.files.as_slice();
+        while !rest.is_empty() {
+            let (files, after) = rest.split_at(window_len(rest, window));
+            rest = after;
             let read: Vec<Prepared> = files
                 .par_iter()
                 .map(|file| prepare(file, &self.options))
@@ -236,6 +240,26 @@ impl Inputs {
 /// work, few enough that the window's documents stay a small part of
 /// memory.
 const WINDOW_PER_THREAD: usize = 4;
+
+/// Bytes on disk of the files of one window of [`Inputs::read_each`] (the
+/// first file of a window is taken whatever its size): with many cores,
+/// four files a thread of large pages would otherwise be held at once.
+const WINDOW_BYTES: u64 = 256 << 20;
+
+/// How many of the first `files` make the next window of
+/// [`Inputs::read_each`]: at most `most`, and no more than
+/// [`WINDOW_BYTES`] on disk (at least one).
+fn window_len(files: &[InputPath], most: usize) -> usize {
+    let mut bytes = 0u64;
+    for (n, file) in files.iter().take(most).enumerate() {
+        let size = std::fs::metadata(&file.path).map_or(0, |m| m.len());
+        bytes = bytes.saturating_add(size);
+        if n > 0 && bytes > WINDOW_BYTES {
+            return n;
+        }
+    }
+    files.len().min(most)
+}
 
 /// A file of a window of [`Inputs::read_each`], as far as it is read on
 /// the rayon pool.
@@ -783,6 +807,27 @@ mod tests {
             .for_each_record(|_, _, _| Ok::<(), Error>(()))
             .unwrap_err();
         assert!(matches!(err, Error::NotJsonl { .. }), "{err:?}");
+    }
+
+    #[test]
+    fn a_window_ends_before_its_files_pass_its_bytes() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = |name: &str, len: u64| {
+            let path = dir.path().join(name);
+            // Sparse: no disk is written.
+            std::fs::File::create(&path).unwrap().set_len(len).unwrap();
+            InputPath { path, walked: true }
+        };
+        let files = [
+            file("a", 200 << 20),
+            file("b", 100 << 20),
+            file("c", 10),
+            file("d", 10),
+        ];
+        assert_eq!(window_len(&files, 8), 1);
+        assert_eq!(window_len(&files[1..], 8), 3);
+        assert_eq!(window_len(&files[1..], 2), 2);
+        assert_eq!(window_len(&[file("huge", 1 << 30)], 8), 1);
     }
 
     #[test]
