@@ -7,15 +7,19 @@ teasers and credits it must not), runs `lineage extract --format json`
 (one process over every page) and `trafilatura.extract` (in this process,
 page by page) on the same bytes, and prints for each tool the share of
 `with` snippets found, the share of `without` snippets kept, and the time
-spent extracting (wall clock, and CPU time, which depends less on what
-else the machine is running; lineage reads the pages one after another,
-as trafilatura does). Snippets and texts are compared the same way for both
-tools: Unicode NFC, soft hyphens (U+00AD, invisible) dropped, lower case,
-every run of whitespace one space.
+spent extracting: wall clock, and CPU time, which depends less on what
+else the machine is running and on how many cores there are (lineage
+extracts on every core, `RAYON_NUM_THREADS=1` for one; trafilatura on
+one). With `--runs N` the tools take turns N times and the medians are
+printed, with the ratios of trafilatura's time to lineage's (median, and
+the lowest and highest of the runs). Snippets and texts are compared the
+same way for both tools: Unicode NFC, soft hyphens (U+00AD, invisible)
+dropped, lower case, every run of whitespace one space.
 
     python3 -m venv /tmp/venv && /tmp/venv/bin/pip install trafilatura lxml_html_clean
     /tmp/venv/bin/python scripts/extract_eval.py ../shared/data/web/pages
     /tmp/venv/bin/python scripts/extract_eval.py PAGES --lineage-only   # no trafilatura
+    /tmp/venv/bin/python scripts/extract_eval.py PAGES --runs 5          # medians of 5 turns each
     /tmp/venv/bin/python scripts/extract_eval.py PAGES --misses          # list lineage's misses
     /tmp/venv/bin/python scripts/extract_eval.py PAGES --debug           # a debug build, quality only
 
@@ -27,6 +31,7 @@ import json
 import pathlib
 import re
 import resource
+import statistics
 import subprocess
 import sys
 import time
@@ -99,6 +104,9 @@ def main() -> int:
     parser.add_argument("--lineage-only", action="store_true")
     parser.add_argument("--misses", action="store_true")
     parser.add_argument(
+        "--runs", type=int, default=1, help="turns of each tool; medians are printed"
+    )
+    parser.add_argument(
         "--debug", action="store_true", help="a debug build (for quality only, not time)"
     )
     args = parser.parse_args()
@@ -111,20 +119,40 @@ def main() -> int:
         text=True,
         check=True,
     ).stdout.strip()
-    rows = []
-    rows.append(("lineage", *lineage_texts(binary, files)))
+    # The tools take turns, so that both meet the same state of the machine.
+    runs = {"lineage": []}
+    name = None
     if not args.lineage_only:
         import trafilatura
 
-        rows.append((f"trafilatura {trafilatura.__version__}", *trafilatura_texts(files)))
-    print(f"{len(files)} pages")
+        name = f"trafilatura {trafilatura.__version__}"
+        runs[name] = []
+    for _ in range(max(args.runs, 1)):
+        runs["lineage"].append(lineage_texts(binary, files))
+        if name:
+            runs[name].append(trafilatura_texts(files))
+    for tool, results in runs.items():
+        if any(r[0] != results[0][0] for r in results):
+            print(f"{tool}: texts differ between runs", file=sys.stderr)
+            return 1
+    print(f"{len(files)} pages, {len(runs['lineage'])} run(s) each, medians")
     print(f"{'tool':18} {'with found':>10} {'without kept':>12} {'seconds':>8} {'CPU s':>6}")
-    for name, texts, seconds, cpu in rows:
+    for tool, results in runs.items():
+        texts = results[0][0]
+        seconds = statistics.median(r[1] for r in results)
+        cpu = statistics.median(r[2] for r in results)
         found, kept, n_with, n_without, misses = score(texts, labels)
-        print(f"{name:18} {found:10.3f} {kept:12.3f} {seconds:8.2f} {cpu:6.2f}")
-        if args.misses and name == "lineage":
+        print(f"{tool:18} {found:10.3f} {kept:12.3f} {seconds:8.2f} {cpu:6.2f}")
+        if args.misses and tool == "lineage":
             for page, kind, snippet in misses:
                 print(f"  {kind:7} {page}: {snippet[:100]!r}", file=sys.stderr)
+    if name:
+        for what, i in (("wall", 1), ("CPU", 2)):
+            ratios = [t[i] / max(l[i], 1e-9) for l, t in zip(runs["lineage"], runs[name])]
+            print(
+                f"{what} time, trafilatura / lineage: median {statistics.median(ratios):.1f}x"
+                f" (runs {min(ratios):.1f}-{max(ratios):.1f}x)"
+            )
     print(f"({n_with} `with` snippets, {n_without} `without` snippets)")
     return 0
 
