@@ -206,6 +206,10 @@ fn prepare(html: &str, max_depth: usize, blank_code: bool) -> std::borrow::Cow<'
             }
         };
         let slim_here = blank_code && !closing && !markup && lt >= as_written;
+        if blank_code && !closing && matches!(lower.as_slice(), b"pre" | b"listing") {
+            // `<pre/>` opens a `pre` all the same.
+            spaced = spaced.max(end_tag(bytes, at, &lower).unwrap_or(bytes.len()));
+        }
         if markup
             || VOID.contains(&lower.as_slice())
             || IMPLIED_END.contains(&lower.as_slice())
@@ -213,9 +217,12 @@ fn prepare(html: &str, max_depth: usize, blank_code: bool) -> std::borrow::Cow<'
         {
             if slim_here && lower == b"link" {
                 // Links to style sheets, icons, feeds and other languages:
-                // no extraction reads them.
+                // no extraction reads their attributes, but the element
+                // stays, bare: Readability tells a block holding only a
+                // paragraph, and where loose text breaks, by elements.
                 let o = out.get_or_insert_with(|| String::with_capacity(html.len()));
                 o.push_str(&html[copied..lt]);
+                o.push_str("<link>");
                 copied = gt + 1;
             } else if slim_here {
                 slim(&mut out, &mut copied);
@@ -269,9 +276,6 @@ fn prepare(html: &str, max_depth: usize, blank_code: bool) -> std::borrow::Cow<'
                 as_written = end_tag(bytes, at, &lower).unwrap_or(bytes.len());
             }
         }
-        if blank_code && !closing && matches!(lower.as_slice(), b"pre" | b"listing") {
-            spaced = spaced.max(end_tag(bytes, at, &lower).unwrap_or(bytes.len()));
-        }
         if blank_code && !closing && EMPTIED.contains(&lower.as_slice()) {
             let end = end_tag(bytes, at, &lower).unwrap_or(bytes.len());
             let o = out.get_or_insert_with(|| String::with_capacity(html.len()));
@@ -289,21 +293,25 @@ fn prepare(html: &str, max_depth: usize, blank_code: bool) -> std::borrow::Cow<'
     }
 }
 
-/// The whitespace that stands for `space`, a run of it between two tags,
-/// when it is longer: a paragraph break (two line ends) when it holds
-/// one, a line end, or a space. Indentation is a seventh of what is left
-/// of a page to parse, and the text it makes is read as one space.
+/// The whitespace that stands for `space`, a run of it between two tags
+/// that holds a line end, when it is longer: a paragraph break (two line
+/// ends) when it holds more than one, else a line end. Indentation is a
+/// seventh of what is left of a page to parse; text is trimmed around
+/// each line end (`tidy`, `formatted_text`), so the line ends are all
+/// that is read of it. Spaces within a line are kept as written.
 fn short_space(space: &[u8]) -> Option<&'static str> {
     let mut lines = 0;
-    for &b in space {
+    for (i, &b) in space.iter().enumerate() {
         match b {
             b'\n' => lines += 1,
+            // The parser reads a lone carriage return as a line end.
+            b'\r' if space.get(i + 1) != Some(&b'\n') => lines += 1,
             b' ' | b'\t' | b'\r' | b'\x0c' => {}
             _ => return None,
         }
     }
     let short = match lines {
-        0 => " ",
+        0 => return None,
         1 => "\n",
         _ => "\n\n",
     };
@@ -330,8 +338,9 @@ const AS_WRITTEN: &[&[u8]] = &[
     b"plaintext",
 ];
 
-/// Elements whose attributes [`slim_tag`] keeps all: Readability reads
-/// any attribute of images and embedded media for their addresses.
+/// Elements whose attributes [`slim_tag`] keeps (but an image's
+/// alternative sources): Readability reads any attribute of images and
+/// embedded media for their addresses.
 const MEDIA: &[&[u8]] = &[
     b"img", b"image", b"picture", b"figure", b"source", b"video", b"audio", b"track", b"iframe",
     b"embed", b"object",
@@ -353,7 +362,9 @@ const HREF_KEPT: usize = 16;
 /// event handlers (`on*`), `aria-*` other than `aria-hidden` and
 /// `aria-modal`, `title`, and `style` unless it mentions `display` or
 /// `visibility` (how Readability tells hidden elements). Images and
-/// embedded media ([`MEDIA`]) keep all theirs.
+/// embedded media ([`MEDIA`]) keep theirs, but `img` and `source` lose
+/// their alternative sources (`srcset`, `sizes` and their `data-`
+/// forms; an `img` only when it has a `src`).
 fn slim_tag(tag: &str, name: &[u8]) -> Option<String> {
     let image = matches!(name, b"img" | b"source");
     if MEDIA.contains(&name) && !image {
@@ -588,9 +599,11 @@ pub(crate) fn extract(html: &str) -> Extracted {
 /// Readability corrects a candidate's score by its link density only
 /// when the score is above this (dom_smoothie's default is 5, its
 /// documentation suggests 5 to 10): each correction counts the text of
-/// every link in the candidate. With 10 the texts of the 300 pages of
-/// `scripts/extract_eval.py` are byte for byte the same, for 2% fewer
-/// instructions (with 40 they are not).
+/// every link in the candidate. This is a change of heuristic, not only
+/// of speed (a candidate scoring 5 to 10 keeps its links' weight), but
+/// with 10 the texts of the 300 pages of `scripts/extract_eval.py` are
+/// byte for byte the same, for 2% fewer instructions (with 40 they are
+/// not).
 const MIN_SCORE_TO_ADJUST: f32 = 10.0;
 
 /// Article elements: `<article>`, and elements marked as a schema.org
@@ -1474,11 +1487,14 @@ mod tests {
 
     #[test]
     fn indentation_and_links_to_resources_are_left_out_before_parsing() {
-        let page = "<html><head>\n  <link rel=stylesheet href=a.css>\n</head><body>\n\n    <p>a</p>   <pre>\n  x\n   y\n</pre>\t\t<b>b</b> <i>c</i></body></html>";
+        let page = "<html><head>\n  <link rel=stylesheet href=a.css>\n</head><body>\n\n    <p>a</p>   <pre>\n  x\n   y\n</pre>\t\t<b>b</b> <i>c</i>\r  \r<pre/>\n  z\n  </body></html>";
         let got = prepare(page, MAX_DEPTH, true);
+        // Runs holding a line end are shortened (a lone carriage return
+        // is one), spaces within a line and `pre` (even written `<pre/>`)
+        // are not; a `<link>` stays, bare.
         assert_eq!(
             got,
-            "<html><head>\n\n</head><body>\n\n<p>a</p> <pre>\n  x\n   y\n</pre> <b>b</b> <i>c</i></body></html>"
+            "<html><head>\n<link>\n</head><body>\n\n<p>a</p>   <pre>\n  x\n   y\n</pre>\t\t<b>b</b> <i>c</i>\n\n<pre/>\n  z\n  </body></html>"
         );
         assert_eq!(
             extract(page).text,
