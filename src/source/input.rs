@@ -197,15 +197,15 @@ impl Inputs {
     /// a page's main text costs far more than reading it, and one core
     /// would otherwise do it all; then the window's items go to `f` on
     /// the calling thread, file after file, before the next window is
-    /// read. A JSON Lines input is only opened
-    /// on the pool: its records are read one at a time when its turn
-    /// comes. Standard input and Parquet tables are read entirely in
-    /// their turn, on the calling thread, as before. So memory holds at
-    /// most one window of files read whole (each under
-    /// [`InputOptions::max_doc_bytes`]), the read buffer of each JSON Lines
-    /// input of the window and one record, or one table, however many
-    /// inputs there are; a window also ends before its files pass
-    /// 256 MiB on disk.
+    /// read. JSON Lines (named `.jsonl`, or forced with the format),
+    /// standard input and Parquet tables are read in their turn on the
+    /// calling thread, as before, a record at a time (a table whole); a
+    /// JSON Lines file not named so is opened on the pool and its
+    /// records read in its turn. So memory holds at most one window of
+    /// files read whole, which ends before 256 MiB (each
+    /// compressed file counted as [`InputOptions::max_doc_bytes`], the
+    /// most it may give), one record, or one table, however many inputs
+    /// there are.
     pub fn read_each(&self, mut f: impl FnMut(Item)) {
         use rayon::prelude::*;
         for skipped in &self.walk.skipped {
@@ -216,7 +216,8 @@ impl Inputs {
             .max(1);
         let mut rest = self.walk.files.as_slice();
         while !rest.is_empty() {
-            let (files, after) = rest.split_at(window_len(rest, window));
+            let (files, after) =
+                rest.split_at(window_len(rest, window, self.options.max_doc_bytes));
             rest = after;
             let read: Vec<Prepared> = files
                 .par_iter()
@@ -236,23 +237,28 @@ impl Inputs {
 }
 
 /// How many files per thread of the rayon pool [`Inputs::read_each`] reads
-/// at once: enough that a slow page in a window leaves the other threads
-/// work, few enough that the window's documents stay a small part of
-/// memory.
+/// at once: enough that the threads share a window's pages evenly (a
+/// window waits for its slowest file), few enough that the window's
+/// documents stay a small part of memory.
 const WINDOW_PER_THREAD: usize = 4;
 
-/// Bytes on disk of the files of one window of [`Inputs::read_each`] (the
-/// first file of a window is taken whatever its size): with many cores,
-/// four files a thread of large pages would otherwise be held at once.
+/// Bytes of the files of one window of [`Inputs::read_each`] (the first
+/// file of a window is taken whatever its size): with many cores, four
+/// files a thread of large pages would otherwise be held at once.
 const WINDOW_BYTES: u64 = 256 << 20;
 
 /// How many of the first `files` make the next window of
 /// [`Inputs::read_each`]: at most `most`, and no more than
-/// [`WINDOW_BYTES`] on disk (at least one).
-fn window_len(files: &[InputPath], most: usize) -> usize {
+/// [`WINDOW_BYTES`] (at least one). A file's size is its size on disk;
+/// a compressed file, or one whose size is not known (a pipe), counts as
+/// `max_doc_bytes`, the most text it may give.
+fn window_len(files: &[InputPath], most: usize, max_doc_bytes: u64) -> usize {
     let mut bytes = 0u64;
     for (n, file) in files.iter().take(most).enumerate() {
-        let size = std::fs::metadata(&file.path).map_or(0, |m| m.len());
+        let size = match std::fs::metadata(&file.path) {
+            Ok(m) if m.is_file() && Compression::of_name(&file.path).is_none() => m.len(),
+            _ => max_doc_bytes,
+        };
         bytes = bytes.saturating_add(size);
         if n > 0 && bytes > WINDOW_BYTES {
             return n;
@@ -275,9 +281,14 @@ enum Prepared {
 /// Reads what of `file` can be read ahead of its turn (see [`Prepared`]).
 /// Standard input is left to its turn so that it is read in its place
 /// even when named twice; a table because it may hold a whole corpus,
-/// which is not to be held beside a window of other files.
+/// which is not to be held beside a window of other files; JSON Lines
+/// so that a window of shards does not hold a window of open files and
+/// decompressors.
 fn prepare(file: &InputPath, options: &InputOptions) -> Prepared {
-    if file.path == Path::new("-") || is_table(&file.path, options) {
+    let jsonl = options.format == InputFormat::Jsonl
+        || (options.format == InputFormat::Auto
+            && format_from_extension(&file.path) == Some(InputFormat::Jsonl));
+    if file.path == Path::new("-") || jsonl || is_table(&file.path, options) {
         return Prepared::InTurn;
     }
     match open(&file.path, options) {
@@ -824,10 +835,14 @@ mod tests {
             file("c", 10),
             file("d", 10),
         ];
-        assert_eq!(window_len(&files, 8), 1);
-        assert_eq!(window_len(&files[1..], 8), 3);
-        assert_eq!(window_len(&files[1..], 2), 2);
-        assert_eq!(window_len(&[file("huge", 1 << 30)], 8), 1);
+        let most = DEFAULT_MAX_DOC_BYTES;
+        assert_eq!(window_len(&files, 8, most), 1);
+        assert_eq!(window_len(&files[1..], 8, most), 3);
+        assert_eq!(window_len(&files[1..], 2, most), 2);
+        assert_eq!(window_len(&[file("huge", 1 << 30)], 8, most), 1);
+        // A compressed file counts as the most text it may give.
+        let packed: Vec<InputPath> = (0..8).map(|n| file(&format!("{n}.txt.gz"), 10)).collect();
+        assert_eq!(window_len(&packed, 8, 100 << 20), 2);
     }
 
     #[test]
