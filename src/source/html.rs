@@ -43,9 +43,9 @@
 //! (`svg`), navigation (`nav`), drop-down lists (`select`) and footers,
 //! and the attributes that nothing reads (`data-*`, event
 //! handlers, most `aria-*`, `title`, most `style`, images' alternative
-//! sources); link addresses are cut short, links to style sheets and
-//! icons (`<link>`) go, and so does indentation between tags (outside
-//! `<pre>`).
+//! sources, all of a `<link>`'s); link addresses are cut short, and
+//! indentation between tags (outside `<pre>`) is shortened to its line
+//! ends.
 //! When Readability finds no article the whole `<body>` is taken instead,
 //! still without scripts and styles.
 //! The title is Readability's (the `<title>` tidied) and the date is
