@@ -159,8 +159,8 @@ pub(crate) fn flatten_deep(html: &str, max_depth: usize) -> std::borrow::Cow<'_,
 /// ([`slim_tag`]).
 fn prepare(html: &str, max_depth: usize, blank_code: bool) -> std::borrow::Cow<'_, str> {
     let bytes = html.as_bytes();
-    let mut out: Option<String> = None;
-    let (mut depth, mut excess, mut copied, mut at) = (0usize, 0usize, 0usize, 0usize);
+    let mut out = Splice::new(html);
+    let (mut depth, mut excess, mut at) = (0usize, 0usize, 0usize);
     // Tags before this are inside an element whose content is kept as
     // written ([`AS_WRITTEN`]).
     let mut as_written = 0usize;
@@ -173,10 +173,7 @@ fn prepare(html: &str, max_depth: usize, blank_code: bool) -> std::borrow::Cow<'
         };
         if blank_code && lt >= at + 2 && at >= as_written && at >= spaced {
             if let Some(short) = short_space(&bytes[at..lt]) {
-                let o = out.get_or_insert_with(|| String::with_capacity(html.len()));
-                o.push_str(&html[copied..at]);
-                o.push_str(short);
-                copied = lt;
+                out.replace(at, lt, short);
             }
         }
         let tag = &bytes[lt + 1..gt];
@@ -185,9 +182,7 @@ fn prepare(html: &str, max_depth: usize, blank_code: bool) -> std::borrow::Cow<'
             // A comment goes whole (it may hold `>`): no extraction reads it.
             let end = memchr::memmem::find(&bytes[lt + 4..], b"-->")
                 .map_or(bytes.len(), |e| lt + 4 + e + 3);
-            let o = out.get_or_insert_with(|| String::with_capacity(html.len()));
-            o.push_str(&html[copied..lt]);
-            copied = end;
+            out.replace(lt, end, "");
             at = end;
             continue;
         }
@@ -197,12 +192,9 @@ fn prepare(html: &str, max_depth: usize, blank_code: bool) -> std::borrow::Cow<'
         let markup = name.is_empty() || tag.first().is_some_and(|c| matches!(c, b'!' | b'?'));
         // A start tag's unread attributes go (it is never dropped below
         // when it ends here).
-        let slim = |out: &mut Option<String>, copied: &mut usize| {
+        let slim = |out: &mut Splice<'_>| {
             if let Some(slim) = slim_tag(&html[lt..=gt], &lower) {
-                let o = out.get_or_insert_with(|| String::with_capacity(html.len()));
-                o.push_str(&html[*copied..lt]);
-                o.push_str(&slim);
-                *copied = gt + 1;
+                out.replace(lt, gt + 1, &slim);
             }
         };
         let slim_here = blank_code && !closing && !markup && lt >= as_written;
@@ -215,17 +207,8 @@ fn prepare(html: &str, max_depth: usize, blank_code: bool) -> std::borrow::Cow<'
             || IMPLIED_END.contains(&lower.as_slice())
             || (!closing && tag.last() == Some(&b'/'))
         {
-            if slim_here && lower == b"link" {
-                // Links to style sheets, icons, feeds and other languages:
-                // no extraction reads their attributes, but the element
-                // stays, bare: Readability tells a block holding only a
-                // paragraph, and where loose text breaks, by elements.
-                let o = out.get_or_insert_with(|| String::with_capacity(html.len()));
-                o.push_str(&html[copied..lt]);
-                o.push_str("<link>");
-                copied = gt + 1;
-            } else if slim_here {
-                slim(&mut out, &mut copied);
+            if slim_here {
+                slim(&mut out);
                 if AS_WRITTEN.contains(&lower.as_slice()) {
                     // `<iframe/>` starts an iframe all the same.
                     as_written = end_tag(bytes, at, &lower).unwrap_or(bytes.len());
@@ -240,9 +223,7 @@ fn prepare(html: &str, max_depth: usize, blank_code: bool) -> std::borrow::Cow<'
                 // The whole element goes, its tags too.
                 let close =
                     memchr::memchr(b'>', &bytes[end..]).map_or(bytes.len(), |i| end + i + 1);
-                let o = out.get_or_insert_with(|| String::with_capacity(html.len()));
-                o.push_str(&html[copied..lt]);
-                copied = close;
+                out.replace(lt, close, "");
                 at = close;
                 continue;
             }
@@ -265,30 +246,61 @@ fn prepare(html: &str, max_depth: usize, blank_code: bool) -> std::borrow::Cow<'
             false
         };
         if drop {
-            let o = out.get_or_insert_with(|| String::with_capacity(html.len()));
-            o.push_str(&html[copied..lt]);
-            copied = gt + 1;
+            out.replace(lt, gt + 1, "");
             continue;
         }
         if slim_here {
-            slim(&mut out, &mut copied);
+            slim(&mut out);
             if AS_WRITTEN.contains(&lower.as_slice()) {
                 as_written = end_tag(bytes, at, &lower).unwrap_or(bytes.len());
             }
         }
         if blank_code && !closing && EMPTIED.contains(&lower.as_slice()) {
             let end = end_tag(bytes, at, &lower).unwrap_or(bytes.len());
-            let o = out.get_or_insert_with(|| String::with_capacity(html.len()));
-            o.push_str(&html[copied..at]);
-            copied = end;
+            out.replace(at, end, "");
             at = end;
         }
     }
-    match out {
-        None => std::borrow::Cow::Borrowed(html),
-        Some(mut o) => {
-            o.push_str(&html[copied..]);
-            std::borrow::Cow::Owned(o)
+    out.finish()
+}
+
+/// A text with some of its byte ranges replaced, built as the ranges
+/// come, in order; the text itself, not a copy, when none is.
+struct Splice<'a> {
+    text: &'a str,
+    out: Option<String>,
+    /// Bytes of `text` before this are in `out` (or replaced).
+    copied: usize,
+}
+
+impl<'a> Splice<'a> {
+    fn new(text: &'a str) -> Splice<'a> {
+        Splice {
+            text,
+            out: None,
+            copied: 0,
+        }
+    }
+
+    /// Puts `with` in place of `text[from..to]`; `from` is at or after
+    /// the end of the last range replaced.
+    fn replace(&mut self, from: usize, to: usize, with: &str) {
+        let text = self.text;
+        let out = self
+            .out
+            .get_or_insert_with(|| String::with_capacity(text.len()));
+        out.push_str(&text[self.copied..from]);
+        out.push_str(with);
+        self.copied = to;
+    }
+
+    fn finish(self) -> std::borrow::Cow<'a, str> {
+        match self.out {
+            None => std::borrow::Cow::Borrowed(self.text),
+            Some(mut out) => {
+                out.push_str(&self.text[self.copied..]);
+                std::borrow::Cow::Owned(out)
+            }
         }
     }
 }
@@ -364,8 +376,15 @@ const HREF_KEPT: usize = 16;
 /// `visibility` (how Readability tells hidden elements). Images and
 /// embedded media ([`MEDIA`]) keep theirs, but `img` and `source` lose
 /// their alternative sources (`srcset`, `sizes` and their `data-`
-/// forms; an `img` only when it has a `src`).
+/// forms; an `img` only when it has a `src`). A `<link>` loses all.
 fn slim_tag(tag: &str, name: &[u8]) -> Option<String> {
+    if name == b"link" {
+        // Links to style sheets, icons, feeds and other languages: no
+        // extraction reads their attributes, but the element stays, bare:
+        // Readability tells a block holding only a paragraph, and where
+        // loose text breaks, by elements.
+        return (tag != "<link>").then(|| "<link>".to_string());
+    }
     let image = matches!(name, b"img" | b"source");
     if MEDIA.contains(&name) && !image {
         return None;
@@ -381,7 +400,7 @@ fn slim_tag(tag: &str, name: &[u8]) -> Option<String> {
     if !b[1..i].eq_ignore_ascii_case(name) {
         return None;
     }
-    let link = matches!(name, b"a" | b"link");
+    let link = name == b"a";
     // Byte ranges of `tag` left out.
     let mut gone: Vec<(usize, usize)> = Vec::new();
     // An image's alternative sources (`srcset`, `sizes`, their lazy
