@@ -285,9 +285,7 @@ enum Prepared {
 /// so that a window of shards does not hold a window of open files and
 /// decompressors.
 fn prepare(file: &InputPath, options: &InputOptions) -> Prepared {
-    let jsonl = options.format == InputFormat::Jsonl
-        || (options.format == InputFormat::Auto
-            && format_from_extension(&file.path) == Some(InputFormat::Jsonl));
+    let jsonl = known_format(&file.path, options) == Some(InputFormat::Jsonl);
     if file.path == Path::new("-") || jsonl || is_table(&file.path, options) {
         return Prepared::InTurn;
     }
@@ -319,6 +317,15 @@ pub(crate) fn format_from_extension(path: &Path) -> Option<InputFormat> {
         "parquet" => InputFormat::Parquet,
         _ => return None,
     })
+}
+
+/// The format of `path` before its content is read: the one forced by
+/// the options, else the one its extension names.
+fn known_format(path: &Path, options: &InputOptions) -> Option<InputFormat> {
+    match options.format {
+        InputFormat::Auto => format_from_extension(path),
+        forced => Some(forced),
+    }
 }
 
 /// The format of a file judged from its first bytes: an `<rss>`, `<feed>`
@@ -427,10 +434,7 @@ fn read_head(reader: &mut dyn Read, n: usize, path: &Path) -> Result<Vec<u8>> {
 /// at a time, so memory never follows the input's size.
 pub(crate) fn open(path: &Path, options: &InputOptions) -> Result<Opened> {
     let limit = options.max_doc_bytes;
-    let known = match options.format {
-        InputFormat::Auto => format_from_extension(path),
-        forced => Some(forced),
-    };
+    let known = known_format(path, options);
     let (mut reader, mut size): (Box<dyn Read + Send>, Option<u64>) = if path == Path::new("-") {
         (Box::new(std::io::stdin()), None)
     } else {
